@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/reports/html"
+	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/runner"
+)
+
+// reportCommand re-renders report.html from a run's ginkgo.json and
+// results.json: `mmcontract report --from OUT [--html FILE]`.
+type reportCommand struct{ stdio }
+
+func (c *reportCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("report", c.stderr)
+	from := fs.String("from", "out", "a run's output directory (holding ginkgo.json and results.json)")
+	out := fs.String("html", "", "where to write the report (default FROM/report.html)")
+	bodies := fs.String("html-bodies", html.BodiesFailing, "request and response bodies to include: failing or all")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *bodies != html.BodiesFailing && *bodies != html.BodiesAll {
+		return &runner.UsageError{Err: fmt.Errorf("--html-bodies: want failing or all, got %q", *bodies)}
+	}
+	res, reports, err := readRun(*from)
+	if err != nil {
+		return err
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join(*from, "report.html")
+	}
+	if err := html.WriteFile(path, res, reports, html.Options{Bodies: *bodies, Version: version, Commit: commit(),
+		Redactor: redact.New(redact.DefaultConfig())}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "wrote %s\n", path)
+	return nil
+}
+
+// readRun loads a run's results.json and ginkgo.json. A missing or malformed
+// file is a usage error naming the file.
+func readRun(dir string) (results.Results, []types.Report, error) {
+	var res results.Results
+	if err := readJSON(filepath.Join(dir, "results.json"), &res); err != nil {
+		return res, nil, err
+	}
+	var reports []types.Report
+	if err := readJSON(filepath.Join(dir, "ginkgo.json"), &reports); err != nil {
+		return res, nil, err
+	}
+	return res, reports, nil
+}
+
+func readJSON(path string, into any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--from: %w", err)}
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--from: %s is not valid: %w", path, err)}
+	}
+	return nil
+}

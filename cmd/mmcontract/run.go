@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/runner"
+)
+
+// runCommand runs the contract suites once: `mmcontract run`.
+type runCommand struct{ stdio }
+
+func (c *runCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("run", c.stderr)
+	opts := runner.Options{Version: version, Commit: commit()}
+	fs.StringVar(&opts.BaseURL, "base-url", c.getenv("MM_BASE_URL"), "vendor server root, e.g. https://prewppc-3.cmfbl.com (default $MM_BASE_URL; empty: the embedded simulator)")
+	fs.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'findCustomerInfo && client' or 'smoke'")
+	fs.StringVar(&opts.OutDir, "out", "out", "directory for results.json, junit.xml, ginkgo.json and report.html")
+	fs.DurationVar(&opts.Timeout, "timeout", 15*time.Second, "per-request timeout (the vendor's own server limit is 15s)")
+	fs.IntVar(&opts.Retries, "retries", 2, "retries of transient transport failures per request (never of contract failures)")
+	failOn := fs.String("fail-on", verdict.DefaultFailOn, "verdicts that make the run exit non-zero: broken, unavailable, flaky, drifted, skipped")
+	fs.IntVar(&opts.FlakeAttempts, "flake-attempts", 2, "attempts per spec; a spec that passes on a later attempt is reported flaky")
+	fs.StringVar(&opts.BaselineDir, "baseline", "", "directory of accepted baselines; empty: drift is checked against the schemas only")
+	fs.BoolVar(&opts.AllowMutations, "allow-mutations", false, "allow specs labelled mutating against a real target (they change vendor state)")
+	fs.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (prints a warning)")
+	fs.StringVar(&opts.Scenario, "scenario", "", "simulator scenario when no target is given (see 'mmcontract sim -list')")
+	fs.BoolVar(&opts.Verbose, "v", false, "also stream Ginkgo's own reporter output to stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var err error
+	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
+		return &runner.UsageError{Err: err}
+	}
+	if opts.Timeout <= 0 {
+		return &runner.UsageError{Err: fmt.Errorf("--timeout must be positive, got %s", opts.Timeout)}
+	}
+	if opts.Retries < 0 || opts.Retries > 10 {
+		return &runner.UsageError{Err: fmt.Errorf("--retries must be between 0 and 10, got %d", opts.Retries)}
+	}
+	if opts.FlakeAttempts < 1 || opts.FlakeAttempts > 5 {
+		return &runner.UsageError{Err: fmt.Errorf("--flake-attempts must be between 1 and 5, got %d", opts.FlakeAttempts)}
+	}
+	if opts.Credentials, err = credentialsFromEnv(c.getenv); err != nil {
+		return err
+	}
+	out, err := runner.Run(ctx, opts, c.stdout, c.stderr)
+	if err != nil {
+		return err
+	}
+	return &exitError{code: out.ExitCode}
+}
+
+// credentialsFromEnv reads credentials from the environment only: they must
+// never appear in flags (visible in ps) or files.
+func credentialsFromEnv(getenv func(string) string) (runner.Credentials, error) {
+	creds := runner.Credentials{
+		CompanyID:     getenv("MM_COMPANY_ID"),
+		LoginName:     getenv("MM_LOGIN_NAME"),
+		LoginPassword: getenv("MM_LOGIN_PASSWORD"),
+		PhoneArea:     getenv("MM_PHONE_AREA"),
+		Token:         getenv("MM_TOKEN"),
+		Lang:          getenv("MM_LANG"),
+		AppID:         getenv("MM_APP_ID"),
+		AppSecret:     getenv("MM_APP_SECRET"),
+	}
+	if t := getenv("MM_LOGIN_TYPE"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 3 {
+			return creds, &runner.UsageError{Err: fmt.Errorf("MM_LOGIN_TYPE must be 1 (email), 2 (phone) or 3 (account), got %q", t)}
+		}
+		creds.LoginType = n
+	}
+	if creds.LoginName != "" && creds.LoginPassword == "" && creds.Token == "" {
+		return creds, &runner.UsageError{Err: fmt.Errorf("MM_LOGIN_NAME is set but MM_LOGIN_PASSWORD is empty")}
+	}
+	return creds, nil
+}

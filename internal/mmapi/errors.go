@@ -1,0 +1,87 @@
+package mmapi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Vendor gateway codes the client and the suites act on.
+const (
+	// CodeTokenMissing is the gateway's answer to a call without a token.
+	CodeTokenMissing = "GATEWAY_CODE_001"
+	// CodeTokenExpired is the gateway's answer to an unknown or expired token.
+	CodeTokenExpired = "GATEWAY_CODE_005"
+	// CodeLoginExpired is the gateway's other "login info is expired" code.
+	CodeLoginExpired = "GATEWAY_CODE_017"
+)
+
+// ErrNoCredentials is returned when a call needs a token and the
+// configuration holds neither a token nor credentials to obtain one.
+var ErrNoCredentials = errors.New("no credentials: set MM_LOGIN_NAME and MM_LOGIN_PASSWORD, or MM_TOKEN")
+
+// VendorError is a well-formed vendor envelope whose ok is false. Specs match
+// on its codes; it is neither "broken" nor "unavailable" by itself.
+type VendorError struct {
+	BizCode    string
+	Code       string
+	Msg        string
+	Trace      string
+	HTTPStatus int
+}
+
+func (e *VendorError) Error() string {
+	s := fmt.Sprintf("vendor error %s/%s", e.BizCode, e.Code)
+	if e.Msg != "" {
+		s += ": " + oneLine(e.Msg, 200)
+	}
+	if e.HTTPStatus != 0 && e.HTTPStatus != 200 {
+		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
+	}
+	return s
+}
+
+// TokenExpired reports whether the vendor rejected the token as unknown or
+// expired, the two codes after which a fresh login is worth one try.
+func (e *VendorError) TokenExpired() bool {
+	return e.Code == CodeTokenExpired || e.Code == CodeLoginExpired
+}
+
+// UnavailableError means the vendor could not be asked: a transport failure,
+// a timeout, a 5xx, a WAF or ban page, 429 after waiting, or a redirect off
+// the target host. Reason is one line, fit for results.json.
+type UnavailableError struct {
+	Reason     string
+	HTTPStatus int
+	Err        error
+}
+
+func (e *UnavailableError) Error() string { return "vendor unavailable: " + e.Reason }
+
+// Unwrap exposes the underlying transport error for errors.Is checks such as
+// context.DeadlineExceeded.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// ContractError means the vendor answered but not with a decodable envelope:
+// the contract is broken. Reason is one line, fit for results.json.
+type ContractError struct {
+	Reason string
+}
+
+func (e *ContractError) Error() string { return "contract broken: " + e.Reason }
+
+// oneLine flattens s to a single line of at most max bytes so that reasons
+// stay readable in a results table and cannot forge extra log lines.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !isRuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

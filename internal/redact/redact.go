@@ -1,0 +1,271 @@
+// Package redact is the one choke point through which every secret and every
+// piece of customer PII is removed before anything leaves the process: console,
+// logs, JUnit, results.json, ginkgo.json, HTML, baselines, history and alerts.
+//
+// It works two ways at once. Values under sensitive keys (JSON fields, HTTP
+// headers) are masked where they are structured; and every value it has masked
+// or been told about is remembered, so the same literal is scrubbed from free
+// text (a Gomega failure message, a log line) where no key names it.
+//
+// Masks keep the shape of what they hide, because reports and baselines made
+// from redacted bodies still feed drift detection: a string stays a string
+// whose mask names its length class ("[redacted:9-32]"), an empty string stays
+// empty, a number stays a number with the same digit count and the same
+// integer-ness, and booleans, null, objects and arrays keep their type.
+package redact
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// Redactor masks sensitive values. It is safe for concurrent use. Its memory
+// of learned values only grows, for the life of the process: forgetting a
+// value would let it through on the next report.
+type Redactor struct {
+	keys keySet
+
+	mu      sync.Mutex          // guards learned and rebuilding m
+	learned map[string]struct{} // folded literals
+	dirty   atomic.Bool         // learned changed since m was built
+	m       atomic.Pointer[matcher]
+}
+
+// New returns a Redactor for cfg. The keys of DefaultConfig are always
+// included; only cfg.AllowKeys removes any (see Config). Entries that
+// Config.Validate rejects are ignored.
+func New(cfg Config) *Redactor {
+	return &Redactor{keys: compile(cfg), learned: map[string]struct{}{}}
+}
+
+// minLearn is the shortest value remembered for free-text scrubbing; shorter
+// ones ("Li", "US") would shred ordinary text.
+const minLearn = 4
+
+// Learn remembers literal values to scrub from any text: the value itself and
+// its JSON-escaped and URL-encoded spellings, so an e-mail address is also
+// caught as "a%40b.c" in a logged URL. Values shorter than four bytes, JSON
+// keywords and masks are ignored. Matching is ASCII case-insensitive.
+func (r *Redactor) Learn(values ...string) {
+	var add []string
+	for _, v := range values {
+		if !learnable(v) {
+			continue
+		}
+		add = append(add, v)
+		if e := jsonInner(v); e != v {
+			add = append(add, e)
+		}
+		if e := htmlEscapedJSON(v); e != v {
+			add = append(add, e)
+		}
+		if e := url.QueryEscape(v); e != v {
+			add = append(add, e)
+		}
+		if e := url.PathEscape(v); e != v {
+			add = append(add, e)
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range add {
+		f := string(appendLower(nil, v))
+		if _, ok := r.learned[f]; !ok {
+			r.learned[f] = struct{}{}
+			r.dirty.Store(true)
+		}
+	}
+}
+
+// LearnPassword learns a plaintext password together with its lower-case hex
+// MD5, the form the vendor's login takes it in (loginPwd). Upper-case hex is
+// caught too, since matching folds case.
+func (r *Redactor) LearnPassword(plain string) {
+	sum := md5.Sum([]byte(plain))
+	r.Learn(plain, hex.EncodeToString(sum[:]))
+}
+
+func learnable(v string) bool {
+	if len(v) < minLearn || isMask(v) || strings.TrimSpace(v) == "" {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "null", "true", "false":
+		return false
+	}
+	return true
+}
+
+// current returns the automaton for the learned values, rebuilding it first
+// if a value was learned since the last build. Readers that find it clean
+// take no lock.
+func (r *Redactor) current() *matcher {
+	if !r.dirty.Load() {
+		return r.m.Load()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dirty.Load() {
+		patterns := make([]string, 0, len(r.learned))
+		for v := range r.learned {
+			patterns = append(patterns, v)
+		}
+		r.m.Store(newMatcher(patterns))
+		r.dirty.Store(false)
+	}
+	return r.m.Load()
+}
+
+// Text replaces every learned value in s with "[redacted]". Overlapping
+// values are replaced as one span, so no fragment of either survives.
+func (r *Redactor) Text(s string) string {
+	m := r.current()
+	spans := find(m, s)
+	if len(spans) == 0 {
+		return s
+	}
+	return string(replace(make([]byte, 0, len(s)), s, spans))
+}
+
+// Sensitive reports whether values under the JSON or header key name are
+// masked.
+func (r *Redactor) Sensitive(key string) bool {
+	var buf [64]byte
+	return r.keys.lookup(appendLower(buf[:0], key)) != plain
+}
+
+// SensitivePointer reports whether a JSON Pointer (RFC 6901) passes through a
+// sensitive key, so a schema violation or a drift entry at that pointer must
+// not show the value it saw. "/data/email" and "/data/address/0/city" are
+// sensitive; "/data/accountList/0/currency" is not.
+func (r *Redactor) SensitivePointer(ptr string) bool {
+	for _, seg := range strings.Split(ptr, "/") {
+		if seg == "" {
+			continue
+		}
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		if r.Sensitive(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// Header returns a copy of h in which the values of sensitive headers
+// (token, apiKey, signature, Authorization, Cookie, Set-Cookie,
+// X-Mmcontract-Signature and every configured key) are masked and learned,
+// and every other value has learned values scrubbed. A nil h gives nil.
+func (r *Redactor) Header(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	// Learn first, so a token that also appears in another header (a
+	// Referer carrying it as a query parameter, say) is caught there too.
+	var learn []string
+	for k, vs := range h {
+		if r.Sensitive(k) {
+			for _, v := range vs {
+				learn = append(learn, headerSecrets(k, v)...)
+			}
+		}
+	}
+	r.Learn(learn...)
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		sensitive := r.Sensitive(k)
+		for i, v := range vs {
+			if sensitive {
+				cp[i] = Mask(v)
+			} else {
+				cp[i] = r.Text(v)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// headerSecrets returns the literals worth learning from a sensitive header
+// value: the whole value plus its credential parts, because the parts turn
+// up alone elsewhere (a bearer token in a curl line, a cookie value in a
+// log).
+func headerSecrets(name, v string) []string {
+	out := []string{v}
+	lname := strings.ToLower(name)
+	switch {
+	case strings.Contains(lname, "cookie"):
+		if lname == "set-cookie" {
+			v, _, _ = strings.Cut(v, ";")
+		}
+		for _, part := range strings.Split(v, ";") {
+			if _, val, ok := strings.Cut(part, "="); ok {
+				out = append(out, strings.Trim(strings.TrimSpace(val), `"`))
+			}
+		}
+	case strings.Contains(lname, "authorization"):
+		if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+			out = append(out, strings.TrimSpace(cred))
+		}
+	}
+	return out
+}
+
+// The string masks, one per length class. Length is counted in characters
+// (runes) of the decoded value. The classes are coarse on purpose: fine
+// enough that a phone number turning into a 40-character blob shows up as
+// drift, coarse enough to say little about the value.
+const (
+	maskShort  = "[redacted:1-8]"
+	maskMedium = "[redacted:9-32]"
+	maskLong   = "[redacted:33+]"
+)
+
+// Mask returns the shape-keeping mask for a sensitive string value: "" for
+// an empty string, else a fixed mask naming the length class. A mask is its
+// own mask, so redacting twice changes nothing.
+func Mask(v string) string {
+	if v == "" || isMask(v) {
+		return v
+	}
+	switch n := utf8.RuneCountInString(v); {
+	case n <= 8:
+		return maskShort
+	case n <= 32:
+		return maskMedium
+	default:
+		return maskLong
+	}
+}
+
+func isMask(v string) bool {
+	return v == maskShort || v == maskMedium || v == maskLong || v == textMask
+}
+
+// jsonInner is v as it appears between the quotes of a JSON string written
+// without HTML escaping (encoding/json's SetEscapeHTML(false), our own
+// writer).
+func jsonInner(v string) string {
+	b := appendJSONString(nil, v)
+	return string(b[1 : len(b)-1])
+}
+
+// htmlEscapedJSON is v as encoding/json.Marshal writes it by default, with
+// <, > and & as \u003c, \u003e and \u0026.
+func htmlEscapedJSON(v string) string {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) < 2 {
+		return v
+	}
+	return string(b[1 : len(b)-1])
+}

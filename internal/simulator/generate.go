@@ -1,0 +1,3 @@
+package simulator
+
+func (s *Simulator) generatedOp(bizType string) *op { return nil }

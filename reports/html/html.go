@@ -1,0 +1,186 @@
+// Package html renders the single self-contained HTML report that on-call
+// engineers and release managers open first, usually from a CI artifact or an
+// alert link and often offline.
+//
+// The report is a pure function of results.json (results.Results) and Ginkgo's
+// own report (ginkgo.json, a []types.Report): it keeps no results model of its
+// own. Everything the page needs (CSS, JS, icons) is inlined, so it makes no
+// network request of any kind and works from file://. Rows are rendered on the
+// server side; the small script only toggles the hidden attribute, so the page
+// stays interactive with thousands of checks.
+//
+// Every vendor-controlled string goes through html/template's contextual
+// escaping; the only data the script reads is a JSON island, which
+// html/template JSON-encodes with '<' escaped, so "</script>" cannot end it.
+package html
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+)
+
+// Bodies modes for Options.Bodies (the --html-bodies flag).
+const (
+	// BodiesFailing keeps request and response bodies only for checks whose
+	// verdict is not pass. It is the default: it keeps a 5,000-check report
+	// small while still showing everything needed to act on a failure.
+	BodiesFailing = "failing"
+	// BodiesAll keeps the exchange of every check, passing ones included.
+	BodiesAll = "all"
+)
+
+// Options tune a rendering. The zero value is valid.
+type Options struct {
+	// Bodies is BodiesFailing (default when empty) or BodiesAll.
+	Bodies string
+	// History is optional trend data from the monitor's history store, one
+	// entry per operation. When present the report draws a trend strip of the
+	// last runs per operation.
+	History []RunSummary
+	// Version and Commit identify the mmcontract binary that renders the
+	// report. They fill in for the ones recorded in results.json when those
+	// are empty, and are shown as "rendered by" when they differ (for example
+	// `mmcontract report` re-rendering an old run with a newer binary).
+	Version, Commit string
+	// Redactor, when set, gets a final pass over every header, body, URL and
+	// free-text message before it reaches the page. Observations are already
+	// redacted when they are recorded; this is a second choke point for data
+	// that was recorded by an older or misconfigured run.
+	Redactor *redact.Redactor
+}
+
+// RunSummary is the recent history of one operation, as the monitor's history
+// store keeps it. It is deliberately minimal: an operation name and, per past
+// run, when it ran, its verdict and its latency.
+type RunSummary struct {
+	// Operation is the bizType, matching results.Check.Operation.
+	Operation string `json:"operation"`
+	// Runs are the last N runs of the operation, oldest first. The report
+	// draws at most MaxTrendRuns of them (the newest).
+	Runs []RunPoint `json:"runs"`
+}
+
+// RunPoint is one past run of one operation.
+type RunPoint struct {
+	At        time.Time       `json:"at"`
+	Verdict   verdict.Verdict `json:"verdict"`
+	LatencyMS int64           `json:"latency_ms"`
+}
+
+// MaxTrendRuns is the number of past runs a trend strip shows.
+const MaxTrendRuns = 30
+
+//go:embed templates
+var assets embed.FS
+
+// The stylesheet and the script are inlined verbatim as trusted content
+// (they are our own embedded files, never data). html/template would
+// otherwise rewrite them (it strips comments in script and style
+// elements), and the CSP hashes below must match the exact bytes served.
+var (
+	styleCSS = template.CSS(mustAsset("style.css"))
+	appJS    = template.JS(mustAsset("app.js"))
+)
+
+// csp is the page's Content-Security-Policy. It is defence in depth behind
+// html/template's escaping: nothing may be fetched from anywhere, and only
+// the exact embedded script and stylesheet may run, by hash, so neither an
+// injected <script> nor an inline event handler would execute even if some
+// string escaped the escaper.
+var csp = "default-src 'none'; script-src " + sha256Source(string(appJS)) + "; style-src " + sha256Source(string(styleCSS)) +
+	"; img-src 'none'; base-uri 'none'; form-action 'none'"
+
+func mustAsset(name string) string {
+	b, err := assets.ReadFile("templates/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("html report: embedded %s: %v", name, err)) // cannot happen: embedded at build time
+	}
+	return string(b)
+}
+
+func sha256Source(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+var funcs = template.FuncMap{
+	"csp":      func() string { return csp },
+	"styleCSS": func() template.CSS { return styleCSS },
+	"appJS":    func() template.JS { return appJS },
+}
+
+// reportTemplate is the one parsed template set. It is parsed once, at package
+// initialisation, from files embedded in the binary: a parse error is a
+// programming error caught by every test of this package, never bad input.
+var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(funcs).ParseFS(assets, "templates/*.tmpl"))
+
+// Render writes the report for res and the Ginkgo reports to w.
+func Render(w io.Writer, res results.Results, reports []types.Report, opts Options) error {
+	switch opts.Bodies {
+	case "":
+		opts.Bodies = BodiesFailing
+	case BodiesFailing, BodiesAll:
+	default:
+		return fmt.Errorf("html report: bodies mode %q: want %q or %q", opts.Bodies, BodiesFailing, BodiesAll)
+	}
+	view := build(res, reports, opts)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := reportTemplate.Execute(bw, view); err != nil {
+		return fmt.Errorf("html report: render: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("html report: write: %w", err)
+	}
+	return nil
+}
+
+// WriteFile renders the report to path atomically: it writes a temporary file
+// in the same directory and renames it over path, so a reader (a CI artifact
+// upload, a browser reloading the page) never sees a half-written report.
+func WriteFile(path string, res results.Results, reports []types.Report, opts Options) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := Render(f, res, reports, opts); err != nil {
+		_ = f.Close()
+		return err
+	}
+	// CreateTemp makes the file 0600; a report is meant to be shared.
+	if err := f.Chmod(0o644); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("html report: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("html report: sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("html report: close %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,708 @@
+package html
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+)
+
+// view is everything the template shows. Building it is the only place that
+// joins results.json with ginkgo.json; the template only formats.
+type view struct {
+	Title   string
+	Verdict verdict.Verdict
+	Counts  []count // verdicts that occurred, most severe first
+	// FilterCounts are counted from the checks themselves, so the filter
+	// always matches the rows even if results.json's counts disagree.
+	FilterCounts []count
+	Total        int
+	Target       string
+	Started      string // human form, UTC
+	StartedISO   string // for <time datetime>
+	Duration     string
+	Version      string
+	Commit       string
+	RenderedBy   string
+	LabelFilter  string
+	Baseline     string
+	Suites       []string
+	Bodies       string
+	Checks       []checkView
+	Labels       []string
+	Problems     []problem
+	Operations   []opView
+	HasTrends    bool
+	// MultiFamily is set when checks span API families; only then does
+	// each row name its family.
+	MultiFamily bool
+	Meta        meta
+}
+
+type count struct {
+	Verdict verdict.Verdict
+	N       int
+}
+
+// meta is the JSON island the page script reads. It is also a small
+// machine-readable summary for anyone scraping a saved report.
+type meta struct {
+	Verdict   verdict.Verdict         `json:"verdict"`
+	Target    string                  `json:"target"`
+	StartedAt time.Time               `json:"started_at"`
+	Total     int                     `json:"total"`
+	Counts    map[verdict.Verdict]int `json:"counts"`
+	Version   string                  `json:"mmcontract_version"`
+	Commit    string                  `json:"mmcontract_commit,omitempty"`
+}
+
+type checkView struct {
+	DOMID        string
+	Operation    string
+	Family       string
+	Spec         string // as shown: without the "<family> <operation> " prefix the row already shows
+	Verdict      verdict.Verdict
+	Latency      string
+	Labels       []string
+	LabelsAttr   string
+	Message      string
+	HTTPStatus   int
+	EnvelopeCode string
+	EnvelopeMsg  string
+	Location     string
+	Attempts     int
+	Failure      string
+	Violations   []results.Violation
+	Drift        []results.Drift
+	Exchange     *exchangeView
+	Note         string // e.g. an observation that could not be decoded
+	Summary      string
+	HasDetails   bool
+}
+
+type exchangeView struct {
+	Method          string
+	URL             string
+	RequestHeaders  []header
+	RequestBody     string
+	Status          int
+	ResponseHeaders []header
+	ResponseBody    string
+	Truncated       bool
+	Curl            string
+	CurlVars        []string
+}
+
+type header struct{ Name, Value string }
+
+// problem is a failure that belongs to no check: a BeforeSuite that failed,
+// an interrupted suite. Without it a run where every spec was skipped because
+// setup failed would look harmless.
+type problem struct {
+	Suite    string
+	What     string
+	Message  string
+	Location string
+}
+
+type opView struct {
+	Operation string
+	N         int
+	P50       string
+	P95       string
+	Max       string
+	p95       int64
+	Trend     *trend
+}
+
+type trend struct {
+	Width, Height int
+	Bars          []bar
+	Label         string
+}
+
+type bar struct {
+	X, Y, W, H int
+	Verdict    verdict.Verdict
+	Title      string
+}
+
+// scrubber applies the optional final redaction pass; with no Redactor it is
+// the identity.
+type scrubber struct{ r *redact.Redactor }
+
+func (s scrubber) text(v string) string {
+	if s.r == nil || v == "" {
+		return v
+	}
+	return s.r.Text(v)
+}
+
+func (s scrubber) body(v string) string {
+	if s.r == nil || v == "" {
+		return v
+	}
+	if json.Valid([]byte(v)) {
+		return string(s.r.JSON([]byte(v)))
+	}
+	return s.r.Text(v)
+}
+
+func (s scrubber) headers(h map[string][]string) []header {
+	if len(h) == 0 {
+		return nil
+	}
+	hh := http.Header(h)
+	if s.r != nil {
+		hh = s.r.Header(hh)
+	}
+	out := make([]header, 0, len(hh))
+	for name, vs := range hh {
+		for _, v := range vs {
+			out = append(out, header{Name: name, Value: s.text(v)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out
+}
+
+func build(res results.Results, reports []types.Report, opts Options) view {
+	sc := scrubber{opts.Redactor}
+	specs := indexSpecs(reports)
+
+	v := view{
+		Target:      sc.text(res.Target),
+		Version:     res.Version,
+		Commit:      res.Commit,
+		LabelFilter: res.LabelFilter,
+		Baseline:    res.Baseline,
+		Bodies:      opts.Bodies,
+		Total:       len(res.Checks),
+	}
+	if v.Version == "" {
+		v.Version = opts.Version
+	}
+	if v.Commit == "" {
+		v.Commit = opts.Commit
+	}
+	if (opts.Version != "" && opts.Version != v.Version) || (opts.Commit != "" && opts.Commit != v.Commit) {
+		v.RenderedBy = strings.TrimSpace(opts.Version + " " + shortCommit(opts.Commit))
+	}
+	v.Commit = shortCommit(v.Commit)
+
+	// Times: results.json is authoritative, Ginkgo's report fills the gaps
+	// (a run that crashed before writing finished_at still has a RunTime).
+	started, finished := res.StartedAt, res.FinishedAt
+	var runTime time.Duration
+	for _, r := range reports {
+		if res.StartedAt.IsZero() && !r.StartTime.IsZero() && (started.IsZero() || r.StartTime.Before(started)) {
+			started = r.StartTime
+		}
+		runTime += r.RunTime
+		if r.SuiteDescription != "" && !slices.Contains(v.Suites, r.SuiteDescription) {
+			v.Suites = append(v.Suites, r.SuiteDescription)
+		}
+	}
+	if !started.IsZero() {
+		v.Started = started.UTC().Format("2006-01-02 15:04:05 UTC")
+		v.StartedISO = started.UTC().Format(time.RFC3339)
+	}
+	switch {
+	case !started.IsZero() && !finished.IsZero() && !finished.Before(started):
+		v.Duration = formatDuration(finished.Sub(started))
+	case runTime > 0:
+		v.Duration = formatDuration(runTime)
+	}
+
+	labels := map[string]bool{}
+	families := map[string]bool{}
+	used := map[*types.SpecReport]bool{}
+	counted := map[verdict.Verdict]int{}
+	var worst []verdict.Verdict
+	v.Checks = make([]checkView, 0, len(res.Checks))
+	ids := map[string]bool{}
+	for i, c := range res.Checks {
+		sr := specs.match(c, used)
+		cv := buildCheck(i, c, sr, opts, sc)
+		if ids[cv.DOMID] {
+			cv.DOMID = "c-" + strconv.Itoa(i)
+		}
+		ids[cv.DOMID] = true
+		for _, l := range c.Labels {
+			labels[l] = true
+		}
+		if cv.Family != "" {
+			families[cv.Family] = true
+		}
+		counted[c.Verdict]++
+		worst = append(worst, c.Verdict)
+		v.Checks = append(v.Checks, cv)
+	}
+	// Worst first: the person opening the report is looking for what broke.
+	// Stable, so checks keep the suite's order within a verdict.
+	slices.SortStableFunc(v.Checks, func(a, b checkView) int {
+		switch {
+		case a.Verdict.MoreSevere(b.Verdict):
+			return -1
+		case b.Verdict.MoreSevere(a.Verdict):
+			return 1
+		}
+		return 0
+	})
+	v.MultiFamily = len(families) > 1
+	for l := range labels {
+		v.Labels = append(v.Labels, l)
+	}
+	sort.Strings(v.Labels)
+
+	v.Verdict = res.Verdict
+	if !v.Verdict.Valid() {
+		v.Verdict = verdict.Worst(worst...)
+	}
+	counts := res.Counts
+	if len(counts) == 0 {
+		counts = counted
+	}
+	all := verdict.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if n := counts[all[i]]; n > 0 {
+			v.Counts = append(v.Counts, count{all[i], n})
+		}
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if n := counted[all[i]]; n > 0 {
+			v.FilterCounts = append(v.FilterCounts, count{all[i], n})
+		}
+	}
+	v.Title = fmt.Sprintf("mmcontract: %s", v.Verdict)
+	if v.Target != "" {
+		v.Title += " · " + v.Target
+	}
+	v.Meta = meta{Verdict: v.Verdict, Target: v.Target, StartedAt: started.UTC(), Total: v.Total,
+		Counts: counts, Version: v.Version, Commit: v.Commit}
+	if started.IsZero() {
+		v.Meta.StartedAt = time.Time{}
+	}
+
+	v.Problems = suiteProblems(reports, sc)
+	v.Operations, v.HasTrends = operations(res.Checks, opts.History)
+	return v
+}
+
+// specIndex finds the Ginkgo spec report of a check: by full text, and by
+// location when several specs share a text.
+type specIndex map[string][]*types.SpecReport
+
+func indexSpecs(reports []types.Report) specIndex {
+	idx := specIndex{}
+	for ri := range reports {
+		for si := range reports[ri].SpecReports {
+			sr := &reports[ri].SpecReports[si]
+			if !sr.LeafNodeType.Is(types.NodeTypeIt) {
+				continue
+			}
+			idx[sr.FullText()] = append(idx[sr.FullText()], sr)
+		}
+	}
+	return idx
+}
+
+func (idx specIndex) match(c results.Check, used map[*types.SpecReport]bool) *types.SpecReport {
+	cands := idx[c.Spec]
+	var first *types.SpecReport
+	for _, sr := range cands {
+		if used[sr] {
+			continue
+		}
+		if first == nil {
+			first = sr
+		}
+		if c.Location != "" && (sameLocation(c.Location, sr.Failure.Location) || sameLocation(c.Location, sr.LeafNodeLocation)) {
+			used[sr] = true
+			return sr
+		}
+	}
+	if first != nil {
+		used[first] = true
+	}
+	return first
+}
+
+// sameLocation compares "file:line" with a CodeLocation, tolerating a
+// relative path on one side and an absolute one on the other.
+func sameLocation(loc string, cl types.CodeLocation) bool {
+	if cl.FileName == "" {
+		return false
+	}
+	full := fmt.Sprintf("%s:%d", cl.FileName, cl.LineNumber)
+	return full == loc || strings.HasSuffix(full, "/"+loc) || strings.HasSuffix(loc, "/"+full)
+}
+
+func location(cl types.CodeLocation) string {
+	if cl.FileName == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", cl.FileName, cl.LineNumber)
+}
+
+func observation(sr *types.SpecReport) (*results.Observation, error) {
+	if sr == nil {
+		return nil, nil
+	}
+	var entry *types.ReportEntry
+	for i := range sr.ReportEntries {
+		if sr.ReportEntries[i].Name == results.EntryName {
+			entry = &sr.ReportEntries[i] // the last one wins: a retried spec records again
+		}
+	}
+	if entry == nil {
+		return nil, nil
+	}
+	raw := []byte(entry.Value.AsJSON)
+	if len(raw) == 0 {
+		// An in-process report (not loaded from ginkgo.json) has only the
+		// raw value; AsJSON is filled when Ginkgo serialises it.
+		switch v := entry.Value.GetRawValue().(type) {
+		case results.Observation:
+			return &v, nil
+		case *results.Observation:
+			return v, nil
+		case nil:
+			return nil, nil
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("observation %q: %w", results.EntryName, err)
+			}
+			raw = b
+		}
+	}
+	var o results.Observation
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, fmt.Errorf("observation %q: %w", results.EntryName, err)
+	}
+	return &o, nil
+}
+
+func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc scrubber) checkView {
+	cv := checkView{
+		DOMID:        domID(c.ID, i),
+		Operation:    c.Operation,
+		Family:       c.Family,
+		Spec:         shortSpec(c),
+		Verdict:      c.Verdict,
+		Labels:       c.Labels,
+		LabelsAttr:   strings.Join(c.Labels, ","),
+		Message:      sc.text(c.Message),
+		HTTPStatus:   c.HTTPStatus,
+		EnvelopeCode: c.EnvelopeCode,
+		Location:     c.Location,
+		Attempts:     c.Attempts,
+		Violations:   c.Violations,
+		Drift:        c.Drift,
+	}
+	if c.Verdict != verdict.Skipped || c.LatencyMS > 0 {
+		cv.Latency = strconv.FormatInt(c.LatencyMS, 10) + " ms"
+	}
+	obs, err := observation(sr)
+	if err != nil {
+		cv.Note = "The recorded observation could not be read: " + err.Error()
+	}
+	failing := c.Verdict != verdict.Pass
+	if sr != nil {
+		if loc := location(sr.Failure.Location); loc != "" && failing {
+			cv.Location = loc
+		}
+		if failing {
+			msg := sr.Failure.Message
+			if sr.Failure.ForwardedPanic != "" {
+				msg = strings.TrimSpace(msg + "\npanic: " + sr.Failure.ForwardedPanic)
+			}
+			cv.Failure = sc.text(msg)
+		}
+	}
+	if obs != nil {
+		if cv.Operation == "" {
+			cv.Operation = obs.Operation
+		}
+		if cv.Family == "" {
+			cv.Family = obs.Family
+		}
+		if cv.EnvelopeCode == "" {
+			cv.EnvelopeCode = obs.EnvelopeCode
+		}
+		if cv.HTTPStatus == 0 {
+			cv.HTTPStatus = obs.HTTPStatus
+		}
+		if cv.Message == "" {
+			cv.Message = sc.text(obs.Reason)
+		}
+		cv.EnvelopeMsg = sc.text(obs.EnvelopeMsg)
+		if len(cv.Violations) == 0 {
+			cv.Violations = obs.Violations
+		}
+		if len(cv.Drift) == 0 {
+			cv.Drift = obs.Drift
+		}
+		if obs.Exchange != nil && (failing || opts.Bodies == BodiesAll) {
+			cv.Exchange = buildExchange(obs.Exchange, sc)
+		}
+	}
+	if sc.r != nil {
+		cv.Violations = scrubViolations(cv.Violations, sc)
+	}
+	if cv.Failure == cv.Message {
+		cv.Failure = ""
+	}
+
+	var parts []string
+	if n := len(cv.Violations); n > 0 {
+		parts = append(parts, plural(n, "violation"))
+	}
+	if n := len(cv.Drift); n > 0 {
+		parts = append(parts, plural(n, "drift change"))
+	}
+	if cv.Exchange != nil {
+		parts = append(parts, "request & response")
+	}
+	if cv.Failure != "" || cv.Location != "" && failing {
+		parts = append(parts, "failure")
+	}
+	cv.Summary = strings.Join(parts, " · ")
+	cv.HasDetails = len(parts) > 0 || cv.EnvelopeMsg != "" && failing || cv.Note != ""
+	if cv.Summary == "" {
+		cv.Summary = "details"
+	}
+	return cv
+}
+
+// shortSpec drops the leading containers that only repeat the family and
+// the operation, which the row shows in its own column: the spec column then
+// says what the check is about.
+func shortSpec(c results.Check) string {
+	s := c.Spec
+	if c.Family != "" {
+		s = strings.TrimPrefix(s, c.Family+" ")
+	}
+	if c.Operation != "" {
+		if rest, ok := strings.CutPrefix(s, c.Operation+" "); ok && rest != "" {
+			return rest
+		}
+	}
+	if s == "" {
+		return c.Spec
+	}
+	return s
+}
+
+func scrubViolations(vs []results.Violation, sc scrubber) []results.Violation {
+	out := make([]results.Violation, len(vs))
+	for i, v := range vs {
+		v.Seen = sc.text(v.Seen)
+		v.Message = sc.text(v.Message)
+		out[i] = v
+	}
+	return out
+}
+
+func buildExchange(ex *results.Exchange, sc scrubber) *exchangeView {
+	xv := &exchangeView{
+		Method:          ex.Method,
+		URL:             sc.text(ex.URL),
+		RequestHeaders:  sc.headers(ex.RequestHeaders),
+		RequestBody:     sc.body(ex.RequestBody),
+		Status:          ex.ResponseStatus,
+		ResponseHeaders: sc.headers(ex.ResponseHeaders),
+		ResponseBody:    sc.body(ex.ResponseBody),
+		Truncated:       ex.Truncated,
+	}
+	if xv.Method == "" {
+		xv.Method = http.MethodPost
+	}
+	xv.Curl, xv.CurlVars = curlCommand(xv.Method, xv.URL, xv.RequestHeaders, xv.RequestBody)
+	xv.RequestBody = pretty(xv.RequestBody)
+	xv.ResponseBody = pretty(xv.ResponseBody)
+	return xv
+}
+
+// pretty indents a JSON body; anything else is shown as it is.
+func pretty(s string) string {
+	if s == "" || !json.Valid([]byte(s)) {
+		return s
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(s), "", "  "); err != nil {
+		return s
+	}
+	return b.String()
+}
+
+func suiteProblems(reports []types.Report, sc scrubber) []problem {
+	var out []problem
+	for _, r := range reports {
+		for _, reason := range r.SpecialSuiteFailureReasons {
+			out = append(out, problem{Suite: r.SuiteDescription, What: "suite", Message: sc.text(reason)})
+		}
+		for _, sr := range r.SpecReports {
+			if !sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) || !sr.State.Is(types.SpecStateFailureStates) {
+				continue
+			}
+			out = append(out, problem{
+				Suite:    r.SuiteDescription,
+				What:     sr.LeafNodeType.String() + " " + sr.State.String(),
+				Message:  sc.text(strings.TrimSpace(sr.Failure.Message + "\n" + sr.Failure.ForwardedPanic)),
+				Location: location(sr.Failure.Location),
+			})
+		}
+	}
+	return out
+}
+
+// operations summarises latency per operation (skipped checks and checks
+// with no measured latency do not count) and attaches the trend history.
+func operations(checks []results.Check, history []RunSummary) ([]opView, bool) {
+	lat := map[string][]int64{}
+	var order []string
+	for _, c := range checks {
+		if c.Verdict == verdict.Skipped || c.LatencyMS <= 0 || c.Operation == "" {
+			continue
+		}
+		if _, ok := lat[c.Operation]; !ok {
+			order = append(order, c.Operation)
+		}
+		lat[c.Operation] = append(lat[c.Operation], c.LatencyMS)
+	}
+	byOp := map[string]*opView{}
+	var ops []*opView
+	for _, name := range order {
+		ms := lat[name]
+		slices.Sort(ms)
+		o := &opView{Operation: name, N: len(ms), p95: percentile(ms, 0.95)}
+		o.P50 = formatMS(percentile(ms, 0.50))
+		o.P95 = formatMS(o.p95)
+		o.Max = formatMS(ms[len(ms)-1])
+		byOp[name] = o
+		ops = append(ops, o)
+	}
+	hasTrends := false
+	for _, h := range history {
+		if h.Operation == "" || len(h.Runs) == 0 {
+			continue
+		}
+		o := byOp[h.Operation]
+		if o == nil {
+			o = &opView{Operation: h.Operation, p95: -1}
+			byOp[h.Operation] = o
+			ops = append(ops, o)
+		}
+		o.Trend = trendStrip(h.Runs)
+		hasTrends = true
+	}
+	// Slowest first: the table answers "what is slow right now".
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].p95 != ops[j].p95 {
+			return ops[i].p95 > ops[j].p95
+		}
+		return ops[i].Operation < ops[j].Operation
+	})
+	out := make([]opView, len(ops))
+	for i, o := range ops {
+		out[i] = *o
+	}
+	return out, hasTrends
+}
+
+// percentile is the nearest-rank percentile of sorted values.
+func percentile(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(math.Ceil(p*float64(len(sorted)))) - 1
+	k = max(0, min(k, len(sorted)-1))
+	return sorted[k]
+}
+
+const (
+	barW, barGap, stripH = 6, 2, 24
+)
+
+func trendStrip(runs []RunPoint) *trend {
+	if len(runs) > MaxTrendRuns {
+		runs = runs[len(runs)-MaxTrendRuns:]
+	}
+	var maxMS int64
+	tally := map[verdict.Verdict]int{}
+	for _, r := range runs {
+		maxMS = max(maxMS, r.LatencyMS)
+		tally[r.Verdict]++
+	}
+	t := &trend{Width: len(runs)*(barW+barGap) - barGap, Height: stripH}
+	for i, r := range runs {
+		h := stripH
+		if maxMS > 0 {
+			h = max(3, int(math.Round(float64(r.LatencyMS)/float64(maxMS)*stripH)))
+		}
+		when := ""
+		if !r.At.IsZero() {
+			when = r.At.UTC().Format("2006-01-02 15:04 UTC") + " · "
+		}
+		t.Bars = append(t.Bars, bar{X: i * (barW + barGap), Y: stripH - h, W: barW, H: h, Verdict: r.Verdict,
+			Title: fmt.Sprintf("%s%s · %d ms", when, r.Verdict, r.LatencyMS)})
+	}
+	var parts []string
+	all := verdict.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if n := tally[all[i]]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, all[i]))
+		}
+	}
+	t.Label = fmt.Sprintf("last %d runs: %s; latest %s", len(runs), strings.Join(parts, ", "), runs[len(runs)-1].Verdict)
+	return t
+}
+
+func domID(id string, i int) string {
+	if id == "" {
+		return "c-" + strconv.Itoa(i)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "c-" + strconv.Itoa(i)
+		}
+	}
+	return "c-" + id
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+func formatMS(ms int64) string { return strconv.FormatInt(ms, 10) + " ms" }
+
+func formatDuration(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -1,0 +1,212 @@
+// Package alert turns finished runs into pages: a state machine per
+// (job, operation, severity) that fires once when the vendor's contract breaks
+// or its responses drift, resolves once when the difference is gone, reminds
+// while it stays, and never reacts to our own harness failing; plus the
+// delivery side, a non-blocking Dispatcher that routes events to receivers
+// with retries.
+//
+// Receivers live in one subpackage each (webhook, slack, pagerduty,
+// alertmanager) and import this package for Event and ReceiverConfig; the
+// registry that maps a config "type" to a constructor is package receivers,
+// the only place that imports them all, so no import cycle is possible.
+package alert
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Status is an alert's lifecycle state as sent to receivers.
+type Status string
+
+// Alert statuses.
+const (
+	Firing   Status = "firing"
+	Resolved Status = "resolved"
+)
+
+// Severity is the paging level of an alert.
+type Severity string
+
+// Severities, most urgent first.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Severities lists every severity, most urgent first.
+func Severities() []Severity { return []Severity{Critical, Warning, Info} }
+
+// Valid reports whether s is a known severity.
+func (s Severity) Valid() bool { return s == Critical || s == Warning || s == Info }
+
+// Kind says what an alert is about; receivers use it where they need a
+// stable alert name (Alertmanager's alertname, PagerDuty's class).
+type Kind string
+
+// Alert kinds.
+const (
+	// KindContract: the vendor broke its contract or its responses drifted.
+	KindContract Kind = "contract"
+	// KindUnavailable: the vendor did not answer for N consecutive runs.
+	KindUnavailable Kind = "unavailable"
+	// KindSpec: the vendor's published OpenAPI changed (spec-watch job).
+	KindSpec Kind = "spec"
+)
+
+// Change is one difference behind an alert: a drift item or a violated rule.
+type Change struct {
+	Pointer  string `json:"pointer"`
+	Change   string `json:"change"`   // drift change (added, type_changed...) or "violation:<keyword>"
+	Severity string `json:"severity"` // drift severity: breaking, warning, info
+}
+
+// Event is one notification: the webhook body, and what every receiver
+// renders. It carries no secrets or PII: the Dispatcher redacts free text.
+type Event struct {
+	Status      Status    `json:"status"`
+	Severity    Severity  `json:"severity"`
+	Kind        Kind      `json:"kind"`
+	Fingerprint string    `json:"fingerprint"`
+	Job         string    `json:"job"`
+	Target      string    `json:"target"`
+	Operation   string    `json:"operation"`
+	Summary     string    `json:"summary"`
+	Changes     []Change  `json:"changes"`
+	RunID       string    `json:"run_id"`
+	ReportURL   string    `json:"report_url"`
+	StartedAt   time.Time `json:"started_at"`
+	EndsAt      time.Time `json:"ends_at,omitzero"` // set on resolved events
+	Reminder    bool      `json:"reminder"`
+}
+
+// Notifier delivers events to one receiver. Send returns an error wrapped
+// with Permanent when retrying cannot help (a 4xx, a bad payload).
+type Notifier interface {
+	Send(ctx context.Context, ev Event) error
+}
+
+// ReceiverConfig is one entry of alerting.receivers. Each receiver type reads
+// the fields it needs and rejects missing ones with the key's name.
+type ReceiverConfig struct {
+	Name       string        `yaml:"name"`
+	Type       string        `yaml:"type"`
+	URL        string        `yaml:"url"`         // webhook/slack URL, Alertmanager base URL, PagerDuty endpoint override
+	Secret     string        `yaml:"secret"`      // webhook: HMAC-SHA256 key
+	RoutingKey string        `yaml:"routing_key"` // pagerduty: integration key
+	Timeout    time.Duration `yaml:"timeout"`     // per attempt; default DefaultTimeout
+	// TTL bounds how long Alertmanager keeps a firing alert without hearing
+	// from us again (its endsAt); default DefaultTTL.
+	TTL time.Duration `yaml:"ttl"`
+
+	// Client overrides the HTTP client (tests, proxies). Not configurable.
+	Client *http.Client `yaml:"-"`
+}
+
+// DefaultTimeout bounds one delivery attempt.
+const DefaultTimeout = 10 * time.Second
+
+// DefaultTTL is how long Alertmanager treats a firing alert as active
+// without a refresh.
+const DefaultTTL = 24 * time.Hour
+
+// HTTPClient returns the client a receiver should use.
+func (c ReceiverConfig) HTTPClient() *http.Client {
+	if c.Client != nil {
+		return c.Client
+	}
+	t := c.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	return &http.Client{Timeout: t}
+}
+
+// ValidateURL checks that raw, the value of key, is an absolute http(s) URL.
+// The error never echoes the URL: webhook URLs often embed their secret.
+func ValidateURL(key, raw string) error {
+	if raw == "" {
+		return fmt.Errorf("%s: required", key)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: not a valid URL", key)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: must be an absolute http or https URL", key)
+	}
+	return nil
+}
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// Permanent wraps err so the Dispatcher does not retry it.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err was wrapped with Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+// PostJSON posts body to target and classifies the outcome: 2xx is success;
+// 408, 429 and 5xx are retryable; any other status is permanent. Transport
+// errors are returned without the URL, which may carry a secret.
+func PostJSON(ctx context.Context, c *http.Client, target string, body []byte, header http.Header) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return Permanent(errors.New("build request: invalid URL"))
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "mmcontract")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("post: %w", err)
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	err = fmt.Errorf("receiver answered HTTP %d: %s", resp.StatusCode, oneLine(string(snippet), 200))
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500 {
+		return err
+	}
+	return Permanent(err)
+}
+
+// oneLine collapses whitespace and truncates s to n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

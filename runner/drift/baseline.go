@@ -1,0 +1,291 @@
+package drift
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mmcontract/mmcontract/internal/atomicfile"
+)
+
+// BaselineError is a baseline file that cannot be used: unreadable, not JSON,
+// or inconsistent. The CLI treats it as a configuration error (exit 2): a run
+// must not compare against a baseline it misread.
+type BaselineError struct {
+	Path string
+	Err  error
+}
+
+func (e *BaselineError) Error() string { return "baseline " + e.Path + ": " + e.Err.Error() }
+
+func (e *BaselineError) Unwrap() error { return e.Err }
+
+// Key names an operation in the maps AcceptInto and ReadAll use:
+// "<family>/<bizType>", e.g. "client/customer.app.CustomerWebApiService.findCustomerInfo".
+func Key(family, bizType string) string { return family + "/" + bizType }
+
+// SplitKey splits a Key into family and bizType, rejecting anything that is
+// not a safe pair of path elements.
+func SplitKey(key string) (family, bizType string, err error) {
+	family, bizType, ok := strings.Cut(key, "/")
+	if !ok {
+		return "", "", fmt.Errorf("operation key %q: want <family>/<bizType>", key)
+	}
+	if err := checkElem("family", family); err != nil {
+		return "", "", fmt.Errorf("operation key %q: %w", key, err)
+	}
+	if err := checkElem("bizType", bizType); err != nil {
+		return "", "", fmt.Errorf("operation key %q: %w", key, err)
+	}
+	return family, bizType, nil
+}
+
+// checkElem keeps family and bizType single, harmless path elements: they come
+// from reports and must never write outside the baseline directory.
+func checkElem(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("%s is empty", what)
+	}
+	if strings.HasPrefix(s, ".") {
+		return fmt.Errorf("%s %q starts with a dot", what, s)
+	}
+	for _, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+		if !ok {
+			return fmt.Errorf("%s %q contains %q; only letters, digits, '.', '_' and '-' are allowed", what, s, c)
+		}
+	}
+	return nil
+}
+
+// BaselinePath is the file holding the baseline of one operation:
+// <dir>/<family>/<bizType>.json.
+func BaselinePath(dir, family, bizType string) (string, error) {
+	if err := checkElem("family", family); err != nil {
+		return "", err
+	}
+	if err := checkElem("bizType", bizType); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, family, bizType+".json"), nil
+}
+
+// ReadBaseline reads the baseline of one operation. found is false, with no
+// error, when the operation has no baseline file yet; a file that exists but
+// cannot be used is a *BaselineError.
+func ReadBaseline(dir, family, bizType string) (s Shape, found bool, err error) {
+	path, err := BaselinePath(dir, family, bizType)
+	if err != nil {
+		return Shape{}, false, fmt.Errorf("baseline for %s/%s: %w", family, bizType, err)
+	}
+	s, err = ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Shape{}, false, nil
+	}
+	if err != nil {
+		return Shape{}, false, err
+	}
+	return s, true, nil
+}
+
+// ReadFile reads and validates one baseline file. Errors are *BaselineError;
+// a missing file also matches fs.ErrNotExist.
+func ReadFile(path string) (Shape, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Shape{}, &BaselineError{Path: path, Err: err}
+	}
+	s, err := Parse(data)
+	if err != nil {
+		return Shape{}, &BaselineError{Path: path, Err: err}
+	}
+	return s, nil
+}
+
+// Parse decodes and validates the bytes of a baseline file (or any shape in
+// its JSON form).
+func Parse(data []byte) (Shape, error) {
+	var s Shape
+	if err := s.UnmarshalJSON(data); err != nil {
+		return Shape{}, err
+	}
+	return s, nil
+}
+
+// ReadAll reads every baseline under dir, keyed by Key(family, bizType).
+// Files not ending in .json are ignored so a README can live beside them.
+// A missing dir is an empty set of baselines.
+func ReadAll(dir string) (map[string]Shape, error) {
+	out := map[string]Shape{}
+	families, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read baselines: %w", err)
+	}
+	for _, fam := range families {
+		if !fam.IsDir() || strings.HasPrefix(fam.Name(), ".") {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, fam.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read baselines: %w", err)
+		}
+		for _, f := range files {
+			biz, ok := strings.CutSuffix(f.Name(), ".json")
+			if !ok || f.IsDir() || strings.HasPrefix(f.Name(), ".") {
+				continue
+			}
+			s, err := ReadFile(filepath.Join(dir, fam.Name(), f.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out[Key(fam.Name(), biz)] = s
+		}
+	}
+	return out, nil
+}
+
+// WriteFile writes s as a baseline file, atomically: readers see the old file
+// or the new one, never a mix.
+func WriteFile(path string, s Shape) error {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("write baseline %s: %w", path, err)
+	}
+	return atomicfile.Write(path, Format(s), 0o644)
+}
+
+// AcceptInto merges observed shapes, keyed by Key(family, bizType), into the
+// baselines under dir, creating files and directories as needed. It returns
+// the files it wrote, sorted. Every existing baseline involved is read and
+// validated before anything is written, so a malformed file aborts the
+// accept without leaving it half applied.
+func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, err error) {
+	keys := make([]string, 0, len(observed))
+	for k := range observed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+
+	type pending struct {
+		path string
+		data []byte
+	}
+	var writes []pending
+	for _, k := range keys {
+		family, bizType, err := SplitKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("accept baseline: %w", err)
+		}
+		obs := observed[k]
+		if err := obs.Validate(); err != nil {
+			return nil, fmt.Errorf("accept baseline: observed shape of %s: %w", k, err)
+		}
+		if obs.Samples == 0 {
+			continue // nothing was observed; do not create an empty baseline
+		}
+		path, _ := BaselinePath(dir, family, bizType) // SplitKey validated both elements
+		old, err := os.ReadFile(path)
+		var merged Shape
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, &BaselineError{Path: path, Err: err}
+		default:
+			if merged, err = Parse(old); err != nil {
+				return nil, &BaselineError{Path: path, Err: err}
+			}
+		}
+		merged.Merge(obs)
+		data := Format(merged)
+		if bytes.Equal(data, old) {
+			continue
+		}
+		writes = append(writes, pending{path: path, data: data})
+	}
+	for _, w := range writes {
+		if err := atomicfile.Write(w.path, w.data, 0o644); err != nil {
+			return changedFiles, fmt.Errorf("accept baseline: %w", err)
+		}
+		changedFiles = append(changedFiles, w.path)
+	}
+	return changedFiles, nil
+}
+
+// Format renders s in the baseline file form: one line per pointer, sorted
+// pointers, members in alphabetical order, two-space indentation and a
+// trailing newline. A review of an accepted baseline then shows exactly the
+// pointers whose facts changed.
+func Format(s Shape) []byte {
+	var b bytes.Buffer
+	b.WriteString("{\n  \"fields\": {")
+	for i, p := range s.Pointers() {
+		f := s.Fields[p]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		writeJSONString(&b, p)
+		b.WriteString(": {")
+		if f.Objects > 0 {
+			b.WriteString(`"objects": `)
+			b.WriteString(strconv.Itoa(f.Objects))
+			b.WriteString(", ")
+		}
+		b.WriteString(`"seen": `)
+		b.WriteString(strconv.Itoa(f.Seen))
+		b.WriteString(`, "types": `)
+		writeStrings(&b, f.Types.Names())
+		if vs := sortedValues(f.Values); len(vs) > 0 {
+			b.WriteString(`, "values": `)
+			writeStrings(&b, vs)
+		}
+		if f.ValuesDropped {
+			b.WriteString(`, "valuesDropped": true`)
+		}
+		b.WriteByte('}')
+	}
+	if len(s.Fields) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("},\n")
+	if codes := sortedValues(s.OKCodes); len(codes) > 0 {
+		b.WriteString(`  "okCodes": `)
+		writeStrings(&b, codes)
+		b.WriteString(",\n")
+	}
+	b.WriteString(`  "samples": `)
+	b.WriteString(strconv.Itoa(s.Samples))
+	b.WriteString(",\n  \"version\": ")
+	b.WriteString(strconv.Itoa(FormatVersion))
+	b.WriteString("\n}\n")
+	return b.Bytes()
+}
+
+func writeStrings(b *bytes.Buffer, ss []string) {
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(b, s)
+	}
+	b.WriteByte(']')
+}
+
+// writeJSONString writes s as a JSON string without HTML escaping, which would
+// only make pointers harder to read.
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)       // encoding a string cannot fail
+	b.Truncate(b.Len() - 1) // Encode appends a newline
+}

@@ -1,0 +1,271 @@
+package drift
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/mmcontract/mmcontract/reports/results"
+)
+
+// maxRefHops bounds $ref chains so that a schema referring to itself cannot
+// loop.
+const maxRefHops = 32
+
+// DiffSchema computes drift for an operation that has no baseline yet, against
+// the JSON Schema (draft-07) of its data member, as the schemas package
+// provides it. Only pointers under /data are judged; the envelope has its own
+// schema and invariants.
+//
+//   - A pointer the schema does not describe is added/info, whether or not
+//     additionalProperties would allow it: "allowed" is not "documented", and
+//     an undocumented field is exactly what the team wants to hear about.
+//     Only the top of an undocumented subtree is reported. An
+//     additionalProperties (or patternProperties) schema object documents
+//     map-like objects, whose keys are data, so their members are described.
+//   - null where every describing schema forbids null is became_null/breaking.
+//
+// The Baseline column reads "undocumented" or the schema's types. An error means
+// the schema itself is not JSON: a harness bug, since schemas are compiled at
+// start.
+func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]results.Drift, error) {
+	var root any
+	if err := json.Unmarshal(dataSchema, &root); err != nil {
+		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
+	}
+	w := schemaWalker{root: root}
+	var out []results.Drift
+	// described maps each visited pointer to the schemas describing it; nil
+	// means undocumented. Sorted order visits parents before children.
+	described := map[string][]any{}
+	for _, p := range observed.Pointers() {
+		if p != "/data" && !strings.HasPrefix(p, "/data/") {
+			continue
+		}
+		var schemas []any
+		if p == "/data" {
+			schemas = []any{root}
+		} else {
+			parent, ok := described[parentPointer(p)]
+			if !ok || parent == nil {
+				described[p] = nil // inside an undocumented subtree, or under an unvisited parent
+				continue
+			}
+			schemas = w.member(parent, lastSegment(p))
+		}
+		described[p] = schemas
+		f := observed.Fields[p]
+		if schemas == nil {
+			out = append(out, results.Drift{
+				Pointer: p, Change: Added, Severity: Info,
+				Baseline: "undocumented", Observed: f.Types.String(),
+				Fingerprint: Fingerprint(operation, p, Added, fingerprintType(f.Types)),
+			})
+			continue
+		}
+		if f.Types.Has(Null) && !w.anyAllowsNull(schemas) {
+			out = append(out, results.Drift{
+				Pointer: p, Change: BecameNull, Severity: Breaking,
+				Baseline: w.describeTypes(schemas), Observed: f.Types.String(),
+				Fingerprint: Fingerprint(operation, p, BecameNull, "null"),
+			})
+		}
+	}
+	SortDrift(out)
+	return out, nil
+}
+
+type schemaWalker struct {
+	root any
+}
+
+// resolve follows a local $ref ("#/definitions/x", "#/$defs/x", "#").
+func (w schemaWalker) resolve(ref string) (any, bool) {
+	frag, ok := strings.CutPrefix(ref, "#")
+	if !ok {
+		return nil, false // remote references are not produced by the schemas package
+	}
+	node := w.root
+	if frag == "" {
+		return node, true
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if node, ok = m[unescapeToken(tok)]; !ok {
+			return nil, false
+		}
+	}
+	return node, true
+}
+
+// flatten lists the object schemas that apply to a value described by s:
+// s itself and everything reachable through $ref, allOf, anyOf and oneOf.
+// Property lookup is a union over them, which is the lenient reading drift
+// wants: a field documented in any branch is documented.
+func (w schemaWalker) flatten(s any, hops int, out []map[string]any) []map[string]any {
+	m, ok := s.(map[string]any)
+	if !ok || hops > maxRefHops {
+		return out
+	}
+	out = append(out, m)
+	if ref, ok := m["$ref"].(string); ok {
+		if target, ok := w.resolve(ref); ok {
+			out = w.flatten(target, hops+1, out)
+		}
+	}
+	for _, kw := range []string{"allOf", "anyOf", "oneOf"} {
+		branches, _ := m[kw].([]any)
+		for _, b := range branches {
+			out = w.flatten(b, hops+1, out)
+		}
+	}
+	return out
+}
+
+// member returns the schemas describing segment seg (escaped) of a value
+// described by parents; nil when none does.
+func (w schemaWalker) member(parents []any, seg string) []any {
+	var out []any
+	for _, p := range parents {
+		for _, m := range w.flatten(p, 0, nil) {
+			if seg == "*" {
+				switch items := m["items"].(type) {
+				case map[string]any, bool:
+					out = append(out, items)
+					continue
+				case []any: // draft-07 tuple form
+					out = append(out, items...)
+					continue
+				}
+			}
+			key := unescapeToken(seg)
+			if props, ok := m["properties"].(map[string]any); ok {
+				if s, ok := props[key]; ok {
+					out = append(out, s)
+					continue
+				}
+			}
+			if pats, ok := m["patternProperties"].(map[string]any); ok {
+				for pat, s := range pats {
+					if re, err := regexp.Compile(pat); err == nil && re.MatchString(key) {
+						out = append(out, s)
+					}
+				}
+			}
+			if ap, ok := m["additionalProperties"].(map[string]any); ok {
+				out = append(out, ap)
+			}
+		}
+	}
+	return out
+}
+
+// anyAllowsNull is true when at least one describing schema admits null.
+func (w schemaWalker) anyAllowsNull(schemas []any) bool {
+	for _, s := range schemas {
+		if w.allowsNull(s, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w schemaWalker) allowsNull(s any, hops int) bool {
+	switch s := s.(type) {
+	case bool:
+		return s
+	case map[string]any:
+		if hops > maxRefHops {
+			return true
+		}
+		if t, ok := s["type"]; ok && !typeListHas(t, "null") {
+			return false
+		}
+		if enum, ok := s["enum"].([]any); ok && !containsNil(enum) {
+			return false
+		}
+		if c, ok := s["const"]; ok && c != nil {
+			return false
+		}
+		if ref, ok := s["$ref"].(string); ok {
+			if target, ok := w.resolve(ref); ok && !w.allowsNull(target, hops+1) {
+				return false
+			}
+		}
+		if all, ok := s["allOf"].([]any); ok {
+			for _, b := range all {
+				if !w.allowsNull(b, hops+1) {
+					return false
+				}
+			}
+		}
+		for _, kw := range []string{"anyOf", "oneOf"} {
+			if branches, ok := s[kw].([]any); ok {
+				some := false
+				for _, b := range branches {
+					some = some || w.allowsNull(b, hops+1)
+				}
+				if !some {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return true // not a schema: nothing forbids null
+}
+
+// describeTypes renders the types the schemas allow, for the Baseline column.
+func (w schemaWalker) describeTypes(schemas []any) string {
+	var set TypeSet
+	add := func(name any) {
+		if n, ok := name.(string); ok {
+			if t, ok := parseType(n); ok {
+				set |= TypeSet(t)
+			}
+		}
+	}
+	for _, s := range schemas {
+		for _, m := range w.flatten(s, 0, nil) {
+			switch t := m["type"].(type) {
+			case string:
+				add(t)
+			case []any:
+				for _, x := range t {
+					add(x)
+				}
+			}
+		}
+	}
+	if set == 0 {
+		return "non-null"
+	}
+	return set.String()
+}
+
+func typeListHas(t any, name string) bool {
+	switch t := t.(type) {
+	case string:
+		return t == name
+	case []any:
+		for _, x := range t {
+			if x == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsNil(vs []any) bool {
+	for _, v := range vs {
+		if v == nil {
+			return true
+		}
+	}
+	return false
+}

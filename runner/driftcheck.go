@@ -1,0 +1,55 @@
+package runner
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/runner/drift"
+	"github.com/mmcontract/mmcontract/schemas"
+)
+
+// driftCheck compares each response's shape with the accepted baseline of its
+// operation, or with the operation's schema when it has no baseline file.
+type driftCheck struct {
+	set       *schemas.Set
+	baselines map[string]drift.Shape // by drift.Key(family, bizType)
+}
+
+// newDriftChecker loads every baseline once at start, so a malformed
+// baseline file is a usage error before any request, not a broken check.
+func newDriftChecker(set *schemas.Set, dir string) (*driftCheck, error) {
+	d := &driftCheck{set: set, baselines: map[string]drift.Shape{}}
+	if dir == "" {
+		return d, nil
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("--baseline %s does not exist; create it from a good run with: mmcontract baseline accept --from out --baseline %s", dir, dir)
+	}
+	all, err := drift.ReadAll(dir)
+	if err != nil {
+		return nil, usagef("--baseline: %v", err)
+	}
+	d.baselines = all
+	return d, nil
+}
+
+func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []results.Drift, error) {
+	shape, err := drift.Infer(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw := json.RawMessage(drift.Format(shape))
+	if base, ok := d.baselines[drift.Key(family, bizType)]; ok {
+		return raw, drift.Diff(bizType, base, shape), nil
+	}
+	schema, ok := d.set.DataSchema(family, bizType)
+	if !ok {
+		return raw, nil, fmt.Errorf("no schema for %s/%s", family, bizType)
+	}
+	ds, err := drift.DiffSchema(bizType, schema, shape)
+	return raw, ds, err
+}

@@ -1,0 +1,383 @@
+package monitor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
+)
+
+// Config is the monitor's YAML file. Decoding is strict: an unknown key is an
+// error, so a typo never silently disables a job or an alert.
+type Config struct {
+	Listen    string            `yaml:"listen"`
+	AuthToken string            `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
+	Store     string            `yaml:"store"`
+	Retention Retention         `yaml:"retention"`
+	Targets   map[string]Target `yaml:"targets"`
+	Jobs      []Job             `yaml:"jobs"`
+	Alerting  Alerting          `yaml:"alerting"`
+}
+
+// Retention bounds the history store.
+type Retention struct {
+	MaxAge  Duration `yaml:"max_age"`  // default 720h (30 days)
+	MaxRuns int      `yaml:"max_runs"` // per job; default 10000
+}
+
+// Target is one vendor environment and its credentials. Secrets come from
+// ${VAR} expansion, never from the file itself.
+type Target struct {
+	BaseURL          string `yaml:"base_url"` // empty: the embedded simulator
+	CompanyID        string `yaml:"company_id"`
+	LoginName        string `yaml:"login_name"`
+	LoginPassword    string `yaml:"login_password"`
+	LoginType        int    `yaml:"login_type"`
+	Token            string `yaml:"token"`
+	Lang             string `yaml:"lang"`
+	AppID            string `yaml:"app_id"`
+	AppSecret        string `yaml:"app_secret"`
+	APIKey           string `yaml:"api_key"`
+	APISecret        string `yaml:"api_secret"`
+	CompanyPublicKey string `yaml:"company_public_key"`
+	RatePerMinute    int    `yaml:"rate_per_minute"`
+	Insecure         bool   `yaml:"insecure"`
+	Scenario         string `yaml:"scenario"` // simulator scenario, only without base_url
+}
+
+// Job is one scheduled check.
+type Job struct {
+	Name          string   `yaml:"name"`
+	Kind          string   `yaml:"kind"` // "suite" (default) or "spec"
+	Target        string   `yaml:"target"`
+	Schedule      string   `yaml:"schedule"`
+	LabelFilter   string   `yaml:"label_filter"`
+	Timeout       Duration `yaml:"timeout"`        // whole run; default 2m
+	Baseline      string   `yaml:"baseline"`       // optional baseline directory
+	Jitter        Duration `yaml:"jitter"`         // optional random delay per tick
+	FlakeAttempts int      `yaml:"flake_attempts"` // default 2
+	RequestTimeout Duration `yaml:"request_timeout"` // per request; default 15s
+	Source        string   `yaml:"source"`         // kind spec: the vendor OpenAPI file or URL
+	Family        string   `yaml:"family"`         // kind spec: client (default), manager, auth2
+}
+
+// Alerting configures receivers, routes and the alert rules.
+type Alerting struct {
+	Receivers        []Receiver `yaml:"receivers"`
+	Routes           []Route    `yaml:"routes"`
+	UnavailableAfter int        `yaml:"unavailable_after"` // consecutive unavailable runs before paging; default 3
+	Reminder         Duration   `yaml:"reminder"`          // re-notify still-firing alerts; default 0 (never)
+	SpecInvalidAfter Duration   `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
+}
+
+// Receiver is one alert destination; Type selects the implementation from
+// the receiver registry.
+type Receiver struct {
+	Name       string            `yaml:"name"`
+	Type       string            `yaml:"type"`
+	URL        string            `yaml:"url"`
+	Secret     string            `yaml:"secret"`      // webhook: HMAC-SHA256 key
+	RoutingKey string            `yaml:"routing_key"` // pagerduty
+	Headers    map[string]string `yaml:"headers"`
+}
+
+// Route sends alerts to a receiver, optionally only some severities.
+type Route struct {
+	Receiver string   `yaml:"receiver"`
+	Severity []string `yaml:"severity"`
+}
+
+// Duration is a time.Duration written as "2m", "30s", "720h".
+type Duration time.Duration
+
+// UnmarshalYAML parses Go duration syntax with a message naming the value.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration like 30s or 2m", n.Line)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: invalid duration %q (want e.g. 30s, 2m, 720h)", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ConfigError names the key at fault, e.g. jobs[0].schedule.
+type ConfigError struct {
+	Key string
+	Err error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("config %s: %v", e.Key, e.Err) }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func keyErr(key string, format string, a ...any) error {
+	return &ConfigError{Key: key, Err: fmt.Errorf(format, a...)}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// LoadConfig reads, expands and strictly decodes the file, then validates it.
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ConfigError{Key: "file", Err: err}
+	}
+	return ParseConfig(raw, getenv)
+}
+
+// ParseConfig expands ${VAR} from getenv, decodes strictly and validates.
+// A referenced variable that is unset is an error: an empty password would
+// otherwise read as a vendor rejecting us.
+func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
+	var missing []string
+	expanded := envRef.ReplaceAllStringFunc(string(raw), func(m string) string {
+		name := envRef.FindStringSubmatch(m)[1]
+		v := getenv(name)
+		if v == "" {
+			missing = append(missing, name)
+		}
+		// Quote-safe: the value is inserted as YAML content of a scalar the
+		// author wrote, so escape what would end a double-quoted scalar.
+		return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
+	})
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, &ConfigError{Key: "environment", Err: fmt.Errorf("unset variable(s) referenced with ${…}: %s", strings.Join(missing, ", "))}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, errEOF) || strings.Contains(err.Error(), "EOF") {
+			return nil, &ConfigError{Key: "file", Err: fmt.Errorf("empty configuration")}
+		}
+		return nil, &ConfigError{Key: "yaml", Err: err}
+	}
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var errEOF = errors.New("EOF")
+
+// SetDefaults fills what the file may leave out.
+func (c *Config) SetDefaults() {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:9464"
+	}
+	if c.Store == "" {
+		c.Store = "mmcontract-history.db"
+	}
+	if c.Retention.MaxAge == 0 {
+		c.Retention.MaxAge = Duration(30 * 24 * time.Hour)
+	}
+	if c.Retention.MaxRuns == 0 {
+		c.Retention.MaxRuns = 10000
+	}
+	if c.Alerting.UnavailableAfter == 0 {
+		c.Alerting.UnavailableAfter = 3
+	}
+	if c.Alerting.SpecInvalidAfter == 0 {
+		c.Alerting.SpecInvalidAfter = Duration(24 * time.Hour)
+	}
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
+		if j.Kind == "" {
+			j.Kind = "suite"
+		}
+		if j.Timeout == 0 {
+			j.Timeout = Duration(2 * time.Minute)
+		}
+		if j.FlakeAttempts == 0 {
+			j.FlakeAttempts = 2
+		}
+		if j.RequestTimeout == 0 {
+			j.RequestTimeout = Duration(15 * time.Second)
+		}
+		if j.Family == "" {
+			j.Family = "client"
+		}
+	}
+}
+
+var jobName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// Validate checks every section and names the key at fault.
+func (c *Config) Validate() error {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return keyErr("listen", "%q is not host:port: %v", c.Listen, err)
+	}
+	if !isLoopback(host) && c.AuthToken == "" {
+		return keyErr("auth_token", "required when listen (%s) is not a loopback address", c.Listen)
+	}
+	if c.Retention.MaxAge < 0 {
+		return keyErr("retention.max_age", "must not be negative")
+	}
+	if c.Retention.MaxRuns < 0 {
+		return keyErr("retention.max_runs", "must not be negative")
+	}
+	if len(c.Targets) == 0 {
+		return keyErr("targets", "at least one target is required")
+	}
+	for name, t := range c.Targets {
+		key := "targets." + name
+		if t.BaseURL != "" {
+			u, err := url.Parse(t.BaseURL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return keyErr(key+".base_url", "%q is not an http(s) URL", t.BaseURL)
+			}
+			if t.CompanyID == "" {
+				return keyErr(key+".company_id", "required with base_url")
+			}
+			if t.Token == "" && (t.LoginName == "" || t.LoginPassword == "") && (t.AppID == "" || t.AppSecret == "") && t.APIKey == "" {
+				return keyErr(key, "no credentials: set login_name and login_password, token, app_id and app_secret, or api_key and api_secret")
+			}
+			if t.Scenario != "" {
+				return keyErr(key+".scenario", "only for the simulator (a target without base_url)")
+			}
+		}
+		if t.LoginType < 0 || t.LoginType > 3 {
+			return keyErr(key+".login_type", "must be 1 (email), 2 (phone) or 3 (account)")
+		}
+		if (t.APIKey == "") != (t.APISecret == "") {
+			return keyErr(key+".api_secret", "api_key and api_secret go together")
+		}
+		if (t.AppID == "") != (t.AppSecret == "") {
+			return keyErr(key+".app_secret", "app_id and app_secret go together")
+		}
+		if t.RatePerMinute < 0 {
+			return keyErr(key+".rate_per_minute", "must not be negative")
+		}
+	}
+	if len(c.Jobs) == 0 {
+		return keyErr("jobs", "at least one job is required")
+	}
+	seen := map[string]bool{}
+	for i, j := range c.Jobs {
+		key := fmt.Sprintf("jobs[%d]", i)
+		if !jobName.MatchString(j.Name) {
+			return keyErr(key+".name", "%q: want lowercase letters, digits, - and _ (at most 63)", j.Name)
+		}
+		if seen[j.Name] {
+			return keyErr(key+".name", "duplicate job name %q", j.Name)
+		}
+		seen[j.Name] = true
+		if _, err := ParseSchedule(j.Schedule); err != nil {
+			return keyErr(key+".schedule", "%v", err)
+		}
+		if j.Timeout.D() <= 0 {
+			return keyErr(key+".timeout", "must be positive")
+		}
+		if j.Jitter < 0 {
+			return keyErr(key+".jitter", "must not be negative")
+		}
+		switch j.Kind {
+		case "suite":
+			if _, ok := c.Targets[j.Target]; !ok {
+				return keyErr(key+".target", "unknown target %q (defined: %s)", j.Target, strings.Join(targetNames(c.Targets), ", "))
+			}
+			if _, err := types.ParseLabelFilter(j.LabelFilter); err != nil {
+				return keyErr(key+".label_filter", "%q: %v", j.LabelFilter, err)
+			}
+			if j.Source != "" {
+				return keyErr(key+".source", "only for kind spec")
+			}
+			if j.FlakeAttempts < 1 || j.FlakeAttempts > 5 {
+				return keyErr(key+".flake_attempts", "must be between 1 and 5")
+			}
+			if j.RequestTimeout.D() <= 0 || j.RequestTimeout.D() >= j.Timeout.D() {
+				return keyErr(key+".request_timeout", "must be positive and shorter than the job timeout")
+			}
+		case "spec":
+			if j.Source == "" {
+				return keyErr(key+".source", "required for kind spec (a file path or an http(s) URL)")
+			}
+			switch j.Family {
+			case "client", "manager", "auth2":
+			default:
+				return keyErr(key+".family", "%q: want client, manager or auth2", j.Family)
+			}
+		default:
+			return keyErr(key+".kind", "%q: want suite or spec", j.Kind)
+		}
+	}
+	return c.Alerting.validate()
+}
+
+func (a Alerting) validate() error {
+	names := map[string]bool{}
+	for i, r := range a.Receivers {
+		key := fmt.Sprintf("alerting.receivers[%d]", i)
+		if r.Name == "" {
+			return keyErr(key+".name", "required")
+		}
+		if names[r.Name] {
+			return keyErr(key+".name", "duplicate receiver %q", r.Name)
+		}
+		names[r.Name] = true
+		if err := validateReceiver(r); err != nil {
+			return keyErr(key, "%v", err)
+		}
+	}
+	for i, r := range a.Routes {
+		key := fmt.Sprintf("alerting.routes[%d]", i)
+		if !names[r.Receiver] {
+			return keyErr(key+".receiver", "unknown receiver %q", r.Receiver)
+		}
+		for _, s := range r.Severity {
+			switch s {
+			case "critical", "warning", "info":
+			default:
+				return keyErr(key+".severity", "%q: want critical, warning or info", s)
+			}
+		}
+	}
+	if a.UnavailableAfter < 1 {
+		return keyErr("alerting.unavailable_after", "must be at least 1")
+	}
+	if a.Reminder < 0 {
+		return keyErr("alerting.reminder", "must not be negative")
+	}
+	return nil
+}
+
+func targetNames(m map[string]Target) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// failOnDefault documents what a scheduled run fails on: alerts come from the
+// results, not the exit code, so the child's --fail-on only shapes its log.
+var failOnDefault = verdict.DefaultFailOn

@@ -1,0 +1,108 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+)
+
+// progress prints one line per finished check while the run goes on.
+type progress struct {
+	mu sync.Mutex
+	w  io.Writer
+	n  int
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w} }
+
+func (p *progress) spec(r types.SpecReport) {
+	if r.LeafNodeType != types.NodeTypeIt || r.State.Is(types.SpecStateSkipped) && r.Failure.Message == "" {
+		return // filtered-out specs would drown the interesting lines
+	}
+	c := results.CheckOf(r)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	line := fmt.Sprintf("%-11s %s", strings.ToUpper(string(c.Verdict)), c.Spec)
+	if c.LatencyMS > 0 {
+		line += fmt.Sprintf(" (%d ms)", c.LatencyMS)
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// printSummary writes the one-screen summary: counts, then what needs a
+// person's attention, one line each, then where the artifacts are.
+func printSummary(w io.Writer, res results.Results, opts Options) {
+	fmt.Fprintf(w, "\n%s — verdict %s in %s\n", res.Target, strings.ToUpper(string(res.Verdict)), res.Duration().Round(1e6))
+	var parts []string
+	for _, v := range []verdict.Verdict{verdict.Broken, verdict.Unavailable, verdict.Flaky, verdict.Drifted, verdict.Pass, verdict.Skipped, verdict.Error} {
+		if n := res.Counts[v]; n > 0 || v == verdict.Pass {
+			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	fmt.Fprintf(w, "checks: %s\n", strings.Join(parts, ", "))
+	const maxLines = 20
+	lines := 0
+	for _, c := range res.Checks {
+		if c.Verdict == verdict.Pass || c.Verdict == verdict.Skipped {
+			continue
+		}
+		if lines == maxLines {
+			fmt.Fprintf(w, "  … more in %s/report.html\n", opts.OutDir)
+			break
+		}
+		lines++
+		fmt.Fprintf(w, "  %-11s %s: %s\n", c.Verdict, c.Spec, c.Message)
+		for _, v := range c.Violations {
+			fmt.Fprintf(w, "      %s [%s] expected %s, saw %s\n", pointer(v.Pointer), v.Keyword, v.Expected, v.Seen)
+		}
+	}
+	printDrift(w, res)
+	fmt.Fprintf(w, "outputs: %s/{results.json,junit.xml,ginkgo.json,report.html}\n", opts.OutDir)
+	if opts.BaselineDir == "" && hasShapes(res) {
+		fmt.Fprintf(w, "no baseline: drift was checked against the schemas only. Create one with:\n  mmcontract baseline accept --from %s --baseline baselines/\n", opts.OutDir)
+	}
+}
+
+// printDrift lists each distinct drift difference once (several specs of an
+// operation share it), one line each.
+func printDrift(w io.Writer, res results.Results) {
+	seen := map[string]bool{}
+	var lines []string
+	for _, c := range res.Checks {
+		for _, d := range c.Drift {
+			if seen[d.Fingerprint] {
+				continue
+			}
+			seen[d.Fingerprint] = true
+			lines = append(lines, fmt.Sprintf("  drift %-8s %s %s %s (baseline %s, observed %s)", d.Severity, c.Operation, d.Pointer, d.Change, d.Baseline, d.Observed))
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+}
+
+func hasShapes(res results.Results) bool {
+	for _, c := range res.Checks {
+		if c.Operation != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func pointer(p string) string {
+	if p == "" {
+		return "(root)"
+	}
+	return p
+}

@@ -1,0 +1,671 @@
+// Package openapi imports a vendor OpenAPI 3 document into mmcontract's
+// schema tree: one structure-only JSON Schema per operation for the envelope's
+// "data", the shared envelope schema, and the family's operation catalog. It
+// is the engine behind `mmcontract spec import`.
+//
+// The output is a pure function of the spec bytes and the overlay files:
+// keys sorted, 2-space indent, trailing newline, so re-importing an unchanged
+// spec changes no byte and a changed spec shows up as a readable git diff.
+//
+// Policy, applied to every response schema (see README "Schemas"):
+//   - $refs are inlined; a recursive reference becomes a property-less object.
+//   - Every field is nullable (the vendor is a Java backend that serialises
+//     unset fields as null, and its own examples do) except fields that are
+//     known never to be null: "id", and what the overlays declare.
+//   - The spec's response "required" lists are not imported: the vendor's own
+//     examples omit fields it marks required. What we require is stated by
+//     overlays, each with a reason.
+//   - Objects accept undocumented properties: drift detection reports them
+//     separately, they are not a contract violation. An overlay may close one.
+//   - Only POST operations are imported: every vendor operation is a POST; the
+//     few GET/HEAD entries are documentation pages or the quote HTTP API,
+//     whose reply is not the envelope.
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mmcontract/mmcontract/schemas"
+)
+
+// InvalidSpecError reports a document that is not a usable OpenAPI 3
+// document: an HTML error page, a JSON error object, a truncated file, or a
+// document without paths. `spec diff` reports it as new_spec_valid=false
+// rather than as "every operation removed".
+type InvalidSpecError struct{ Reason string }
+
+func (e *InvalidSpecError) Error() string { return "invalid OpenAPI document: " + e.Reason }
+
+// Spec is a parsed OpenAPI document, reusable for several imports.
+type Spec struct {
+	doc        map[string]any
+	components map[string]any
+}
+
+// Parse decodes and checks an OpenAPI 3 document (YAML or JSON).
+func Parse(spec []byte) (*Spec, error) {
+	if len(bytes.TrimSpace(spec)) == 0 {
+		return nil, &InvalidSpecError{Reason: "empty document"}
+	}
+	var raw any
+	if err := yaml.Unmarshal(spec, &raw); err != nil {
+		return nil, &InvalidSpecError{Reason: "not YAML or JSON: " + firstLine(err.Error())}
+	}
+	doc, ok := normalize(raw, 0).(map[string]any)
+	if !ok {
+		return nil, &InvalidSpecError{Reason: fmt.Sprintf("top level is %s, not an object", kindOf(raw))}
+	}
+	v, _ := doc["openapi"].(string)
+	if !strings.HasPrefix(v, "3.") {
+		return nil, &InvalidSpecError{Reason: fmt.Sprintf("missing or unsupported \"openapi\" version %q", v)}
+	}
+	paths, ok := doc["paths"].(map[string]any)
+	if !ok || len(paths) == 0 {
+		return nil, &InvalidSpecError{Reason: "no paths"}
+	}
+	s := &Spec{doc: doc, components: map[string]any{}}
+	if comps, ok := doc["components"].(map[string]any); ok {
+		if sc, ok := comps["schemas"].(map[string]any); ok {
+			s.components = sc
+		}
+	}
+	return s, nil
+}
+
+// Op is one imported operation: its catalog entry, its converted data
+// schema, and the raw examples the vendor published for it (used by tests and
+// by the simulator's example-first responses).
+type Op struct {
+	Operation schemas.Operation
+	Method    string // HTTP method, upper case
+	URLPath   string // the spec's path key
+	Data      map[string]any
+	Examples  []json.RawMessage // whole response bodies, as published
+}
+
+// Operations converts every POST operation of the spec for family, sorted by
+// bizType. Overlays are not applied here; Import applies them.
+func (s *Spec) Operations(family string) ([]Op, error) {
+	paths := s.doc["paths"].(map[string]any)
+	keys := sortedKeys(paths)
+	var ops []Op
+	seen := map[string]string{}
+	for _, p := range keys {
+		item, _ := paths[p].(map[string]any)
+		raw, ok := item["post"].(map[string]any)
+		if !ok {
+			continue
+		}
+		op, err := s.operation(family, p, raw)
+		if err != nil {
+			return nil, fmt.Errorf("POST %s: %w", p, err)
+		}
+		if prev, dup := seen[op.Operation.BizType]; dup {
+			return nil, fmt.Errorf("POST %s: bizType %s already defined by %s", p, op.Operation.BizType, prev)
+		}
+		seen[op.Operation.BizType] = p
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Operation.BizType < ops[j].Operation.BizType })
+	return ops, nil
+}
+
+func (s *Spec) operation(family, path string, raw map[string]any) (Op, error) {
+	pathKind, bizType := splitPath(path)
+	if bizType == "" {
+		return Op{}, errors.New("cannot derive a bizType from the path")
+	}
+	desc, _ := raw["description"].(string)
+	op := schemas.Operation{
+		Family:  family,
+		BizType: bizType,
+		Version: version(desc, raw),
+		Path:    pathKind,
+		Tags:    stringList(raw["tags"]),
+	}
+	if op.Tags == nil {
+		op.Tags = []string{}
+	}
+	if strings.HasPrefix(bizType, "tradeapi.") {
+		op.Group = "tradeApi"
+	}
+	op.Login = needsLogin(family, pathKind, desc, raw)
+	op.Area = area(op.Tags, bizType)
+	op.ReadOnly = ReadOnly(op.Method())
+
+	conv := &converter{components: s.components, budget: nodeBudget}
+	data, examples := s.response(conv, raw)
+	if conv.exceeded {
+		return Op{}, errors.New("response schema too large (recursive $ref fan-out?)")
+	}
+	req := s.request(raw)
+	op.Request = req
+	return Op{Operation: op, Method: "POST", URLPath: path, Data: data, Examples: examples}, nil
+}
+
+// response returns the data schema and the published examples of the 200
+// response.
+func (s *Spec) response(conv *converter, raw map[string]any) (map[string]any, []json.RawMessage) {
+	resps, _ := raw["responses"].(map[string]any)
+	resp, _ := resps["200"].(map[string]any)
+	if resp == nil {
+		resp, _ = resps["default"].(map[string]any)
+	}
+	content, _ := resp["content"].(map[string]any)
+	media, _ := content["application/json"].(map[string]any)
+	if media == nil {
+		for _, k := range sortedKeys(content) {
+			if m, ok := content[k].(map[string]any); ok {
+				media = m
+				break
+			}
+		}
+	}
+	var examples []json.RawMessage
+	addExample := func(v any) {
+		if str, ok := v.(string); ok {
+			if !json.Valid([]byte(str)) {
+				return
+			}
+			examples = append(examples, json.RawMessage(str))
+			return
+		}
+		if b, err := json.Marshal(v); err == nil && v != nil {
+			examples = append(examples, b)
+		}
+	}
+	if ex, ok := media["example"]; ok {
+		addExample(ex)
+	}
+	if exs, ok := media["examples"].(map[string]any); ok {
+		for _, k := range sortedKeys(exs) {
+			if e, ok := exs[k].(map[string]any); ok {
+				addExample(e["value"])
+			}
+		}
+	}
+	dataNode := s.dataNode(media["schema"], 0)
+	if dataNode == nil {
+		return map[string]any{}, examples
+	}
+	return conv.convert(dataNode, true, 0), examples
+}
+
+// dataNode finds the raw schema of the envelope's "data" property, following
+// $refs on the way.
+func (s *Spec) dataNode(node any, depth int) any {
+	m, ok := node.(map[string]any)
+	if !ok || depth > 16 {
+		return nil
+	}
+	if ref, ok := m["$ref"].(string); ok {
+		name := unescapePointer(strings.TrimPrefix(ref, "#/components/schemas/"))
+		return s.dataNode(s.components[name], depth+1)
+	}
+	props, _ := m["properties"].(map[string]any)
+	return props["data"]
+}
+
+// request returns a minimal valid request body: required fields only, with
+// deterministic placeholders. Page queries also get current=1,size=10 so a
+// read-only suite asks for one small page.
+func (s *Spec) request(raw map[string]any) json.RawMessage {
+	rb, _ := raw["requestBody"].(map[string]any)
+	content, _ := rb["content"].(map[string]any)
+	media, _ := content["application/json"].(map[string]any)
+	conv := &converter{components: s.components, keepRequired: true, budget: nodeBudget}
+	schema := conv.convert(media["schema"], false, 0)
+	body, ok := placeholder(schema, 0).(map[string]any)
+	if !ok || conv.exceeded {
+		body = map[string]any{}
+	}
+	if props, ok := schema["properties"].(map[string]any); ok {
+		_, hasCurrent := props["current"]
+		_, hasSize := props["size"]
+		if hasCurrent && hasSize {
+			body["current"] = 1
+			body["size"] = 10
+		}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+// placeholder builds a deterministic value for a converted schema, filling
+// required properties only.
+func placeholder(schema map[string]any, depth int) any {
+	if depth > 16 {
+		return nil
+	}
+	if e, ok := schema["enum"].([]any); ok && len(e) > 0 {
+		return e[0]
+	}
+	t := primaryType(schema)
+	switch t {
+	case "object":
+		out := map[string]any{}
+		props, _ := schema["properties"].(map[string]any)
+		for _, r := range stringList(schema["required"]) {
+			ps, _ := props[r].(map[string]any)
+			if v, ok := namedPlaceholders[r]; ok && primaryType(ps) == typeOfPlaceholder(v) {
+				out[r] = v
+				continue
+			}
+			out[r] = placeholder(ps, depth+1)
+		}
+		return out
+	case "array":
+		return []any{}
+	case "string":
+		return "x"
+	case "integer", "number":
+		return 1
+	case "boolean":
+		return false
+	}
+	return nil
+}
+
+// namedPlaceholders are better guesses than "x" or 1 for fields whose
+// meaning the name gives away.
+var namedPlaceholders = map[string]any{"lang": "en-US", "current": 1, "size": 10}
+
+func typeOfPlaceholder(v any) string {
+	if _, ok := v.(string); ok {
+		return "string"
+	}
+	return "integer"
+}
+
+func primaryType(schema map[string]any) string {
+	switch t := schema["type"].(type) {
+	case string:
+		return t
+	case []any:
+		for _, x := range t {
+			if s, ok := x.(string); ok && s != "null" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// splitPath derives the path kind and bizType from a spec path.
+func splitPath(p string) (kind, bizType string) {
+	if i := strings.LastIndex(p, "/global/"); i >= 0 {
+		return "global", p[i+len("/global/"):]
+	}
+	for _, k := range []string{"third/login", "login", "register", "auth", "h"} {
+		if strings.HasPrefix(p, "/"+k+"/") {
+			return k, strings.TrimPrefix(p, "/"+k+"/")
+		}
+	}
+	if strings.Trim(p, "/") == "" {
+		// POST / is the vendor's external-settlement callback (it calls the
+		// integrator); it has no name, so it is catalogued as "root".
+		return "", "root"
+	}
+	return "", strings.Trim(p, "/")
+}
+
+var versionLine = regexp.MustCompile(`(?m)version\s*=\s*([0-9]+(?:\.[0-9]+)+)`)
+
+// version reads "version=x.y.z" from the description, else the example of
+// the "version" header parameter, else the vendor default 0.0.1.
+func version(desc string, raw map[string]any) string {
+	if m := versionLine.FindStringSubmatch(desc); m != nil {
+		return m[1]
+	}
+	params, _ := raw["parameters"].([]any)
+	for _, p := range params {
+		pm, _ := p.(map[string]any)
+		if pm["in"] == "header" && strings.EqualFold(fmt.Sprint(pm["name"]), "version") {
+			if v, ok := pm["example"].(string); ok && versionLine.MatchString("version="+v) {
+				return v
+			}
+		}
+	}
+	return "0.0.1"
+}
+
+var (
+	loginMarker = regexp.MustCompile(`(?i)after log\s?-?in|登录之后|登录后|requires? login|need(?:s)? (?:to )?log\s?in`)
+	guestMarker = regexp.MustCompile(`(?i)visitors? can access|guests? (?:can )?access|guest accessible|游客|without login|no login required`)
+)
+
+// needsLogin decides whether an operation needs a token: an explicit marker
+// in the description wins ("Access after login"/"登录之后" vs "Visitors can
+// access"/"游客"); else a required "token" header; else login, register and
+// social-login paths are guest paths and every other client operation is
+// assumed to need a token (sending one to a guest operation is harmless,
+// omitting it from a protected one fails).
+func needsLogin(family, pathKind, desc string, raw map[string]any) bool {
+	switch {
+	case guestMarker.MatchString(desc):
+		return false
+	case loginMarker.MatchString(desc):
+		return true
+	}
+	params, _ := raw["parameters"].([]any)
+	for _, p := range params {
+		pm, _ := p.(map[string]any)
+		if pm["in"] == "header" && strings.EqualFold(fmt.Sprint(pm["name"]), "token") && pm["required"] == true {
+			return true
+		}
+	}
+	switch pathKind {
+	case "login", "register", "third/login", "h", "auth":
+		return false
+	}
+	return family != "auth2"
+}
+
+// areaByTag maps the vendor's top-level tags (EN and CN) to our area labels.
+var areaByTag = map[string]string{
+	"customer": "customer", "客户接口": "customer",
+	"trade": "trade", "交易接口": "trade",
+	"funds": "funds", "fund": "funds", "资金接口": "funds", "activities": "funds",
+	"message": "message", "消息接口": "message",
+	"basic": "market", "product": "market", "基础数据": "market",
+	"index": "index", "基金接口": "index",
+	"credit card": "credit-card", "信用卡接口": "credit-card",
+	"market maker": "market-maker", "做市商接口": "market-maker",
+	"external settlement": "settlement", "外部结算接口": "settlement",
+	"auth": "auth",
+}
+
+// areaByService maps the bizType's service prefix when no tag decides.
+var areaByService = map[string]string{
+	"customer": "customer", "config": "market", "fund": "funds", "message": "message",
+	"tradeapi": "trade", "admin": "auth", "report": "market-maker", "benefit": "market-maker",
+	"passToCredit": "credit-card", "makerbot": "market-maker",
+}
+
+func area(tags []string, bizType string) string {
+	for _, t := range tags {
+		top := strings.ToLower(strings.TrimSpace(strings.SplitN(t, "/", 2)[0]))
+		if a, ok := areaByTag[top]; ok {
+			return a
+		}
+	}
+	svc := strings.SplitN(bizType, ".", 2)[0]
+	if a, ok := areaByService[svc]; ok {
+		return a
+	}
+	return "other"
+}
+
+var (
+	readVerbs = map[string]bool{"query": true, "find": true, "get": true, "list": true, "page": true,
+		"check": true, "detail": true, "search": true, "count": true}
+	// writeWords disqualify an operation even after a read verb
+	// (getAndLockX, checkAndSendCode): read-only must be certain because the
+	// read-only suite runs against production.
+	writeWords = map[string]bool{"create": true, "add": true, "insert": true, "update": true, "edit": true,
+		"modify": true, "change": true, "delete": true, "del": true, "remove": true, "apply": true,
+		"cancel": true, "send": true, "bind": true, "unbind": true, "set": true, "save": true,
+		"submit": true, "reset": true, "lock": true, "unlock": true, "extract": true, "destroy": true,
+		"transfer": true, "trade": true, "withdraw": true, "deposit": true, "buy": true, "sell": true,
+		"redeem": true, "subscribe": true, "open": true, "close": true, "register": true, "login": true,
+		"logout": true, "verify": true, "upload": true, "push": true, "adjust": true, "exchange": true,
+		"operation": true, "forced": true, "force": true, "and": true}
+	// nounWords are write verbs that the vendor also uses as nouns after a
+	// read verb: queryTradeRecordPage, getWithdrawCurrencyList,
+	// getDepositCoinList, getExchangeRateList, getSymbolTradeTypeByCompanyId.
+	nounWords = map[string]bool{"trade": true, "withdraw": true, "deposit": true, "exchange": true,
+		"transfer": true, "close": true, "open": true, "subscribe": true, "lock": true, "redeem": true,
+		"apply": true, "operation": true, "verify": true}
+)
+
+// ReadOnly reports whether a method name is safe to call against a live
+// system. Its first word is a read verb (query, find, get, list, page, check,
+// detail, search, count) or its last word names a listing (list, page,
+// detail, info: optionalList, customerViewNoticePage), and no word is a write
+// verb (create, add, update, edit, delete, del, transfer, trade, apply,
+// cancel, send, bind, set...). Write verbs the vendor also uses as nouns in
+// the middle of a name (queryTradeRecordPage, getWithdrawCurrencyList,
+// getDepositCoinList, getExchangeRateList) are allowed there and nowhere else.
+func ReadOnly(method string) bool {
+	words := camelWords(method)
+	if len(words) == 0 || !(readVerbs[words[0]] || readNouns[words[len(words)-1]]) {
+		return false
+	}
+	for i, w := range words {
+		if !writeWords[w] {
+			continue
+		}
+		if nounWords[w] && i > 0 && i < len(words)-1 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+var readNouns = map[string]bool{"list": true, "page": true, "detail": true, "info": true}
+
+func camelWords(s string) []string {
+	var words []string
+	var cur []rune
+	for _, r := range s {
+		if (r >= 'A' && r <= 'Z') || r == '_' || r == '/' || r == '-' {
+			if len(cur) > 0 {
+				words = append(words, strings.ToLower(string(cur)))
+			}
+			cur = cur[:0]
+			if r == '_' || r == '/' || r == '-' {
+				continue
+			}
+		}
+		cur = append(cur, r)
+	}
+	if len(cur) > 0 {
+		words = append(words, strings.ToLower(string(cur)))
+	}
+	return words
+}
+
+// Import converts spec for family and applies the overlays in overlays (one
+// <bizType>.yaml per operation at the root of the FS; nil for none). The
+// result maps slash-separated paths relative to the schemas root to file
+// contents: "envelope.json", "<family>/catalog.json" and
+// "<family>/<bizType>.json".
+func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, error) {
+	if !validFamily.MatchString(family) {
+		return nil, fmt.Errorf("import: invalid family %q", family)
+	}
+	s, err := Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := s.Operations(family)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", family, err)
+	}
+	rules, err := loadOverlays(overlays)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", family, err)
+	}
+	files := map[string][]byte{}
+	catalog := make([]schemas.Operation, 0, len(ops))
+	for i := range ops {
+		op := &ops[i]
+		name := schemas.FileName(op.Operation.BizType)
+		if rs, ok := rules[name]; ok {
+			op.Data, err = applyOverlays(op.Data, rs, s.components)
+			if err != nil {
+				return nil, fmt.Errorf("import %s: overlay %s: %w", family, overlayName(name), err)
+			}
+			delete(rules, name)
+		}
+		root := map[string]any{"$schema": draft}
+		for k, v := range op.Data {
+			root[k] = v
+		}
+		b, err := encode(root)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %s: %w", family, op.Operation.BizType, err)
+		}
+		files[family+"/"+name] = b
+		catalog = append(catalog, op.Operation)
+	}
+	if len(rules) > 0 {
+		// An overlay for an operation the spec no longer has is stale: say so
+		// instead of silently dropping a correction.
+		var stale []string
+		for name := range rules {
+			stale = append(stale, overlayName(name))
+		}
+		sort.Strings(stale)
+		return nil, fmt.Errorf("import %s: overlays for operations not in the spec: %s", family, strings.Join(stale, ", "))
+	}
+	b, err := encode(catalog)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: catalog: %w", family, err)
+	}
+	files[family+"/catalog.json"] = b
+	env, err := encode(Envelope())
+	if err != nil {
+		return nil, err
+	}
+	files["envelope.json"] = env
+	return files, nil
+}
+
+var validFamily = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+const draft = "http://json-schema.org/draft-07/schema#"
+
+// Envelope is the schema of the vendor's response envelope, shared by every
+// family. Required: bizCode, code, msg, tm, trace, ok, fail: every envelope
+// example the vendor publishes with the current gateway carries them
+// (bizCode may be ""). msg and msgParams may be null (msgParams is null in
+// most examples; msg is a Java String). data is absent on some errors and may
+// be anything, so it is optional and untyped here: the per-operation schema
+// checks it. Unknown keys are allowed: older examples carry "class".
+func Envelope() map[string]any {
+	str := map[string]any{"type": "string"}
+	nullStr := map[string]any{"type": []any{"string", "null"}}
+	boolean := map[string]any{"type": "boolean"}
+	return map[string]any{
+		"$schema": draft,
+		"type":    "object",
+		"properties": map[string]any{
+			"bizCode":   str,
+			"code":      str,
+			"msg":       nullStr,
+			"tm":        map[string]any{"type": "integer", "format": "int64"},
+			"trace":     str,
+			"msgParams": nullStr,
+			"data":      map[string]any{},
+			"ok":        boolean,
+			"fail":      boolean,
+		},
+		"required": []any{"bizCode", "code", "fail", "msg", "ok", "tm", "trace"},
+	}
+}
+
+// encode writes v as deterministic JSON: sorted keys, 2-space indent, no
+// HTML escaping, trailing newline.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ImportFile imports the spec at path for family, reading overlays from
+// overlayDir ("" for none) and writing under outDir, the schemas root
+// (outDir/envelope.json, outDir/<family>/...). Schema files of the family
+// that the spec no longer defines are removed, so the tree mirrors the spec;
+// files whose bytes are unchanged are not rewritten.
+func ImportFile(path, family, overlayDir, outDir string) error {
+	spec, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	var ov fs.FS
+	if overlayDir != "" {
+		if _, err := os.Stat(overlayDir); err == nil {
+			ov = os.DirFS(overlayDir)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("import: overlays: %w", err)
+		}
+	}
+	files, err := Import(spec, family, ov)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	famDir := filepath.Join(outDir, family)
+	if err := os.MkdirAll(famDir, 0o755); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	existing, err := filepath.Glob(filepath.Join(famDir, "*.json"))
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	for _, f := range existing {
+		if _, keep := files[family+"/"+filepath.Base(f)]; !keep {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("import: remove stale %s: %w", f, err)
+			}
+		}
+	}
+	for _, rel := range sortedKeys(files) {
+		dst := filepath.Join(outDir, filepath.FromSlash(rel))
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, files[rel]) {
+			continue
+		}
+		if err := os.WriteFile(dst, files[rel], 0o644); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "empty"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%T", v)
+}

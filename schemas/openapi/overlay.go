@@ -1,0 +1,170 @@
+package openapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Rule is one overlay correction to an operation's data schema. An overlay
+// file, <bizType>.yaml, is a YAML list of rules. Every rule states why: a
+// schema is never loosened or tightened silently.
+//
+//	- pointer: /properties/accountList      # JSON pointer into our data schema; "" is the root
+//	  reason: the vendor sends an array of accounts; the spec says an empty object
+//	  set:                                   # an OpenAPI schema fragment, converted by the
+//	    type: array                          # importer's rules (fields nullable unless
+//	    items: {type: object, ...}           # "nullable: false"), replacing the node
+//	- pointer: ""
+//	  reason: an account always has these
+//	  merge:                                 # JSON Schema keywords set on the node as given
+//	    type: object
+//	    required: [id, customerNo, companyId]
+type Rule struct {
+	Pointer string         `yaml:"pointer"`
+	Reason  string         `yaml:"reason"`
+	Set     any            `yaml:"set"`
+	Merge   map[string]any `yaml:"merge"`
+}
+
+// loadOverlays reads every *.yaml at the root of fsys, keyed by the schema
+// file name it corrects (<bizType>.json).
+func loadOverlays(fsys fs.FS) (map[string][]Rule, error) {
+	out := map[string][]Rule{}
+	if fsys == nil {
+		return out, nil
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("overlays: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+		}
+		rules, err := ParseOverlay(b)
+		if err != nil {
+			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+		}
+		out[strings.TrimSuffix(e.Name(), ".yaml")+".json"] = rules
+	}
+	return out, nil
+}
+
+// ParseOverlay decodes and checks one overlay file strictly: unknown keys,
+// a missing reason, or a rule with neither or both of set and merge are
+// errors.
+func ParseOverlay(b []byte) ([]Rule, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var rules []Rule
+	if err := dec.Decode(&rules); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if len(rules) == 0 {
+		return nil, errors.New("no rules")
+	}
+	for i := range rules {
+		r := &rules[i]
+		r.Set = normalize(r.Set, 0)
+		if r.Merge != nil {
+			r.Merge = normalize(r.Merge, 0).(map[string]any)
+		}
+		if strings.TrimSpace(r.Reason) == "" {
+			return nil, fmt.Errorf("rule %d (%q): reason is required", i+1, r.Pointer)
+		}
+		if (r.Set == nil) == (r.Merge == nil) {
+			return nil, fmt.Errorf("rule %d (%q): exactly one of set and merge is required", i+1, r.Pointer)
+		}
+		if r.Pointer != "" && !strings.HasPrefix(r.Pointer, "/") {
+			return nil, fmt.Errorf("rule %d: pointer %q must be empty or start with /", i+1, r.Pointer)
+		}
+	}
+	return rules, nil
+}
+
+// applyOverlays applies rules in order to the data schema root.
+func applyOverlays(root map[string]any, rules []Rule, components map[string]any) (map[string]any, error) {
+	for i, r := range rules {
+		var val any
+		if r.Set != nil {
+			conv := &converter{components: components, budget: nodeBudget}
+			val = conv.convert(r.Set, true, 0)
+		}
+		if r.Pointer == "" {
+			if r.Set != nil {
+				root = val.(map[string]any)
+				continue
+			}
+			mergeInto(root, r.Merge)
+			continue
+		}
+		tokens := strings.Split(r.Pointer[1:], "/")
+		parent, err := walk(root, tokens[:len(tokens)-1])
+		if err != nil {
+			return nil, fmt.Errorf("rule %d (%s): %w", i+1, r.Pointer, err)
+		}
+		last := unescapePointer(tokens[len(tokens)-1])
+		pm, ok := parent.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("rule %d (%s): parent is not an object", i+1, r.Pointer)
+		}
+		if r.Set != nil {
+			pm[last] = val
+			continue
+		}
+		node, ok := pm[last].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("rule %d (%s): no schema at pointer to merge into", i+1, r.Pointer)
+		}
+		mergeInto(node, r.Merge)
+	}
+	return root, nil
+}
+
+func mergeInto(node, merge map[string]any) {
+	for k, v := range merge {
+		if k == "required" {
+			v = toAny(stringList(v))
+		}
+		node[k] = v
+	}
+}
+
+// walk follows JSON pointer tokens through maps and lists.
+func walk(node any, tokens []string) (any, error) {
+	for _, raw := range tokens {
+		tok := unescapePointer(raw)
+		switch n := node.(type) {
+		case map[string]any:
+			next, ok := n[tok]
+			if !ok {
+				return nil, fmt.Errorf("no %q in the schema (stale overlay?)", tok)
+			}
+			node = next
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil, fmt.Errorf("bad index %q", tok)
+			}
+			node = n[i]
+		default:
+			return nil, fmt.Errorf("cannot descend into %q", tok)
+		}
+	}
+	return node, nil
+}
+
+func overlayName(schemaFile string) string {
+	return "overlays/" + strings.TrimSuffix(schemaFile, ".json") + ".yaml"
+}

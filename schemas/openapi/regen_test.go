@@ -1,0 +1,85 @@
+package openapi_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mmcontract/mmcontract/schemas/openapi"
+)
+
+var update = flag.Bool("update", false, "regenerate the committed schemas/ tree from ../shared/vendor/openapi")
+
+// families maps each family to the vendor spec it is imported from. The EN
+// client spec is canonical (see README "Schemas").
+var families = []struct{ family, spec string }{
+	{"client", "MultiMarkets-ClientAPI.openapi.en.yaml"},
+	{"manager", "MultiMarkets-BusinessAPI.openapi.en.yaml"},
+	{"auth2", "MultiMarkets-Auth2Api.openapi.en.yaml"},
+}
+
+// vendorDir returns <module root>/../shared/vendor/openapi or skips the test.
+func vendorDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "vendor", "openapi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("vendor specs not present at %s", dir)
+	}
+	return dir
+}
+
+// schemasDir is the committed schema tree: this package's parent.
+const schemasDir = ".."
+
+// Ensure the committed schemas/ tree is exactly what the importer produces
+// from the vendor specs and overlays: nobody hand-edited a generated file,
+// and nobody forgot to re-run the import after changing an overlay.
+// Regenerate with: go test ./schemas/openapi -run TestCommittedTree -update
+func TestCommittedTree(t *testing.T) {
+	dir := vendorDir(t)
+	for _, f := range families {
+		t.Run(f.family, func(t *testing.T) {
+			specPath := filepath.Join(dir, f.spec)
+			overlays := filepath.Join(schemasDir, f.family, "overlays")
+			if *update {
+				if err := openapi.ImportFile(specPath, f.family, overlays, schemasDir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			spec, err := os.ReadFile(specPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ov = os.DirFS(overlays)
+			if _, err := os.Stat(overlays); err != nil {
+				ov = nil
+			}
+			files, err := openapi.Import(spec, f.family, ov)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rel, want := range files {
+				got, err := os.ReadFile(filepath.Join(schemasDir, filepath.FromSlash(rel)))
+				if err != nil {
+					t.Errorf("%s: %v (run the import: go test ./schemas/openapi -run TestCommittedTree -update)", rel, err)
+					continue
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from a fresh import (run: go test ./schemas/openapi -run TestCommittedTree -update)", rel)
+				}
+			}
+			onDisk, err := filepath.Glob(filepath.Join(schemasDir, f.family, "*.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(onDisk) != len(files)-1 { // files also holds envelope.json
+				t.Errorf("%s: %d schema files on disk, import produces %d", f.family, len(onDisk), len(files)-1)
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package schemas
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Operation is one catalog entry: everything a suite, the client or the
+// simulator needs to call an operation, derived from the vendor's spec by the
+// importer and stored in <family>/catalog.json.
+type Operation struct {
+	// Family is the API family: client, manager, auth2, or openapi (the Open
+	// API serves the client operations with apiKey signing and reuses the
+	// client schemas).
+	Family string `json:"family"`
+	// BizType names the operation, e.g. customer.app.CustomerWebApiService.findCustomerInfo.
+	// Operations the vendor publishes under a plain path (/thirdExt/now,
+	// /auth2/code) use that path without its leading slash.
+	BizType string `json:"bizType"`
+	// Version is the "version" header, from the spec's "version=" line; "0.0.1" by default.
+	Version string `json:"version"`
+	// Group is the "group" header: "tradeApi" for tradeapi.* operations, else "".
+	Group string `json:"group,omitempty"`
+	// Path is the URL segment(s) between the family's base URL and the
+	// bizType: "global", "login", "register", "third/login", "auth", "h", or
+	// "" when the bizType sits directly under the base (the manager API and
+	// plain-path operations). Callers must not read "" as "global".
+	Path string `json:"path"`
+	// Login reports whether the operation needs a login token.
+	Login bool `json:"login"`
+	// Area is the functional area used as a Ginkgo label: customer, market,
+	// funds, message, trade, index, credit-card, market-maker, settlement...
+	Area string `json:"area"`
+	// ReadOnly is true only for query/find/get/list/page/check verbs; never for
+	// anything that creates, updates, deletes, transfers, trades, applies,
+	// cancels, sends, binds or sets.
+	ReadOnly bool `json:"readOnly"`
+	// Tags are the vendor's tags, kept for reports and filtering.
+	Tags []string `json:"tags"`
+	// Request is a minimal valid request body: the required request fields
+	// with deterministic placeholder values; {} when there are none.
+	Request json.RawMessage `json:"request"`
+}
+
+// Method is the operation's method name, the last bizType segment
+// (findCustomerInfo); suites use it as a label.
+func (o Operation) Method() string {
+	s := o.BizType
+	if i := strings.LastIndexAny(s, "./"); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// FileName is the data schema's file name inside its family directory, a
+// function of the bizType alone: plain-path operations have "/" replaced by
+// "_" so that every schema sits directly in the family directory.
+func FileName(bizType string) string {
+	return strings.ReplaceAll(bizType, "/", "_") + ".json"
+}

@@ -1,0 +1,56 @@
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/schemas"
+)
+
+// Env is everything the specs depend on. The runner builds one per run.
+type Env struct {
+	// Clients per API family; a nil family client means its credentials are
+	// absent and its specs are skipped with that reason.
+	Client  *mmapi.Client
+	OpenAPI *mmapi.Client
+	Manager *mmapi.Client
+
+	Schemas  *schemas.Set
+	Redactor *redact.Redactor
+	// Drift compares each response shape with the accepted baseline, or with
+	// the schema when there is none.
+	Drift driftChecker
+
+	// Simulator is true when the target is the embedded simulator, the only
+	// target where mutating specs may run without AllowMutations.
+	Simulator      bool
+	AllowMutations bool
+
+	// RequestTimeout is the per-request timeout; spec timeouts derive from it.
+	RequestTimeout time.Duration
+	// Retries is the client's transient retry budget, used to size node timeouts.
+	Retries int
+}
+
+// driftChecker is the consumer-side view of runner/drift.
+type driftChecker interface {
+	Check(family, bizType string, body []byte) (shape json.RawMessage, drift []results.Drift, err error)
+}
+
+// caller is the part of *mmapi.Client the specs use.
+type caller interface {
+	CallWith(ctx context.Context, op mmapi.Operation, body any, o mmapi.CallOptions) (*mmapi.Exchange, error)
+}
+
+// callTimeout bounds one logical call: every attempt plus backoff.
+func (e *Env) callTimeout() time.Duration {
+	t := e.RequestTimeout
+	if t <= 0 {
+		t = 15 * time.Second
+	}
+	return time.Duration(e.Retries+1)*t + 35*time.Second // 35 s covers one capped 429 wait
+}

@@ -1,0 +1,135 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+)
+
+// maxRecordedBody caps each body kept in the report: enough to read a
+// failing response, small enough that 5,000 checks stay a small report.
+const maxRecordedBody = 64 << 10
+
+// outcome is one call to the vendor as the specs see it: the exchange, its
+// error, and everything already redacted for recording.
+type outcome struct {
+	ex       *mmapi.Exchange
+	err      error
+	recorded *results.Exchange
+	shape    []byte
+	drift    []results.Drift
+	driftErr error
+}
+
+// unavailable reports whether the vendor did not answer usefully.
+func (o *outcome) unavailable() (string, bool) {
+	var ue *mmapi.UnavailableError
+	if errors.As(o.err, &ue) {
+		return oneLine(ue.Error()), true
+	}
+	if o.err != nil && o.ex == nil {
+		// No HTTP response at all, whatever the error type: the vendor was not reached.
+		return oneLine(o.err.Error()), true
+	}
+	return "", false
+}
+
+// vendorError returns the typed vendor error, if the envelope said ok=false.
+func (o *outcome) vendorError() (*mmapi.VendorError, bool) {
+	var ve *mmapi.VendorError
+	return ve, errors.As(o.err, &ve)
+}
+
+// observation builds the report entry for this outcome; specs add their own
+// violations and verdict hints.
+func (o *outcome) observation(op Operation) results.Observation {
+	obs := results.Observation{Operation: op.BizType, Family: op.Family, Exchange: o.recorded}
+	if o.ex != nil {
+		obs.HTTPStatus = o.ex.HTTPStatus
+		obs.LatencyMS = o.ex.Latency.Milliseconds()
+		if o.ex.Envelope != nil {
+			obs.EnvelopeCode = o.ex.Envelope.Code
+			obs.EnvelopeMsg = o.ex.Envelope.Msg
+		}
+	}
+	if ve, ok := o.vendorError(); ok {
+		obs.EnvelopeCode = ve.Code
+		obs.EnvelopeMsg = ve.Msg
+	}
+	if reason, ok := o.unavailable(); ok {
+		obs.Outcome = verdict.Unavailable
+		obs.Reason = reason
+	}
+	return obs
+}
+
+// call performs one vendor call and redacts what it recorded, before any spec
+// can print a value: the redactor learns every sensitive value it masks here.
+func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmapi.CallOptions) *outcome {
+	ex, err := c.CallWith(ctx, op.call(), body, o)
+	out := &outcome{ex: ex, err: err}
+	if ex != nil {
+		out.recorded = e.record(ex)
+	}
+	if ex != nil && err == nil && e.Drift != nil {
+		out.shape, out.drift, out.driftErr = e.Drift.Check(op.Family, op.BizType, ex.Body)
+	}
+	return out
+}
+
+func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {
+	// Redact whole bodies before cutting them: a cut body is no longer JSON,
+	// and only JSON lets the redactor find values by their keys.
+	reqBody, reqCut := capBody(e.Redactor.JSON(ex.RequestBody))
+	respBody, respCut := capBody(e.Redactor.JSON(ex.Body))
+	return &results.Exchange{
+		Method:          ex.Method,
+		URL:             e.Redactor.Text(ex.URL),
+		RequestHeaders:  e.Redactor.Header(ex.RequestHeader),
+		RequestBody:     string(reqBody),
+		ResponseStatus:  ex.HTTPStatus,
+		ResponseHeaders: e.Redactor.Header(ex.Header),
+		ResponseBody:    string(respBody),
+		Truncated:       reqCut || respCut,
+	}
+}
+
+func capBody(b []byte) ([]byte, bool) {
+	if len(b) > maxRecordedBody {
+		return b[:maxRecordedBody], true
+	}
+	return b, false
+}
+
+// oneLine keeps reasons to one line for results.json and the terminal.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// describeViolations renders violations for a failure message, one per line.
+func describeViolations(vs []results.Violation) string {
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "  %s  [%s] expected %s, saw %s: %s\n", pointerOrRoot(v.Pointer), v.Keyword, v.Expected, v.Seen, v.Message)
+	}
+	return b.String()
+}
+
+func pointerOrRoot(p string) string {
+	if p == "" {
+		return "(root)"
+	}
+	return p
+}

@@ -1,0 +1,85 @@
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/mmcontract/mmcontract/internal/mmapi"
+)
+
+// facts are values some requests need that only the vendor knows: the
+// customer's group, a trade type the account has, a symbol that exists. They
+// are read once per run from findCustomerInfo and getSymbolBaseList, so the
+// suite needs no per-tenant configuration; a failed lookup falls back to the
+// vendor's documented example values and the dependent spec says what it sent.
+type facts struct {
+	once            sync.Once
+	CustomerGroupID int64
+	TradeType       int64
+	SymbolID        int64
+}
+
+func (f *facts) load(ctx context.Context, c caller) {
+	f.once.Do(func() {
+		f.CustomerGroupID, f.TradeType, f.SymbolID = 1, 1, 1
+		if c == nil {
+			return
+		}
+		var customer struct {
+			CustomerGroupID *int64 `json:"customerGroupId"`
+			AccountList     []struct {
+				TradeType *int64 `json:"tradeType"`
+			} `json:"accountList"`
+		}
+		if dataOf(ctx, c, "customer.app.CustomerWebApiService.findCustomerInfo", map[string]any{}, &customer) {
+			if customer.CustomerGroupID != nil {
+				f.CustomerGroupID = *customer.CustomerGroupID
+			}
+			for _, a := range customer.AccountList {
+				if a.TradeType != nil {
+					f.TradeType = *a.TradeType
+					break
+				}
+			}
+		}
+		var symbols []struct {
+			SymbolID  *int64 `json:"symbolId"`
+			TradeType *int64 `json:"tradeType"`
+		}
+		if dataOf(ctx, c, "config.app.AppSymbolDubboService.getSymbolBaseList", map[string]any{"customerGroupId": f.CustomerGroupID}, &symbols) {
+			for _, s := range symbols {
+				if s.SymbolID != nil && s.TradeType != nil {
+					f.SymbolID, f.TradeType = *s.SymbolID, *s.TradeType
+					break
+				}
+			}
+		}
+	})
+}
+
+func dataOf(ctx context.Context, c caller, bizType string, body any, into any) bool {
+	ex, err := c.CallWith(ctx, mmapi.Operation{Family: "client", BizType: bizType}, body, mmapi.CallOptions{})
+	if err != nil || ex == nil || ex.Envelope == nil {
+		return false
+	}
+	return json.Unmarshal(ex.Envelope.Data, into) == nil
+}
+
+// requestBody returns the body for op: the catalog's minimal body, with the
+// fields whose values must come from the vendor filled from facts.
+func (f *facts) requestBody(op Operation) map[string]any {
+	body := map[string]any{}
+	_ = json.Unmarshal(op.Request, &body)
+	fill := map[string]any{
+		"customerGroupId": f.CustomerGroupID,
+		"tradeType":       f.TradeType,
+		"symbolId":        f.SymbolID,
+	}
+	for k, v := range fill {
+		if _, ok := body[k]; ok {
+			body[k] = v
+		}
+	}
+	return body
+}

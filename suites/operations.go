@@ -1,0 +1,84 @@
+package suites
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/schemas"
+)
+
+// Operation is one vendor operation as the specs use it: the catalog entry
+// from the schemas plus the labels this suite gives it.
+type Operation struct {
+	schemas.Operation
+	Smoke bool
+}
+
+// Method is the last bizType segment, e.g. findCustomerInfo: the label a
+// user filters on.
+func (o Operation) Method() string {
+	return o.BizType[strings.LastIndexByte(o.BizType, '.')+1:]
+}
+
+// Labels are part of mmcontract's interface: the method, the family, the
+// area, readonly or mutating, and smoke.
+func (o Operation) Labels() []string {
+	labels := []string{o.Method(), o.Family}
+	if o.Area != "" {
+		labels = append(labels, o.Area)
+	}
+	if o.ReadOnly {
+		labels = append(labels, "readonly")
+	} else {
+		labels = append(labels, "mutating")
+	}
+	if o.Smoke {
+		labels = append(labels, "smoke")
+	}
+	return labels
+}
+
+func (o Operation) call() mmapi.Operation {
+	return mmapi.Operation{Family: mmapi.Family(o.Family), BizType: o.BizType, Version: o.Version, Group: o.Group, Path: o.Path}
+}
+
+// clientOperations are the Client API operations of the contract suite, with
+// the area label each gets. The catalog supplies version, group and login.
+var clientOperations = []struct {
+	bizType string
+	area    string
+	smoke   bool
+}{
+	{"customer.app.CustomerWebApiService.findCustomerInfo", "customer", true},
+	{"customer.app.CustomerExtendWebApiService.findCustomerExtend", "customer", false},
+	{"customer.app.CustomerApiWebService.page", "customer", false},
+	{"customer.app.KycWebApiService.findAllBizKycList", "customer", false},
+	{"customer.app.CustomerOptionalWebApiService.optionalList", "customer", false},
+	{"customer.app.CustomerWalletWebApiService.walletList", "customer", false},
+	{"customer.app.WithdrawBankWebApiService.bankList", "customer", false},
+	{"config.app.AppSymbolDubboService.getSymbolBaseList", "market", true},
+	{"config.app.AppSymbolDubboService.getSymbolList", "market", false},
+	{"config.app.AppSymbolDubboService.getSymbolDetail", "market", false},
+	{"config.app.AppAssetsDubboService.getAssetsList", "market", false},
+	{"config.app.AppDictDubboService.getListByParentCode", "market", false},
+	{"fund.app.DepositAppDubboService.getDepositCoinList", "funds", false},
+	{"fund.app.WithdrawAppDubboService.getWithdrawCurrencyList", "funds", false},
+	{"fund.app.FundExchangeRateQueryService.getExchangeRateList", "funds", false},
+	{"message.app.CompanyNoticeApiService.customerViewNoticePage", "message", false},
+	{"tradeapi.app.PositionApiService.queryPositionPage", "trade", false},
+}
+
+// ClientOperations resolves the client suite's operations in the catalog.
+func ClientOperations(set *schemas.Set) ([]Operation, error) {
+	ops := make([]Operation, 0, len(clientOperations))
+	for _, c := range clientOperations {
+		op, ok := set.Operation("client", c.bizType)
+		if !ok {
+			return nil, fmt.Errorf("client suite: %s has no schema in the catalog", c.bizType)
+		}
+		op.Area = c.area
+		ops = append(ops, Operation{Operation: op, Smoke: c.smoke})
+	}
+	return ops, nil
+}

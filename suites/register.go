@@ -1,0 +1,211 @@
+package suites
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/suites/matchers"
+)
+
+// assertTimeout bounds specs that only inspect an exchange already made.
+const assertTimeout = 30 * time.Second
+
+// Register builds the spec tree for env. Call it once, before RunSpecs.
+func Register(env *Env) error {
+	if env.Schemas == nil || env.Redactor == nil {
+		return fmt.Errorf("suites: Env needs Schemas and Redactor")
+	}
+	ops, err := ClientOperations(env.Schemas)
+	if err != nil {
+		return err
+	}
+	// Gomega reports through Ginkgo; outside `go test` nobody else wires it.
+	RegisterFailHandler(Fail)
+	f := &facts{}
+	BeforeEach(func() {
+		if HasLabel("mutating") && !env.Simulator && !env.AllowMutations {
+			Skip("mutating spec refused: the target is not the simulator and --allow-mutations was not given")
+		}
+	})
+	for _, op := range ops {
+		registerOperation(env, f, op)
+		if op.Login {
+			registerNegativeAuth(env, op)
+		}
+	}
+	return nil
+}
+
+// HasLabel reports whether the running spec carries label l.
+func HasLabel(l string) bool {
+	for _, have := range CurrentSpecReport().Labels() {
+		if have == l {
+			return true
+		}
+	}
+	return false
+}
+
+// registerOperation adds the positive specs for one operation. One call is
+// shared by the container's specs, so a run costs one request per operation;
+// a flake retry repeats the call.
+func registerOperation(env *Env, f *facts, op Operation) {
+	var (
+		c    caller = env.Client
+		last *outcome
+	)
+	get := func(ctx SpecContext) *outcome {
+		if last == nil || CurrentSpecReport().NumAttempts > 1 {
+			f.load(ctx, c)
+			last = env.call(ctx, c, op, f.requestBody(op), mmapi.CallOptions{})
+		}
+		return last
+	}
+	Describe(op.BizType, Label(op.Labels()...), func() {
+		It("answers HTTP 200 with a JSON envelope", func(ctx SpecContext) {
+			o := get(ctx)
+			obs := o.observation(op)
+			defer recordObservation(&obs)
+			failIfUnavailable(o)
+			if o.ex == nil {
+				Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
+			}
+			if o.ex.HTTPStatus != 200 {
+				obs.Violations = []results.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
+					Seen: fmt.Sprint(o.ex.HTTPStatus), Message: "the vendor answers every operation with HTTP 200"}}
+				Fail(fmt.Sprintf("%s answered HTTP %d, want 200", op.BizType, o.ex.HTTPStatus))
+			}
+			var ce *mmapi.ContractError
+			if errorsAs(o.err, &ce) {
+				obs.Violations = []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
+					Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
+				Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
+			}
+		}, SpecTimeout(env.callTimeout()))
+
+		It("returns an envelope that matches the envelope schema", func(ctx SpecContext) {
+			o := get(ctx)
+			obs := o.observation(op)
+			defer recordObservation(&obs)
+			failIfUnavailable(o)
+			vs, err := env.Schemas.ValidateEnvelope(o.ex.Body)
+			Expect(err).NotTo(HaveOccurred(), "validating the envelope of %s", op.BizType)
+			obs.Violations = vs
+			Expect(o.ex.Body).To(matchers.MatchEnvelopeSchema(env.Schemas), "envelope of %s", op.BizType)
+		}, SpecTimeout(env.callTimeout()))
+
+		It("returns data that matches the data schema", func(ctx SpecContext) {
+			o := get(ctx)
+			obs := o.observation(op)
+			defer recordObservation(&obs)
+			failIfUnavailable(o)
+			if ve, ok := o.vendorError(); ok {
+				obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
+					Seen: ve.Code, Message: "the vendor refused a read-only call the contract says succeeds"}}
+				Fail(fmt.Sprintf("%s answered with vendor error bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
+			}
+			if o.ex.Envelope == nil {
+				Fail(fmt.Sprintf("%s: no envelope to take data from", op.BizType))
+			}
+			vs, err := env.Schemas.ValidateData(op.Family, op.BizType, o.ex.Envelope.Data)
+			Expect(err).NotTo(HaveOccurred(), "validating the data of %s", op.BizType)
+			obs.Violations = vs
+			Expect(o.ex.Body).To(matchers.MatchSchema(env.Schemas, op.Family, op.BizType), "data of %s", op.BizType)
+		}, SpecTimeout(env.callTimeout()))
+
+		It("keeps the envelope invariants", func(ctx SpecContext) {
+			o := get(ctx)
+			obs := o.observation(op)
+			defer recordObservation(&obs)
+			failIfUnavailable(o)
+			obs.Violations = Invariants(o.ex.Body, o.ex.Trace)
+			if len(obs.Violations) > 0 {
+				Fail(fmt.Sprintf("%s broke %d envelope invariant(s):\n%s", op.BizType, len(obs.Violations), describeViolations(obs.Violations)))
+			}
+		}, SpecTimeout(env.callTimeout()))
+
+		It("keeps the accepted response shape", func(ctx SpecContext) {
+			o := get(ctx)
+			obs := o.observation(op)
+			defer recordObservation(&obs)
+			failIfUnavailable(o)
+			if env.Drift == nil {
+				Skip("drift detection is off")
+			}
+			if o.driftErr != nil {
+				Fail(fmt.Sprintf("%s: inferring the response shape: %v", op.BizType, o.driftErr))
+			}
+			obs.Shape = o.shape
+			obs.Drift = o.drift
+			var breaking []string
+			for _, d := range o.drift {
+				if d.Severity == "breaking" {
+					breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
+				}
+			}
+			if len(breaking) > 0 {
+				Fail(fmt.Sprintf("%s drifted in a breaking way:\n  %s", op.BizType, strings.Join(breaking, "\n  ")))
+			}
+			if len(o.drift) > 0 {
+				obs.Outcome = verdict.Drifted
+			}
+		}, SpecTimeout(env.callTimeout()))
+	})
+}
+
+// registerNegativeAuth adds the specs that prove the vendor still refuses
+// calls without a valid token.
+func registerNegativeAuth(env *Env, op Operation) {
+	labels := append(op.Labels(), "negative")
+	Describe(op.BizType+" without valid credentials", Label(labels...), func() {
+		It("refuses a call without a token with GATEWAY_CODE_001", func(ctx SpecContext) {
+			o := env.call(ctx, env.Client, op, map[string]any{}, mmapi.CallOptions{NoToken: true})
+			expectRefusal(env, op, o, "GATEWAY_CODE_001")
+		}, SpecTimeout(env.callTimeout()))
+		It("refuses a call with an unknown token with GATEWAY_CODE_005 or GATEWAY_CODE_017", func(ctx SpecContext) {
+			o := env.call(ctx, env.Client, op, map[string]any{}, mmapi.CallOptions{Token: "00000000-0000-4000-8000-000000000000app", NoRelogin: true})
+			expectRefusal(env, op, o, "GATEWAY_CODE_005", "GATEWAY_CODE_017")
+		}, SpecTimeout(env.callTimeout()))
+	})
+}
+
+func expectRefusal(env *Env, op Operation, o *outcome, codes ...string) {
+	obs := o.observation(op)
+	defer recordObservation(&obs)
+	failIfUnavailable(o)
+	ve, ok := o.vendorError()
+	if !ok {
+		obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
+			Seen: obs.EnvelopeCode, Message: "the vendor accepted a call that has no valid token"}}
+		Fail(fmt.Sprintf("%s: want a refusal with %s, got code %q", op.BizType, strings.Join(codes, " or "), obs.EnvelopeCode))
+	}
+	for _, c := range codes {
+		if ve.Code == c {
+			return
+		}
+	}
+	obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
+		Seen: ve.Code, Message: "the vendor refused with an undocumented code"}}
+	Fail(fmt.Sprintf("%s: want a refusal with %s, got bizCode=%q code=%q msg=%q", op.BizType, strings.Join(codes, " or "), ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
+}
+
+// failIfUnavailable ends the spec as unavailable, not broken, when the vendor
+// did not answer usefully: an outage must never read as a contract break.
+func failIfUnavailable(o *outcome) {
+	if reason, ok := o.unavailable(); ok {
+		Fail("vendor unavailable: " + reason)
+	}
+}
+
+// recordObservation attaches obs to the running spec. It runs deferred, so
+// the entry is there even when the spec fails.
+func recordObservation(obs *results.Observation) {
+	AddReportEntry(results.EntryName, *obs, ReportEntryVisibilityNever)
+}
