@@ -52,5 +52,7 @@ func (e *Env) callTimeout() time.Duration {
 	if t <= 0 {
 		t = 15 * time.Second
 	}
-	return time.Duration(e.Retries+1)*t + 35*time.Second // 35 s covers one capped 429 wait
+	// Every attempt may take the full timeout, and every retry may first wait
+	// out a 429 (the client caps such waits at 30 s).
+	return time.Duration(e.Retries+1)*t + time.Duration(e.Retries)*30*time.Second + 10*time.Second
 }

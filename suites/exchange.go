@@ -32,6 +32,10 @@ func (o *outcome) unavailable() (string, bool) {
 	if errors.As(o.err, &ue) {
 		return oneLine(ue.Error()), true
 	}
+	if errors.Is(o.err, context.DeadlineExceeded) || errors.Is(o.err, context.Canceled) {
+		// The spec's own deadline ran out while the vendor kept us waiting.
+		return "no usable answer before the spec's deadline: " + oneLine(o.err.Error()), true
+	}
 	if o.err != nil && o.ex == nil {
 		// No HTTP response at all, whatever the error type: the vendor was not reached.
 		return oneLine(o.err.Error()), true

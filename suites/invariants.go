@@ -41,7 +41,7 @@ func Invariants(body []byte, sentTrace string) []results.Violation {
 			}
 		}
 	} else if okv == failv {
-		out = append(out, results.Violation{Pointer: "/ok", Keyword: "ok_fail", Expected: "ok == !fail",
+		out = append(out, results.Violation{Pointer: "/fail", Keyword: "ok_fail", Expected: "fail == !ok",
 			Seen: fmt.Sprintf("ok=%t fail=%t", okv, failv), Message: "ok and fail must disagree"})
 	}
 	var code string

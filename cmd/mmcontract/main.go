@@ -57,6 +57,7 @@ func commands(s stdio) map[string]command {
 		"sim":      &simCommand{stdio: s},
 		"report":   &reportCommand{stdio: s},
 		"baseline": &baselineCommand{stdio: s},
+		"spec":     &specCommand{stdio: s},
 		"version":  &versionCommand{stdio: s},
 	}
 }

@@ -200,7 +200,7 @@ type frame struct {
 // million-key object stays linear without allocating a string per key.
 func (f *frame) seen(body []byte, k keyRef) bool {
 	kb := k.bytes(body)
-	const linear = 16
+	const linear = 64
 	if len(f.keys) < linear {
 		for _, prev := range f.keys {
 			if bytes.Equal(prev.bytes(body), kb) {

@@ -169,54 +169,40 @@ func assertAgrees(t *testing.T, body []byte) {
 	if !json.Valid(body) {
 		t.Fatalf("accepted invalid JSON %q", body)
 	}
-	var ref struct {
-		BizCode, Code, Msg, Trace *string
-		MsgParams                 *string
-		Tm                        *int64
-		OK                        *bool `json:"ok"`
-		Fail                      *bool
-		Data                      json.RawMessage
-	}
-	// encoding/json matches names case-insensitively; only compare when no
-	// differently-cased variant of a field is present.
-	lower := bytes.ToLower(body)
-	for _, f := range []string{"bizcode", "code", "msg", "trace", "msgparams", "tm", "ok", "fail", "data"} {
-		if bytes.Count(lower, []byte(`"`+f+`"`)) != bytes.Count(body, []byte(`"`+f+`"`))+bytes.Count(body, []byte(`"`+camel(f)+`"`))-boolInt(f == camel(f))*bytes.Count(body, []byte(`"`+f+`"`)) {
-			return
-		}
-	}
-	if err := json.Unmarshal(body, &ref); err != nil {
+	// A map decodes member names exactly (struct fields would match
+	// case-insensitively), which is the rule DecodeEnvelope follows.
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
 		t.Fatalf("encoding/json rejects an accepted envelope: %v\n%q", err, body)
 	}
-	if deref(ref.Code) != env.Code || deref(ref.Msg) != env.Msg || deref(ref.BizCode) != env.BizCode || deref(ref.Trace) != env.Trace {
-		t.Errorf("strings disagree: %+v vs %+v", ref, env)
+	str := func(k string) string {
+		var s *string
+		if raw, ok := m[k]; ok {
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+		}
+		return deref(s)
 	}
-	if (ref.Tm != nil && *ref.Tm != env.Tm) || (ref.OK != nil && *ref.OK != env.OK) || (ref.Fail != nil && *ref.Fail != env.Fail) {
-		t.Errorf("scalars disagree: %+v vs %+v", ref, env)
+	if str("code") != env.Code || str("msg") != env.Msg || str("bizCode") != env.BizCode || str("trace") != env.Trace {
+		t.Errorf("strings disagree on %q: %+v", body, env)
 	}
-	if (ref.MsgParams == nil) != (env.MsgParams == nil) || (ref.MsgParams != nil && *ref.MsgParams != *env.MsgParams) {
-		t.Errorf("msgParams disagree")
+	var tm int64
+	var ok, fail bool
+	_ = json.Unmarshal(m["tm"], &tm)
+	_ = json.Unmarshal(m["ok"], &ok)
+	_ = json.Unmarshal(m["fail"], &fail)
+	if tm != env.Tm || ok != env.OK || fail != env.Fail {
+		t.Errorf("scalars disagree on %q: %+v", body, env)
 	}
-	if len(env.Data) > 0 && !bytes.Equal(env.Data, ref.Data) {
-		t.Errorf("data disagrees: %s vs %s", env.Data, ref.Data)
+	var mp *string
+	_ = json.Unmarshal(m["msgParams"], &mp)
+	if (mp == nil) != (env.MsgParams == nil) || deref(mp) != deref(env.MsgParams) {
+		t.Errorf("msgParams disagree on %q", body)
 	}
-}
-
-func camel(f string) string {
-	switch f {
-	case "bizcode":
-		return "bizCode"
-	case "msgparams":
-		return "msgParams"
+	if raw, ok := m["data"]; ok != (env.Data != nil) || !bytes.Equal(raw, env.Data) {
+		t.Errorf("data disagrees: %s vs %s", env.Data, raw)
 	}
-	return f
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func deref(s *string) string {

@@ -49,7 +49,9 @@ func TestFaultMatrix(t *testing.T) {
 			_, _ = io.WriteString(w, body)
 		}
 	}
-	ok200 := func(body string) http.HandlerFunc { return status(200, map[string]string{"Content-Type": "application/json"}, body) }
+	ok200 := func(body string) http.HandlerFunc {
+		return status(200, map[string]string{"Content-Type": "application/json"}, body)
+	}
 
 	faults := []fault{
 		{name: "connection refused", refused: true, reason: `^connection refused after 3 attempts$`},

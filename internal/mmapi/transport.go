@@ -414,7 +414,9 @@ func (c *Client) observeRateHeaders(op Operation, h http.Header) {
 		return
 	}
 	key := string(op.Family) + " " + op.BizType
-	wait, ok := retryAfter(http.Header{"X-Ratelimit-Reset": h.Values("X-Ratelimit-Reset")}, c.cfg.Now())
+	// Retry-After, when the vendor sends it with the headers, is the more
+	// specific instruction; the window reset is the fallback.
+	wait, ok := retryAfter(h, c.cfg.Now())
 	if !ok {
 		c.limiter.drain(key)
 		return

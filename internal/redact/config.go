@@ -17,9 +17,9 @@ import (
 // "verifyCodeEmail"). Suffix patterns are used only where every vendor field
 // with that ending is sensitive; see DefaultConfig.
 //
-// The default list can only grow by accident, never shrink: New always adds
-// the DefaultConfig keys back, whatever SecretKeys and PIIKeys say, so a
-// config that forgets a key stays safe. To stop masking a key, name it in
+// A config can add keys but never drop one silently: New always adds the
+// DefaultConfig keys back, whatever SecretKeys and PIIKeys say, so a config
+// that forgets a key stays safe. To stop masking a key, name it in
 // AllowKeys. Validate reports a default key that was dropped from the lists
 // without being allowed, so a user who deleted a line learns it had no effect.
 type Config struct {
@@ -205,6 +205,7 @@ const (
 type keySet struct {
 	exact    map[string]kind
 	suffixes []suffix
+	byLast   [256][]suffix // suffixes indexed by their last byte, so a key checks only a few
 	allow    map[string]bool
 }
 
@@ -252,6 +253,12 @@ func compile(cfg Config) keySet {
 	// Secrets first, so a key in both lists counts as a secret.
 	add(secretKind, defaultSecretKeys, cfg.SecretKeys, cfg.ExtraSecretKeys)
 	add(piiKind, defaultPIIKeys, cfg.PIIKeys, cfg.ExtraPIIKeys)
+	for _, s := range ks.suffixes {
+		if s.s != "" {
+			last := s.s[len(s.s)-1]
+			ks.byLast[last] = append(ks.byLast[last], s)
+		}
+	}
 	return ks
 }
 
@@ -264,7 +271,10 @@ func (ks *keySet) lookup(lower []byte) kind {
 	if k, ok := ks.exact[string(lower)]; ok {
 		return k
 	}
-	for _, s := range ks.suffixes {
+	if len(lower) == 0 {
+		return plain
+	}
+	for _, s := range ks.byLast[lower[len(lower)-1]] {
 		if len(lower) >= len(s.s) && string(lower[len(lower)-len(s.s):]) == s.s {
 			return s.k
 		}

@@ -53,6 +53,7 @@ func (w *walker) run(b, out []byte) []byte {
 	stack := make([]frame, 0, 32)
 	expectKey := false // the next string is an object key
 	pending := false   // the key just read is sensitive: mask the next value
+	ambiguous := false // that key is one whose values are often not personal (see learnAmbiguous)
 	var keyBuf [64]byte
 	masked := func() bool { return pending || (len(stack) > 0 && stack[len(stack)-1].masked) }
 
@@ -97,11 +98,12 @@ func (w *walker) run(b, out []byte) []byte {
 						lower = appendLower(keyBuf[:0], raw[1:len(raw)-1])
 					}
 					pending = w.r.keys.lookup(lower) != plain
+					ambiguous = pending && string(lower) == "name"
 				}
 				out = w.scrubString(out, raw, esc)
 			case masked():
+				out = w.maskString(out, raw, esc, pending && ambiguous)
 				pending = false
-				out = w.maskString(out, raw, esc)
 			default:
 				out = w.scrubString(out, raw, esc)
 			}
@@ -138,10 +140,12 @@ func (w *walker) put(out, p []byte) []byte {
 	return out
 }
 
-func (w *walker) maskString(out, raw []byte, esc bool) []byte {
+func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 	v := decodeString(raw, esc)
 	if !w.emit {
-		w.learn = append(w.learn, v)
+		if !ambiguous || learnAmbiguous(v) {
+			w.learn = append(w.learn, v)
+		}
 		return out
 	}
 	return appendJSONString(out, Mask(v))
@@ -165,7 +169,48 @@ func (w *walker) scrubString(out, raw []byte, esc bool) []byte {
 	if len(spans) == 0 && !contains(w.m, inner) {
 		return append(out, raw...)
 	}
-	return appendJSONString(out, string(replace(nil, v, spans)))
+	lit := appendJSONString(nil, string(replace(nil, v, spans)))
+	return append(out, scrubLiteral(w.m, lit)...)
+}
+
+// scrubLiteral masks learned values that show through the escapes of a JSON
+// string literal although the decoded value does not contain them:
+// "\u000fz-secret" reads as "fz-secret" to grep and to a person. Each span
+// is widened to whole escape sequences so the literal stays valid.
+func scrubLiteral(m *matcher, lit []byte) []byte {
+	inner := lit[1 : len(lit)-1]
+	spans := find(m, inner)
+	if len(spans) == 0 {
+		return lit
+	}
+	for i := 0; i < len(inner); i++ {
+		if inner[i] != '\\' {
+			continue
+		}
+		a, b := i, i+2
+		if inner[i+1] == 'u' {
+			b = i + 6
+		}
+		for k := range spans {
+			if a < spans[k].start && spans[k].start < b {
+				spans[k].start = a
+			}
+			if a < spans[k].end && spans[k].end < b {
+				spans[k].end = b
+			}
+		}
+		i = b - 1
+	}
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		if last := &merged[len(merged)-1]; sp.start <= last.end {
+			last.end = max(last.end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	out := append([]byte{'"'}, replace(nil, inner, merged)...)
+	return append(out, '"')
 }
 
 func (w *walker) maskNumber(out, lit []byte) []byte {
@@ -329,4 +374,22 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// learnAmbiguous decides whether a value masked under the bare key "name" is
+// also learned for scrubbing from free text. The vendor uses "name" for
+// people and for products, assets, banks and dictionary entries ("USDT",
+// "BTC/USDT"). Every such value is masked where it stands; learning the
+// product ones too would scrub currency codes and enum values from every
+// report and baseline. A personal name has a space or a non-ASCII letter
+// (most CJK names); a code-like token has neither, so only the former is
+// learned. firstName, lastName and the other unambiguous keys are always
+// learned.
+func learnAmbiguous(v string) bool {
+	for _, r := range v {
+		if r == ' ' || r > 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -54,36 +54,32 @@ const minLearn = 4
 // caught as "a%40b.c" in a logged URL. Values shorter than four bytes, JSON
 // keywords and masks are ignored. Matching is ASCII case-insensitive.
 func (r *Redactor) Learn(values ...string) {
-	var add []string
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var buf []byte
 	for _, v := range values {
 		if !learnable(v) {
 			continue
 		}
-		add = append(add, v)
-		if e := jsonInner(v); e != v {
-			add = append(add, e)
+		buf = appendLower(buf[:0], v)
+		if _, ok := r.learned[string(buf)]; ok {
+			continue // its spellings were added with it
 		}
-		if e := htmlEscapedJSON(v); e != v {
-			add = append(add, e)
-		}
-		if e := url.QueryEscape(v); e != v {
-			add = append(add, e)
-		}
-		if e := url.PathEscape(v); e != v {
-			add = append(add, e)
+		r.add(v)
+		for _, e := range []string{jsonInner(v), htmlEscapedJSON(v), url.QueryEscape(v), url.PathEscape(v)} {
+			if e != v {
+				r.add(e)
+			}
 		}
 	}
-	if len(add) == 0 {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, v := range add {
-		f := string(appendLower(nil, v))
-		if _, ok := r.learned[f]; !ok {
-			r.learned[f] = struct{}{}
-			r.dirty.Store(true)
-		}
+}
+
+// add records one spelling; r.mu is held.
+func (r *Redactor) add(v string) {
+	f := string(appendLower(nil, v))
+	if _, ok := r.learned[f]; !ok {
+		r.learned[f] = struct{}{}
+		r.dirty.Store(true)
 	}
 }
 

@@ -252,7 +252,7 @@ func VerifyOpenAPI(r *http.Request, pub *rsa.PublicKey, now time.Time, body []by
 	window := DefaultRecvWindow
 	if rw := r.Header.Get(HeaderRecvWindow); rw != "" {
 		n, err := strconv.ParseInt(rw, 10, 64)
-		if err != nil || n <= 0 || time.Duration(n)*time.Millisecond > MaxRecvWindow {
+		if err != nil || n <= 0 || n > MaxRecvWindow.Milliseconds() {
 			return &VerifyError{Code: CodeOutsideWindow, Reason: fmt.Sprintf("recvWindow header must be 1..%d ms", MaxRecvWindow.Milliseconds())}
 		}
 		window = time.Duration(n) * time.Millisecond

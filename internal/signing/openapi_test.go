@@ -165,6 +165,7 @@ func TestVerifyOpenAPI(t *testing.T) {
 		{"narrow recvWindow rejects", now.Add(-2 * time.Second), "1000", good, body, ErrOutsideWindow},
 		{"recvWindow above the cap", now, "60001", good, body, ErrOutsideWindow},
 		{"recvWindow zero", now, "0", good, body, ErrOutsideWindow},
+		{"recvWindow that would overflow a Duration", now, "10000000000000", good, body, ErrOutsideWindow},
 		{"recvWindow not a number", now, "5s", good, body, ErrOutsideWindow},
 		{"stale and badly signed reports the window", now.Add(-time.Hour), "", byOther, body, ErrOutsideWindow},
 	}
@@ -383,3 +384,38 @@ type closeTracker struct {
 }
 
 func (c *closeTracker) Close() error { c.closed = true; return nil }
+
+// Ensure one transport signs concurrent requests independently (run with
+// -race): every one of them must be accepted.
+func TestOpenAPITransportConcurrent(t *testing.T) {
+	key := fixedKey(t)
+	srv := openAPIServer(t, "k1234567", &key.PublicKey, nil)
+	hc := &http.Client{Transport: &OpenAPITransport{Base: srv.Client().Transport, APIKey: "k1234567", Key: key}}
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			resp, err := hc.Post(srv.URL, "application/json", strings.NewReader(`{"i":`+strconv.Itoa(i)+`}`))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			var env struct{ Code string }
+			if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+				errs <- err
+				return
+			}
+			if env.Code != "0" {
+				errs <- errors.New("request " + strconv.Itoa(i) + " got code " + env.Code)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package simulator
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -15,6 +16,14 @@ import (
 // closed, or StallFor passes; in the last case the request is answered
 // normally, as a slow vendor eventually would.
 func serveStall(s *Simulator, w http.ResponseWriter, c *call) bool {
+	// net/http notices a client that hangs up (and cancels the request
+	// context) only once the request body has been read to the end; the
+	// body is kept for the normal answer after the stall.
+	body, err := io.ReadAll(http.MaxBytesReader(w, c.r.Body, maxRequestBody))
+	if err != nil {
+		return true
+	}
+	c.r.Body = io.NopCloser(bytes.NewReader(body))
 	t := time.NewTimer(s.opts.StallFor)
 	defer t.Stop()
 	select {
@@ -94,6 +103,7 @@ var overCapBlock = func() []byte {
 // from one shared 64 KiB block, never holding the body in memory, and stops
 // as soon as a write fails (the client stopped reading at its cap).
 func serveOverCap(s *Simulator, w http.ResponseWriter, c *call) bool {
+	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, c.r.Body, maxRequestBody)) // see serveStall
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusOK)

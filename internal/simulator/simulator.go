@@ -25,20 +25,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// SchemaSource supplies the JSON Schema of an operation's data. *schemas.Set
-// satisfies it; the simulator only needs this one method, to generate data
-// for operations it has no handcrafted data for.
-type SchemaSource interface {
-	DataSchema(family, bizType string) ([]byte, bool)
-}
+	"github.com/mmcontract/mmcontract/schemas"
+)
 
 // Options configures a Simulator. The zero value is usable.
 type Options struct {
 	// Schemas, when set, lets the simulator serve every client operation
-	// that has a data schema, with data generated deterministically from it.
-	Schemas SchemaSource
+	// of the catalog under /global/ that has a data schema, with data
+	// generated deterministically from it and the catalog's routing.
+	Schemas *schemas.Set
 	// Scenario is the initial scenario name; "" means "nominal".
 	Scenario string
 	// CompanyID is the only company the simulator hosts (a decimal long,
@@ -94,6 +90,8 @@ type Simulator struct {
 	limiter      *limiter
 	scenario     atomic.Pointer[scenarioDef]
 	symbols      []symbol
+
+	generated sync.Map // bizType -> *op generated from Options.Schemas
 
 	symbolBaseOnce sync.Once
 	symbolBase     rawJSON // getSymbolBaseList data, rendered once
@@ -215,7 +213,9 @@ func parseRoute(path string) route {
 			continue
 		}
 		kind, biz, ok := strings.Cut(rest, "/")
-		if ok && (kind == "login" || kind == "global") && biz != "" && !strings.Contains(biz, "/") {
+		// A few catalog bizTypes contain "/" (a raw Dubbo path), so only
+		// login's must be one segment.
+		if ok && biz != "" && (kind == "global" || kind == "login" && !strings.Contains(biz, "/")) {
 			return route{kind: kind, bizType: biz}
 		}
 		break

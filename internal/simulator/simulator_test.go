@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -324,23 +323,23 @@ func TestServedOperations(t *testing.T) {
 // requestBodies are minimal valid request bodies, with the fields the spec
 // marks required.
 var requestBodies = map[string]string{
-	"customer.app.CustomerExtendWebApiService.findCustomerExtend":  `{"type":1}`,
-	"customer.app.CustomerOptionalWebApiService.optionalList":      `{"tradeTypeList":[1,5]}`,
-	"config.app.AppSymbolDubboService.getSymbolBaseList":           `{"customerGroupId":1}`,
-	"config.app.AppSymbolDubboService.getSymbolList":               `{"tradeType":5,"customerGroupId":1}`,
-	"config.app.AppSymbolDubboService.getSymbolDetail":             `{"tradeType":5,"symbolId":1001}`,
-	"config.app.AppDictDubboService.getListByParentCode":           `{"parentCode":"USDT"}`,
-	"fund.app.DepositAppDubboService.getDepositCoinList":           `{"tradeType":1,"customerGroupId":1,"clientType":"H5","country":"CN"}`,
-	"fund.app.WithdrawAppDubboService.getWithdrawCurrencyList":     `{"tradeType":1}`,
-	"fund.app.FundExchangeRateQueryService.getExchangeRateList":    `{"companyId":439,"currencies":[{"source":"USD","target":"USDT"}]}`,
-	"message.app.CompanyNoticeApiService.customerViewNoticePage":   `{"companyId":439,"lang":"en-US","size":10,"current":1}`,
-	"tradeapi.app.PositionApiService.queryPositionPage":            `{"tradeType":1}`,
-	"customer.app.KycWebApiService.findAllBizKycList":              `{"openAccountType":0}`,
-	"customer.app.CustomerApiWebService.page":                      `{"size":20,"current":1}`,
-	"customer.app.CustomerWalletWebApiService.walletList":          `{}`,
-	"customer.app.WithdrawBankWebApiService.bankList":              `{}`,
-	"config.app.AppAssetsDubboService.getAssetsList":               `{}`,
-	"customer.app.CustomerWebApiService.findCustomerInfo":          `{}`,
+	"customer.app.CustomerExtendWebApiService.findCustomerExtend": `{"type":1}`,
+	"customer.app.CustomerOptionalWebApiService.optionalList":     `{"tradeTypeList":[1,5]}`,
+	"config.app.AppSymbolDubboService.getSymbolBaseList":          `{"customerGroupId":1}`,
+	"config.app.AppSymbolDubboService.getSymbolList":              `{"tradeType":5,"customerGroupId":1}`,
+	"config.app.AppSymbolDubboService.getSymbolDetail":            `{"tradeType":5,"symbolId":1001}`,
+	"config.app.AppDictDubboService.getListByParentCode":          `{"parentCode":"USDT"}`,
+	"fund.app.DepositAppDubboService.getDepositCoinList":          `{"tradeType":1,"customerGroupId":1,"clientType":"H5","country":"CN"}`,
+	"fund.app.WithdrawAppDubboService.getWithdrawCurrencyList":    `{"tradeType":1}`,
+	"fund.app.FundExchangeRateQueryService.getExchangeRateList":   `{"companyId":439,"currencies":[{"source":"USD","target":"USDT"}]}`,
+	"message.app.CompanyNoticeApiService.customerViewNoticePage":  `{"companyId":439,"lang":"en-US","size":10,"current":1}`,
+	"tradeapi.app.PositionApiService.queryPositionPage":           `{"tradeType":1}`,
+	"customer.app.KycWebApiService.findAllBizKycList":             `{"openAccountType":0}`,
+	"customer.app.CustomerApiWebService.page":                     `{"size":20,"current":1}`,
+	"customer.app.CustomerWalletWebApiService.walletList":         `{}`,
+	"customer.app.WithdrawBankWebApiService.bankList":             `{}`,
+	"config.app.AppAssetsDubboService.getAssetsList":              `{}`,
+	"customer.app.CustomerWebApiService.findCustomerInfo":         `{}`,
 }
 
 // Ensure the same request yields the same data bytes, across requests and
@@ -458,6 +457,3 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
-
-// ctxKey keeps the compiler honest about context use in helpers.
-var _ = context.Background

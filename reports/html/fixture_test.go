@@ -195,7 +195,8 @@ func smallRunSpecs() ([]spec, string) {
 		{containers: []string{"client", "trade.app.TradeWebApiService.placeOrder"}, leaf: "accepts a minimal order",
 			check: results.Check{Operation: "trade.app.TradeWebApiService.placeOrder", Family: "client", Labels: []string{"trade", "mutating"},
 				Verdict: verdict.Skipped, Message: "mutating checks are refused against this target"},
-			state: types.SpecStateSkipped, failure: types.Failure{Message: "mutating checks are refused against this target"}},
+			state: types.SpecStateSkipped, failure: types.Failure{Message: "mutating checks are refused against this target",
+				Location: types.CodeLocation{FileName: "/src/mmcontract/suites/client/trade_test.go", LineNumber: 18}}},
 	}
 	return specs, "https://sim.invalid"
 }

@@ -82,14 +82,17 @@ type checkView struct {
 	EnvelopeCode string
 	EnvelopeMsg  string
 	Location     string
-	Attempts     int
-	Failure      string
-	Violations   []results.Violation
-	Drift        []results.Drift
-	Exchange     *exchangeView
-	Note         string // e.g. an observation that could not be decoded
-	Summary      string
-	HasDetails   bool
+	// LocationLabel names Location: where a spec failed, or where it was
+	// skipped.
+	LocationLabel string
+	Attempts      int
+	Failure       string
+	Violations    []results.Violation
+	Drift         []results.Drift
+	Exchange      *exchangeView
+	Note          string // e.g. an observation that could not be decoded
+	Summary       string
+	HasDetails    bool
 }
 
 type exchangeView struct {
@@ -292,9 +295,6 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 	}
 	v.Meta = meta{Verdict: v.Verdict, Target: v.Target, StartedAt: started.UTC(), Total: v.Total,
 		Counts: counts, Version: v.Version, Commit: v.Commit}
-	if started.IsZero() {
-		v.Meta.StartedAt = time.Time{}
-	}
 
 	v.Problems = suiteProblems(reports, sc)
 	v.Operations, v.HasTrends = operations(res.Checks, opts.History)
@@ -313,7 +313,8 @@ func indexSpecs(reports []types.Report) specIndex {
 			if !sr.LeafNodeType.Is(types.NodeTypeIt) {
 				continue
 			}
-			idx[sr.FullText()] = append(idx[sr.FullText()], sr)
+			text := sr.FullText()
+			idx[text] = append(idx[text], sr)
 		}
 	}
 	return idx
@@ -416,11 +417,17 @@ func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc s
 	if c.Verdict != verdict.Skipped || c.LatencyMS > 0 {
 		cv.Latency = strconv.FormatInt(c.LatencyMS, 10) + " ms"
 	}
-	obs, err := observation(sr)
-	if err != nil {
-		cv.Note = "The recorded observation could not be read: " + err.Error()
-	}
 	failing := c.Verdict != verdict.Pass
+	// A passing check shows nothing from its observation unless bodies are
+	// wanted or results.json lacks the operation; skipping the decode keeps
+	// large runs fast.
+	var obs *results.Observation
+	if failing || opts.Bodies == BodiesAll || c.Operation == "" {
+		var err error
+		if obs, err = observation(sr); err != nil {
+			cv.Note = "The recorded observation could not be read: " + err.Error()
+		}
+	}
 	if sr != nil {
 		if loc := location(sr.Failure.Location); loc != "" && failing {
 			cv.Location = loc
@@ -477,14 +484,23 @@ func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc s
 	if cv.Exchange != nil {
 		parts = append(parts, "request & response")
 	}
-	if cv.Failure != "" || cv.Location != "" && failing {
+	skipped := c.Verdict == verdict.Skipped
+	cv.LocationLabel = "Failure location"
+	if skipped {
+		// Ginkgo records where Skip() was called; it is not a failure.
+		cv.LocationLabel = "Skipped at"
+	}
+	if !skipped && (cv.Failure != "" || (failing && cv.Location != "")) {
 		parts = append(parts, "failure")
 	}
-	cv.Summary = strings.Join(parts, " · ")
-	cv.HasDetails = len(parts) > 0 || cv.EnvelopeMsg != "" && failing || cv.Note != ""
-	if cv.Summary == "" {
-		cv.Summary = "details"
+	if cv.Attempts > 1 {
+		parts = append(parts, plural(cv.Attempts, "attempt"))
 	}
+	cv.HasDetails = len(parts) > 0 || (failing && cv.EnvelopeMsg != "") || cv.Note != "" || (skipped && cv.Location != "")
+	if len(parts) == 0 {
+		parts = append(parts, "details")
+	}
+	cv.Summary = strings.Join(parts, " · ")
 	return cv
 }
 

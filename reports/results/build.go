@@ -148,6 +148,12 @@ func ObservationOf(spec types.SpecReport) (Observation, bool) {
 		if e.Name != EntryName {
 			continue
 		}
+		// In-process the entry holds the Go value; read back from
+		// ginkgo.json it holds only its JSON.
+		if o, ok := e.Value.GetRawValue().(Observation); ok {
+			obs, found = o, true
+			continue
+		}
 		var o Observation
 		if err := json.Unmarshal([]byte(e.Value.AsJSON), &o); err == nil {
 			obs, found = o, true

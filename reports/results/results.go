@@ -53,8 +53,8 @@ type Check struct {
 
 // Violation is one schema or invariant violation at a JSON pointer.
 type Violation struct {
-	Pointer  string `json:"pointer"`  // e.g. /data/email
-	Keyword  string `json:"keyword"`  // JSON Schema keyword or invariant name: type, required, trace_echo, ok_fail
+	Pointer  string `json:"pointer"` // e.g. /data/email
+	Keyword  string `json:"keyword"` // JSON Schema keyword or invariant name: type, required, trace_echo, ok_fail
 	Expected string `json:"expected,omitempty"`
 	Seen     string `json:"seen,omitempty"` // redacted where sensitive
 	Message  string `json:"message"`

@@ -23,8 +23,10 @@ type BaselineError struct {
 	Err  error
 }
 
+// Error names the file first, so the CLI can print it as is.
 func (e *BaselineError) Error() string { return "baseline " + e.Path + ": " + e.Err.Error() }
 
+// Unwrap exposes the cause, e.g. fs.ErrNotExist.
 func (e *BaselineError) Unwrap() error { return e.Err }
 
 // Key names an operation in the maps AcceptInto and ReadAll use:

@@ -88,7 +88,7 @@ type frame struct {
 	discard bool   // inside the value of a duplicate member: parse, record nothing
 	ptrLen  int    // length of the pointer buffer at this container
 	inst    int    // object instance number, to count duplicate members once
-	name    string // member name of the container, inherited by array items for enum detection
+	name    []byte // member name of the container, inherited by array items for enum detection
 }
 
 // Infer builds the shape of one response body.
@@ -139,13 +139,13 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 		haveRootCode bool
 		rootOK       bool
 	)
-	lookup := func(name string) (*acc, error) {
+	lookup := func(name []byte) (*acc, error) {
 		a := fields[string(ptr)]
 		if a == nil {
 			if len(fields) >= maxFields {
 				return nil, fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
 			}
-			a = &acc{enum: in.isEnumKey(name)}
+			a = &acc{enum: in.isEnumKey(string(name))}
 			fields[string(ptr)] = a
 		}
 		return a, nil
@@ -180,7 +180,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 
 		// A value follows: of a member (read its name first) or an array item.
 		var (
-			name string
+			name []byte
 			a    *acc
 			err  error
 		)
@@ -208,7 +208,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			if !discard {
 				ptr = append(ptr[:top.ptrLen], '/')
 				ptr = appendEscaped(ptr, key)
-				name = string(key)
+				name = key
 				if a, err = lookup(name); err != nil {
 					return Shape{}, err
 				}
@@ -263,7 +263,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			if a.enum {
 				a.record(v)
 			}
-			if root && name == "code" {
+			if root && string(name) == "code" {
 				rootCode, haveRootCode = string(v), true
 			}
 		case c == '-' || c >= '0' && c <= '9':
@@ -282,7 +282,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			if a.enum {
 				a.record(v)
 			}
-			if root && name == "code" {
+			if root && string(name) == "code" {
 				rootCode, haveRootCode = string(v), true
 			}
 		default:
@@ -298,7 +298,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				break
 			}
 			a.Types |= TypeSet(Boolean)
-			if root && name == "ok" {
+			if root && string(name) == "ok" {
 				rootOK = truth
 			}
 		}

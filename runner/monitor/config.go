@@ -16,6 +16,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/runner/alert"
+	"github.com/mmcontract/mmcontract/runner/alert/receivers"
 )
 
 // Config is the monitor's YAML file. Decoding is strict: an unknown key is an
@@ -24,6 +26,9 @@ type Config struct {
 	Listen    string            `yaml:"listen"`
 	AuthToken string            `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
 	Store     string            `yaml:"store"`
+	// ShutdownGrace is how long a running child may finish after SIGTERM
+	// or SIGINT before it is stopped; default 30s.
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
 	Retention Retention         `yaml:"retention"`
 	Targets   map[string]Target `yaml:"targets"`
 	Jobs      []Job             `yaml:"jobs"`
@@ -58,44 +63,30 @@ type Target struct {
 
 // Job is one scheduled check.
 type Job struct {
-	Name          string   `yaml:"name"`
-	Kind          string   `yaml:"kind"` // "suite" (default) or "spec"
-	Target        string   `yaml:"target"`
-	Schedule      string   `yaml:"schedule"`
-	LabelFilter   string   `yaml:"label_filter"`
-	Timeout       Duration `yaml:"timeout"`        // whole run; default 2m
-	Baseline      string   `yaml:"baseline"`       // optional baseline directory
-	Jitter        Duration `yaml:"jitter"`         // optional random delay per tick
-	FlakeAttempts int      `yaml:"flake_attempts"` // default 2
+	Name           string   `yaml:"name"`
+	Kind           string   `yaml:"kind"` // "suite" (default) or "spec"
+	Target         string   `yaml:"target"`
+	Schedule       string   `yaml:"schedule"`
+	LabelFilter    string   `yaml:"label_filter"`
+	Timeout        Duration `yaml:"timeout"`         // whole run; default 2m
+	Baseline       string   `yaml:"baseline"`        // optional baseline directory
+	Jitter         Duration `yaml:"jitter"`          // optional random delay per tick
+	FlakeAttempts  int      `yaml:"flake_attempts"`  // default 2
 	RequestTimeout Duration `yaml:"request_timeout"` // per request; default 15s
-	Source        string   `yaml:"source"`         // kind spec: the vendor OpenAPI file or URL
-	Family        string   `yaml:"family"`         // kind spec: client (default), manager, auth2
+	Source         string   `yaml:"source"`          // kind spec: the vendor OpenAPI file or URL
+	Family         string   `yaml:"family"`          // kind spec: client (default), manager, auth2
 }
 
 // Alerting configures receivers, routes and the alert rules.
 type Alerting struct {
-	Receivers        []Receiver `yaml:"receivers"`
-	Routes           []Route    `yaml:"routes"`
-	UnavailableAfter int        `yaml:"unavailable_after"` // consecutive unavailable runs before paging; default 3
-	Reminder         Duration   `yaml:"reminder"`          // re-notify still-firing alerts; default 0 (never)
-	SpecInvalidAfter Duration   `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
-}
-
-// Receiver is one alert destination; Type selects the implementation from
-// the receiver registry.
-type Receiver struct {
-	Name       string            `yaml:"name"`
-	Type       string            `yaml:"type"`
-	URL        string            `yaml:"url"`
-	Secret     string            `yaml:"secret"`      // webhook: HMAC-SHA256 key
-	RoutingKey string            `yaml:"routing_key"` // pagerduty
-	Headers    map[string]string `yaml:"headers"`
-}
-
-// Route sends alerts to a receiver, optionally only some severities.
-type Route struct {
-	Receiver string   `yaml:"receiver"`
-	Severity []string `yaml:"severity"`
+	// Receivers and Routes are the alert package's own types: their yaml
+	// tags are the file format, so there is no second struct to keep in
+	// step with the receivers registry.
+	Receivers        []alert.ReceiverConfig `yaml:"receivers"`
+	Routes           []alert.Route          `yaml:"routes"`
+	UnavailableAfter int                    `yaml:"unavailable_after"`  // consecutive unavailable runs before paging; default 3
+	Reminder         Duration               `yaml:"reminder"`           // re-notify still-firing alerts; default 0 (never)
+	SpecInvalidAfter Duration               `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
 }
 
 // Duration is a time.Duration written as "2m", "30s", "720h".
@@ -184,6 +175,9 @@ func (c *Config) SetDefaults() {
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:9464"
 	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = Duration(30 * time.Second)
+	}
 	if c.Store == "" {
 		c.Store = "mmcontract-history.db"
 	}
@@ -229,6 +223,9 @@ func (c *Config) Validate() error {
 	}
 	if !isLoopback(host) && c.AuthToken == "" {
 		return keyErr("auth_token", "required when listen (%s) is not a loopback address", c.Listen)
+	}
+	if c.ShutdownGrace < 0 {
+		return keyErr("shutdown_grace", "must not be negative")
 	}
 	if c.Retention.MaxAge < 0 {
 		return keyErr("retention.max_age", "must not be negative")
@@ -335,8 +332,8 @@ func (a Alerting) validate() error {
 			return keyErr(key+".name", "duplicate receiver %q", r.Name)
 		}
 		names[r.Name] = true
-		if err := validateReceiver(r); err != nil {
-			return keyErr(key, "%v", err)
+		if err := validateReceiver(key, r); err != nil {
+			return err
 		}
 	}
 	for i, r := range a.Routes {
@@ -344,10 +341,8 @@ func (a Alerting) validate() error {
 		if !names[r.Receiver] {
 			return keyErr(key+".receiver", "unknown receiver %q", r.Receiver)
 		}
-		for _, s := range r.Severity {
-			switch s {
-			case "critical", "warning", "info":
-			default:
+		for _, s := range r.Severities {
+			if !s.Valid() {
 				return keyErr(key+".severity", "%q: want critical, warning or info", s)
 			}
 		}
@@ -357,6 +352,32 @@ func (a Alerting) validate() error {
 	}
 	if a.Reminder < 0 {
 		return keyErr("alerting.reminder", "must not be negative")
+	}
+	return nil
+}
+
+// validateReceiver checks a receiver against the registry: the type must be
+// registered, and its constructor (which validates the fields it reads,
+// naming them, and never echoes a URL that may embed a secret) must accept
+// it. Building the notifier is cheap and has no side effect.
+func validateReceiver(key string, r alert.ReceiverConfig) error {
+	newN, ok := receivers.Receivers[r.Type]
+	if !ok {
+		return keyErr(key+".type", "unknown receiver type %q (want one of %s)", r.Type, strings.Join(receivers.Types(), ", "))
+	}
+	if r.Timeout < 0 {
+		return keyErr(key+".timeout", "must not be negative")
+	}
+	if r.TTL < 0 {
+		return keyErr(key+".ttl", "must not be negative")
+	}
+	if _, err := newN(r); err != nil {
+		// The constructors name the field: "webhook receiver "x": url: required".
+		field := "url"
+		if strings.Contains(err.Error(), "routing_key") {
+			field = "routing_key"
+		}
+		return &ConfigError{Key: key + "." + field, Err: err}
 	}
 	return nil
 }

@@ -57,7 +57,9 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 
 // cronLogger adapts our log function to cron.Logger, so the Recover wrapper's
 // panic reports reach the monitor's log instead of stderr.
-type cronLogger struct{ logf func(format string, args ...any) }
+type cronLogger struct {
+	logf func(format string, args ...any)
+}
 
 func (l cronLogger) Info(msg string, kv ...any) {}
 
@@ -66,15 +68,36 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 }
 
 // newCron builds the scheduler: UTC, with Recover so a panicking job never
-// takes the monitor down. Overlap is handled per job by jobRunner (which
-// records each skipped tick) rather than cron.SkipIfStillRunning alone,
-// which skips silently; SkipIfStillRunning stays as a second guard.
+// takes the monitor down. Overlap is handled per job by skipIfStillRunning,
+// added when the job is scheduled: it has cron.SkipIfStillRunning's
+// semantics, but cron's own wrapper skips silently and the issue wants every
+// skipped tick recorded. Using both would make ours dead code, since cron's
+// would drop the tick before ours sees it.
 func newCron(logf func(string, ...any)) *cron.Cron {
 	l := cronLogger{logf: logf}
 	return cron.New(
 		cron.WithLocation(time.UTC),
 		cron.WithParser(scheduleParser),
 		cron.WithLogger(l),
-		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)),
+		cron.WithChain(cron.Recover(l)),
 	)
+}
+
+// skipIfStillRunning is cron.SkipIfStillRunning that reports each tick it
+// drops to skipped, which records it. One wrapper per job: overlap is judged
+// per job, so a slow job never delays another.
+func skipIfStillRunning(skipped func()) cron.JobWrapper {
+	return func(j cron.Job) cron.Job {
+		ch := make(chan struct{}, 1)
+		ch <- struct{}{}
+		return cron.FuncJob(func() {
+			select {
+			case v := <-ch:
+				defer func() { ch <- v }()
+				j.Run()
+			default:
+				skipped()
+			}
+		})
+	}
 }

@@ -345,7 +345,7 @@ func version(desc string, raw map[string]any) string {
 
 var (
 	loginMarker = regexp.MustCompile(`(?i)after log\s?-?in|登录之后|登录后|requires? login|need(?:s)? (?:to )?log\s?in`)
-	guestMarker = regexp.MustCompile(`(?i)visitors? can access|guests? (?:can )?access|guest accessible|游客|without login|no login required`)
+	guestMarker = regexp.MustCompile(`(?i)visitors? can access|accessible (?:to|for) (?:visitors|guests)|guests? (?:can )?access|guest accessible|游客|without login|no login required`)
 )
 
 // needsLogin decides whether an operation needs a token: an explicit marker

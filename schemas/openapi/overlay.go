@@ -13,19 +13,18 @@ import (
 )
 
 // Rule is one overlay correction to an operation's data schema. An overlay
-// file, <bizType>.yaml, is a YAML list of rules. Every rule states why: a
-// schema is never loosened or tightened silently.
+// file, <bizType>.yaml, is a YAML list of rules; every rule states why, so a
+// schema is never loosened or tightened silently. A rule has:
 //
-//	- pointer: /properties/accountList      # JSON pointer into our data schema; "" is the root
-//	  reason: the vendor sends an array of accounts; the spec says an empty object
-//	  set:                                   # an OpenAPI schema fragment, converted by the
-//	    type: array                          # importer's rules (fields nullable unless
-//	    items: {type: object, ...}           # "nullable: false"), replacing the node
-//	- pointer: ""
-//	  reason: an account always has these
-//	  merge:                                 # JSON Schema keywords set on the node as given
-//	    type: object
-//	    required: [id, customerNo, companyId]
+//   - pointer: a JSON pointer into our data schema ("" is the root), e.g.
+//     /properties/accountList;
+//   - reason: why our schema differs from the vendor's spec (required);
+//   - set: an OpenAPI schema fragment, converted by the importer's own rules
+//     (fields nullable unless "nullable: false"), that replaces the node; or
+//   - merge: JSON Schema keywords set on the existing node as given, e.g.
+//     {type: object, required: [id, customerNo, companyId]}.
+//
+// See schemas/client/overlays/customer.app.CustomerWebApiService.findCustomerInfo.yaml.
 type Rule struct {
 	Pointer string         `yaml:"pointer"`
 	Reason  string         `yaml:"reason"`

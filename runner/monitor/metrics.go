@@ -1,0 +1,113 @@
+package monitor
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/runner/alert"
+)
+
+// metrics are the monitor's Prometheus series, on a registry of its own:
+// the global one would mix in whatever else the process links and make
+// two monitors in one test binary collide.
+type metrics struct {
+	reg         *prometheus.Registry
+	runs        *prometheus.CounterVec
+	checks      *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	drift       *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	firing      *prometheus.GaugeVec
+	skipped     *prometheus.CounterVec
+	runDuration *prometheus.HistogramVec
+	specChanges *prometheus.CounterVec
+}
+
+func newMetrics(d *alert.Dispatcher) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_runs_total",
+			Help: "Finished runs by job and verdict (error: the run itself failed, e.g. crashed or timed out)."},
+			[]string{"job", "verdict"}),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_checks_total",
+			Help: "Checks by vendor operation and verdict."}, []string{"operation", "verdict"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mmcontract_request_duration_seconds",
+			Help: "Vendor response latency seen by checks, by operation.",
+			// The vendor's own server limit is 15s; most answers take tens of ms.
+			Buckets: []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15}}, []string{"operation"}),
+		drift: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_drift_events_total",
+			Help: "Drift items found by checks, by severity (breaking, warning, info)."}, []string{"severity"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_last_success_timestamp_seconds",
+			Help: "Unix time of the job's last run that completed with nothing broken or unavailable (pass, flaky or drifted)."},
+			[]string{"job"}),
+		firing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_alerts_firing",
+			Help: "Alerts currently firing, by severity."}, []string{"severity"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_skipped_ticks_total",
+			Help: "Ticks skipped because the job's previous run was still running."}, []string{"job"}),
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mmcontract_run_duration_seconds",
+			Help:    "Wall time of whole runs, by job.",
+			Buckets: []float64{1, 2.5, 5, 10, 30, 60, 120, 300, 600}}, []string{"job"}),
+		specChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_spec_changes_total",
+			Help: "Changes between successive valid versions of a watched vendor spec, by job and severity."},
+			[]string{"job", "severity"}),
+	}
+	m.reg.MustRegister(m.runs, m.checks, m.latency, m.drift, m.lastSuccess, m.firing, m.skipped, m.runDuration,
+		m.specChanges, deliveryCollector{d},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, s := range alert.Severities() {
+		m.firing.WithLabelValues(string(s)).Set(0)
+	}
+	return m
+}
+
+// observeRun counts a finished suite run's checks.
+func (m *metrics) observeRun(job string, res results.Results, finished time.Time) {
+	m.runs.WithLabelValues(job, string(res.Verdict)).Inc()
+	switch res.Verdict {
+	case verdict.Pass, verdict.Flaky, verdict.Drifted:
+		m.lastSuccess.WithLabelValues(job).Set(float64(finished.UnixNano()) / 1e9)
+	}
+	for _, c := range res.Checks {
+		m.checks.WithLabelValues(c.Operation, string(c.Verdict)).Inc()
+		// A skipped check sent nothing; a zero latency is "not measured".
+		if c.Verdict != verdict.Skipped && c.LatencyMS > 0 {
+			m.latency.WithLabelValues(c.Operation).Observe(float64(c.LatencyMS) / 1000)
+		}
+		for _, d := range c.Drift {
+			m.drift.WithLabelValues(d.Severity).Inc()
+		}
+	}
+}
+
+func (m *metrics) setFiring(events []alert.Event) {
+	counts := map[alert.Severity]int{}
+	for _, ev := range events {
+		counts[ev.Severity]++
+	}
+	for _, s := range alert.Severities() {
+		m.firing.WithLabelValues(string(s)).Set(float64(counts[s]))
+	}
+}
+
+// deliveryCollector exposes the dispatcher's counters at scrape time, so
+// there is one source of truth for deliveries.
+type deliveryCollector struct{ d *alert.Dispatcher }
+
+var deliveriesDesc = prometheus.NewDesc("mmcontract_alert_deliveries_total",
+	"Alert notifications by receiver and outcome: delivered, failed (given up), retried (extra attempts), dropped (queue full or shutdown).",
+	[]string{"receiver", "outcome"}, nil)
+
+func (c deliveryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- deliveriesDesc }
+
+func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, s := range c.d.Stats() {
+		for outcome, v := range map[string]int64{"delivered": s.Delivered, "failed": s.Failed, "retried": s.Retries,
+			"dropped": s.Dropped} {
+			ch <- prometheus.MustNewConstMetric(deliveriesDesc, prometheus.CounterValue, float64(v), name, outcome)
+		}
+	}
+}
