@@ -19,6 +19,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit"
@@ -38,6 +39,13 @@ type Credentials struct {
 	Lang          string // MM_LANG
 	AppID         string // MM_APP_ID
 	AppSecret     string // MM_APP_SECRET
+	// APIKey and APISecret enable the Open API family: the vendor's apiKey
+	// and its secret key (base64 PKCS#8 DER, or PEM).
+	APIKey    string // MM_API_KEY
+	APISecret string // MM_API_SECRET
+	// CompanyPublicKey switches the Client and Manager families to the
+	// encrypted mode (base64 X.509 DER, or PEM).
+	CompanyPublicKey string // MM_COMPANY_PUBLIC_KEY
 }
 
 // Options configure one run.
@@ -93,17 +101,21 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		return Outcome{}, fmt.Errorf("loading schemas: %w", err)
 	}
 	red := redact.New(redact.DefaultConfig())
-	red.Learn(opts.Credentials.LoginPassword, opts.Credentials.Token, opts.Credentials.AppSecret)
+	red.Learn(opts.Credentials.LoginPassword, opts.Credentials.Token, opts.Credentials.AppSecret,
+		opts.Credentials.APIKey, opts.Credentials.APISecret)
 
 	target := opts.BaseURL
 	creds := opts.Credentials
 	if target == "" {
-		sim, stop, err := startSimulator(set, opts.Scenario)
+		sim, demo, stop, err := startSimulator(set, opts.Scenario, creds)
 		if err != nil {
 			return Outcome{}, err
 		}
 		defer stop()
 		target = sim
+		if err := useDemoCredentials(&creds, demo, red); err != nil {
+			return Outcome{}, err
+		}
 		if creds.LoginName == "" && creds.Token == "" {
 			u := simulator.DefaultUser()
 			creds.LoginName, creds.LoginPassword = u.LoginName, u.Password
@@ -122,21 +134,17 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if opts.Insecure {
 		fmt.Fprintln(stderr, "WARNING: --insecure: TLS certificates are not verified; anyone on the path can read the credentials")
 	}
-	client, err := mmapi.New(mmapi.Config{
-		BaseURL: target, CompanyID: creds.CompanyID, Lang: creds.Lang,
-		LoginName: creds.LoginName, LoginPassword: creds.LoginPassword, LoginType: creds.LoginType, PhoneArea: creds.PhoneArea,
-		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret,
-		Timeout: opts.Timeout, MaxRetries: opts.Retries, Redactor: red,
-	}, mmapi.NewHTTPClient(opts.Insecure))
+	fam, err := buildFamilies(target, creds, opts, red)
 	if err != nil {
-		return Outcome{}, usagef("client: %v", err)
+		return Outcome{}, err
 	}
-	if err := preflightLogin(ctx, client, creds); err != nil {
+	if err := preflightLogin(ctx, fam.client, creds); err != nil {
 		return Outcome{}, err
 	}
 
 	env := &suites.Env{
-		Client: client, Schemas: set, Redactor: red,
+		Client: fam.client, OpenAPI: fam.openAPI, Manager: fam.manager, OpenAPIVariant: fam.openAPIVariant,
+		Schemas: set, Redactor: red,
 		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations,
 		RequestTimeout: opts.Timeout, Retries: opts.Retries,
 	}
@@ -214,14 +222,33 @@ func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials) err
 	return nil
 }
 
-func startSimulator(set *schemas.Set, scenario string) (string, func(), error) {
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: scenario})
+// startSimulator serves the embedded simulator on loopback. It trusts the
+// Open API key and Manager app given in creds as well as its demo ones, so a
+// run with real-looking credentials exercises them end to end.
+func startSimulator(set *schemas.Set, scenario string, creds Credentials) (string, simulator.DemoCredentials, func(), error) {
+	var none simulator.DemoCredentials
+	simOpts := simulator.Options{Schemas: set, Scenario: scenario}
+	if creds.APIKey != "" && creds.APISecret != "" {
+		k, err := signing.ParsePrivateKey(creds.APISecret)
+		if err != nil {
+			return "", none, nil, usagef("MM_API_SECRET: %v", err)
+		}
+		simOpts.APIKeys = []simulator.APIKey{{Key: creds.APIKey, Pub: &k.PublicKey}}
+	}
+	if creds.AppID != "" && creds.AppSecret != "" {
+		simOpts.ManagerApps = []simulator.ManagerApp{{AppID: creds.AppID, AppSecret: creds.AppSecret}}
+	}
+	sim, err := simulator.New(simOpts)
 	if err != nil {
-		return "", nil, usagef("--scenario: %v", err)
+		return "", none, nil, usagef("--scenario: %v", err)
+	}
+	demo, err := sim.Demo()
+	if err != nil {
+		return "", none, nil, fmt.Errorf("starting the simulator: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, fmt.Errorf("starting the simulator: %w", err)
+		return "", none, nil, fmt.Errorf("starting the simulator: %w", err)
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -231,7 +258,7 @@ func startSimulator(set *schemas.Set, scenario string) (string, func(), error) {
 		_ = srv.Shutdown(ctx)
 		_ = srv.Close()
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return "http://" + ln.Addr().String(), demo, stop, nil
 }
 
 // writeOutputs writes every artifact through the redactor's text filter, the

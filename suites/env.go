@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"time"
 
@@ -18,6 +19,10 @@ type Env struct {
 	Client  *mmapi.Client
 	OpenAPI *mmapi.Client
 	Manager *mmapi.Client
+	// OpenAPIVariant builds an Open API client that signs with another
+	// apiKey or secret key ("" / nil: the configured one), for the negative
+	// specs. Nil when OpenAPI is nil.
+	OpenAPIVariant func(apiKey string, key *rsa.PrivateKey) (*mmapi.Client, error)
 
 	Schemas  *schemas.Set
 	Redactor *redact.Redactor

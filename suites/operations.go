@@ -16,9 +16,11 @@ type Operation struct {
 }
 
 // Method is the last bizType segment, e.g. findCustomerInfo: the label a
-// user filters on.
+// user filters on. A raw Dubbo path's service prefix is not part of it
+// (fund.app.DepositAppDubboService/queryDepositProposal), and a label may
+// not contain "/".
 func (o Operation) Method() string {
-	return o.BizType[strings.LastIndexByte(o.BizType, '.')+1:]
+	return o.BizType[strings.LastIndexAny(o.BizType, "./")+1:]
 }
 
 // Labels are part of mmcontract's interface: the method, the family, the

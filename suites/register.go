@@ -40,7 +40,12 @@ func Register(env *Env) error {
 			registerNegativeAuth(env, op)
 		}
 	}
-	return nil
+	catalog, err := CatalogOperations(env.Schemas)
+	if err != nil {
+		return err
+	}
+	registerCatalog(env, f, catalog)
+	return registerSigned(env)
 }
 
 // HasLabel reports whether the running spec carries label l.
@@ -57,14 +62,31 @@ func HasLabel(l string) bool {
 // shared by the container's specs, so a run costs one request per operation;
 // a flake retry repeats the call.
 func registerOperation(env *Env, f *facts, op Operation) {
-	var (
-		c    caller = env.Client
-		last *outcome
-	)
-	get := func(ctx SpecContext) *outcome {
-		if last == nil || CurrentSpecReport().NumAttempts > 1 {
+	registerOperationWith(env, op, familyClient{client: env.Client, missing: "no Client API credentials"},
+		func(ctx SpecContext, c caller) any {
 			f.load(ctx, c)
-			last = env.call(ctx, c, op, f.requestBody(op), mmapi.CallOptions{})
+			return f.requestBody(op)
+		})
+}
+
+// familyClient is the client a family's specs call, and why they skip when
+// it is nil.
+type familyClient struct {
+	client  *mmapi.Client
+	missing string
+}
+
+// registerOperationWith adds the positive specs for one operation of any
+// family, calling fc's client with the body from body.
+func registerOperationWith(env *Env, op Operation, fc familyClient, body func(SpecContext, caller) any) {
+	var last *outcome
+	get := func(ctx SpecContext) *outcome {
+		if fc.client == nil {
+			Skip(fc.missing)
+		}
+		if last == nil || CurrentSpecReport().NumAttempts > 1 {
+			var c caller = fc.client
+			last = env.call(ctx, c, op, body(ctx, c), mmapi.CallOptions{})
 		}
 		return last
 	}
@@ -74,20 +96,7 @@ func registerOperation(env *Env, f *facts, op Operation) {
 			obs := o.observation(op)
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
-			if o.ex == nil {
-				Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
-			}
-			if o.ex.HTTPStatus != 200 {
-				obs.Violations = []results.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
-					Seen: fmt.Sprint(o.ex.HTTPStatus), Message: "the vendor answers every operation with HTTP 200"}}
-				Fail(fmt.Sprintf("%s answered HTTP %d, want 200", op.BizType, o.ex.HTTPStatus))
-			}
-			var ce *mmapi.ContractError
-			if errorsAs(o.err, &ce) {
-				obs.Violations = []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
-					Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
-				Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
-			}
+			failUnlessEnvelope(env, op, o, &obs)
 		}, SpecTimeout(env.callTimeout()))
 
 		It("returns an envelope that matches the envelope schema", func(ctx SpecContext) {
@@ -144,18 +153,7 @@ func registerOperation(env *Env, f *facts, op Operation) {
 			}
 			obs.Shape = o.shape
 			obs.Drift = o.drift
-			var breaking []string
-			for _, d := range o.drift {
-				if d.Severity == "breaking" {
-					breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
-				}
-			}
-			if len(breaking) > 0 {
-				Fail(fmt.Sprintf("%s drifted in a breaking way:\n  %s", op.BizType, strings.Join(breaking, "\n  ")))
-			}
-			if len(o.drift) > 0 {
-				obs.Outcome = verdict.Drifted
-			}
+			failOnBreakingDrift(op, &obs)
 		}, SpecTimeout(env.callTimeout()))
 	})
 }
@@ -163,14 +161,26 @@ func registerOperation(env *Env, f *facts, op Operation) {
 // registerNegativeAuth adds the specs that prove the vendor still refuses
 // calls without a valid token.
 func registerNegativeAuth(env *Env, op Operation) {
+	registerNegativeAuthWith(env, op, familyClient{client: env.Client, missing: "no Client API credentials"}, "00000000-0000-4000-8000-000000000000app")
+}
+
+// registerNegativeAuthWith adds the token refusal specs for a token family;
+// badToken is a well-formed token the vendor never issued.
+func registerNegativeAuthWith(env *Env, op Operation, fc familyClient, badToken string) {
 	labels := append(op.Labels(), "negative")
 	Describe(op.BizType+" without valid credentials", Label(labels...), func() {
 		It("refuses a call without a token with GATEWAY_CODE_001", func(ctx SpecContext) {
-			o := env.call(ctx, env.Client, op, map[string]any{}, mmapi.CallOptions{NoToken: true})
+			if fc.client == nil {
+				Skip(fc.missing)
+			}
+			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{NoToken: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_001")
 		}, SpecTimeout(env.callTimeout()))
 		It("refuses a call with an unknown token with GATEWAY_CODE_005 or GATEWAY_CODE_017", func(ctx SpecContext) {
-			o := env.call(ctx, env.Client, op, map[string]any{}, mmapi.CallOptions{Token: "00000000-0000-4000-8000-000000000000app", NoRelogin: true})
+			if fc.client == nil {
+				Skip(fc.missing)
+			}
+			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{Token: badToken, NoRelogin: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_005", "GATEWAY_CODE_017")
 		}, SpecTimeout(env.callTimeout()))
 	})
@@ -194,6 +204,42 @@ func expectRefusal(env *Env, op Operation, o *outcome, codes ...string) {
 	obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
 		Seen: ve.Code, Message: "the vendor refused with an undocumented code"}}
 	Fail(fmt.Sprintf("%s: want a refusal with %s, got bizCode=%q code=%q msg=%q", op.BizType, strings.Join(codes, " or "), ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
+}
+
+// failUnlessEnvelope fails the spec unless the vendor answered HTTP 200 with
+// a decodable envelope, recording the violation on obs.
+func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *results.Observation) {
+	if o.ex == nil {
+		Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
+	}
+	if o.ex.HTTPStatus != 200 {
+		obs.Violations = []results.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
+			Seen: fmt.Sprint(o.ex.HTTPStatus), Message: "the vendor answers every operation with HTTP 200"}}
+		Fail(fmt.Sprintf("%s answered HTTP %d, want 200", op.BizType, o.ex.HTTPStatus))
+	}
+	var ce *mmapi.ContractError
+	if errorsAs(o.err, &ce) {
+		obs.Violations = []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
+			Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
+		Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
+	}
+}
+
+// failOnBreakingDrift fails the spec on breaking drift in obs.Drift and marks
+// it drifted on any other drift.
+func failOnBreakingDrift(op Operation, obs *results.Observation) {
+	var breaking []string
+	for _, d := range obs.Drift {
+		if d.Severity == "breaking" {
+			breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
+		}
+	}
+	if len(breaking) > 0 {
+		Fail(fmt.Sprintf("%s drifted in a breaking way:\n  %s", op.BizType, strings.Join(breaking, "\n  ")))
+	}
+	if len(obs.Drift) > 0 {
+		obs.Outcome = verdict.Drifted
+	}
 }
 
 // failIfUnavailable ends the spec as unavailable, not broken, when the vendor

@@ -57,6 +57,8 @@ func commands(s stdio) map[string]command {
 		"sim":      &simCommand{stdio: s},
 		"report":   &reportCommand{stdio: s},
 		"baseline": &baselineCommand{stdio: s},
+		"monitor":  &monitorCommand{stdio: s},
+		"history":  &historyCommand{stdio: s},
 		"spec":     &specCommand{stdio: s},
 		"version":  &versionCommand{stdio: s},
 	}

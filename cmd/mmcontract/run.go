@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
 )
@@ -66,6 +68,27 @@ func credentialsFromEnv(getenv func(string) string) (runner.Credentials, error) 
 		Lang:          getenv("MM_LANG"),
 		AppID:         getenv("MM_APP_ID"),
 		AppSecret:     getenv("MM_APP_SECRET"),
+		APIKey:        getenv("MM_API_KEY"),
+		APISecret:     getenv("MM_API_SECRET"),
+		// A key pasted with literal "\n" escapes (common in CI secret
+		// stores) is still a key.
+		CompanyPublicKey: strings.ReplaceAll(getenv("MM_COMPANY_PUBLIC_KEY"), `\n`, "\n"),
+	}
+	creds.APISecret = strings.ReplaceAll(creds.APISecret, `\n`, "\n")
+	// Keys are parsed here so a bad one is a usage error (exit 2) before
+	// anything runs; the errors name the variable, never its value.
+	if (creds.APIKey == "") != (creds.APISecret == "") {
+		return creds, &runner.UsageError{Err: fmt.Errorf("MM_API_KEY and MM_API_SECRET must be set together")}
+	}
+	if creds.APISecret != "" {
+		if _, err := signing.ParsePrivateKey(creds.APISecret); err != nil {
+			return creds, &runner.UsageError{Err: fmt.Errorf("MM_API_SECRET is not a usable RSA private key (want base64 PKCS#8 DER or PEM): %w", err)}
+		}
+	}
+	if creds.CompanyPublicKey != "" {
+		if _, err := signing.ParsePublicKey(creds.CompanyPublicKey); err != nil {
+			return creds, &runner.UsageError{Err: fmt.Errorf("MM_COMPANY_PUBLIC_KEY is not a usable RSA public key (want base64 X.509 DER or PEM): %w", err)}
+		}
 	}
 	if t := getenv("MM_LOGIN_TYPE"); t != "" {
 		n, err := strconv.Atoi(t)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/simulator"
@@ -21,6 +24,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address; loopback by default")
 	scenario := fs.String("scenario", "nominal", "scenario to serve (see -list)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
+	usersFile := fs.String("users", "", "JSON file listing the customers to serve instead of the demo user (see simUser)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +38,11 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("loading schemas: %w", err)
 	}
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario})
+	users, err := loadSimUsers(*usersFile)
+	if err != nil {
+		return &runner.UsageError{Err: err}
+	}
+	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users})
 	if err != nil {
 		return &runner.UsageError{Err: fmt.Errorf("--scenario: %w", err)}
 	}
@@ -42,9 +50,14 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &runner.UsageError{Err: fmt.Errorf("--addr %s: %w", *addr, err)}
 	}
-	u := simulator.DefaultUser()
-	fmt.Fprintf(c.stdout, "simulator listening on http://%s (scenario %s, company %s, login %s; the password is in the README)\n",
-		ln.Addr(), *scenario, simulator.DefaultCompanyID, u.LoginName)
+	if len(users) == 0 {
+		fmt.Fprintf(c.stdout, "simulator listening on http://%s (scenario %s, company %s, login %s; the password is in the README)\n",
+			ln.Addr(), *scenario, simulator.DefaultCompanyID, simulator.DefaultUser().LoginName)
+	} else {
+		// Planted users may carry real-looking PII: never echo their values.
+		fmt.Fprintf(c.stdout, "simulator listening on http://%s (scenario %s, company %s, %d users from --users)\n",
+			ln.Addr(), *scenario, simulator.DefaultCompanyID, len(users))
+	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -59,4 +72,54 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
+}
+
+// simUser is one entry of the --users file. It lets a tester plant their own
+// (canary) credentials and PII in a simulator that runs as a separate
+// process, so an end-to-end test can prove none of it reaches an artifact.
+// Empty fields take the simulator's deterministic defaults.
+type simUser struct {
+	LoginName      string `json:"loginName"`
+	Password       string `json:"password"`
+	CustomerID     int64  `json:"customerId"`
+	CustomerNo     string `json:"customerNo"`
+	Email          string `json:"email"`
+	Phone          string `json:"phone"`
+	PhoneArea      string `json:"phoneArea"`
+	Name           string `json:"name"`
+	FirstName      string `json:"firstName"`
+	LastName       string `json:"lastName"`
+	IDCard         string `json:"idCard"`
+	PostalCode     string `json:"postalCode"`
+	Country        string `json:"country"`
+	Address        string `json:"address"`
+	BankCardNumber string `json:"bankCardNumber"`
+	WalletAddress  string `json:"walletAddress"`
+}
+
+// loadSimUsers reads the --users file: a JSON array of simUser. An empty
+// path means the demo user. Unknown keys are errors, so a typo does not
+// silently serve the default value instead of a planted one.
+func loadSimUsers(path string) ([]simulator.User, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--users: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var in []simUser
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("--users %s: %w", path, err)
+	}
+	if len(in) == 0 {
+		return nil, fmt.Errorf("--users %s: no users listed", path)
+	}
+	users := make([]simulator.User, len(in))
+	for i, u := range in {
+		users[i] = simulator.User(u)
+	}
+	return users, nil
 }

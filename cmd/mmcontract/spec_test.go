@@ -27,7 +27,7 @@ func vendorPath(t *testing.T, rel string) string {
 	return p
 }
 
-func history(t *testing.T, version string) string {
+func historySpec(t *testing.T, version string) string {
 	return vendorPath(t, filepath.Join("history", "ClientAPI.cn."+version+".yaml"))
 }
 
@@ -78,7 +78,7 @@ func decodeReport(t *testing.T, r runResult) specdiff.Report {
 // Ensure `spec diff` of the August 2024 publishes exits 0 with only
 // additions, in both formats, and that flags may follow the files.
 func TestSpecDiffAdditions(t *testing.T) {
-	oldF, newF := history(t, "2024-07-26.301ee13"), history(t, "2024-08-01.4e60fa4")
+	oldF, newF := historySpec(t, "2024-07-26.301ee13"), historySpec(t, "2024-08-01.4e60fa4")
 	r := mmcontract(t, nil, "spec", "diff", oldF, newF, "--format", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0\nstderr:\n%s", r.code, r.stderr)
@@ -108,7 +108,7 @@ func TestSpecDiffAdditions(t *testing.T) {
 
 // Ensure breaking changes exit 1 and are listed as breaking.
 func TestSpecDiffBreaking(t *testing.T) {
-	r := mmcontract(t, nil, "spec", "diff", "--format", "json", history(t, "2024-08-29.1fc364a"), history(t, "2024-09-05.06f6cec"))
+	r := mmcontract(t, nil, "spec", "diff", "--format", "json", historySpec(t, "2024-08-29.1fc364a"), historySpec(t, "2024-09-05.06f6cec"))
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
 	}

@@ -96,6 +96,10 @@ type Config struct {
 	MaxRetryAfter time.Duration
 	Now           func() time.Time // clock for the timestamp/trace headers; default time.Now
 	Redactor      *redact.Redactor // learns the token/password/md5 it handles; nil = a private one
+	// Encrypted marks the encrypted mode (the http.Client wraps
+	// signing.EncryptedTransport): traces are sent with the "x-" prefix the
+	// transport would add, so Exchange.Trace matches the wire.
+	Encrypted bool
 }
 
 // CallOptions adjust one call, mostly for negative specs.
@@ -108,6 +112,10 @@ type CallOptions struct {
 	// should set it, since a reset after the request was sent may hide a
 	// processed order.
 	NoRetry bool
+	// Timestamp, when non-zero, is sent as the timestamp header instead of
+	// the clock's time; the signing transports keep a preset timestamp, so
+	// this is how a negative spec sends a stale one.
+	Timestamp time.Time
 }
 
 // Exchange records one call for reports: the request exactly as built (the
@@ -240,10 +248,19 @@ func (c *Client) Call(ctx context.Context, op Operation, body any) (*Exchange, e
 // (use errors.As), or a wrapped context error when ctx ended, or a plain error
 // for a bad operation or body. The *Exchange is non-nil whenever a request
 // was built, and always when any HTTP response was received.
+//
+// ManagerAuthOperation with a nil body performs the Manager authentication
+// with the configured appId and appSecret, without caching the token.
 func (c *Client) CallWith(ctx context.Context, op Operation, body any, o CallOptions) (*Exchange, error) {
 	op, err := op.normalize()
 	if err != nil {
 		return nil, err
+	}
+	if op.Family == FamilyManager && op.Path == ManagerAuthOperation.Path && op.BizType == ManagerAuthOperation.BizType && body == nil {
+		// The auth call itself, with the configured appId/appSecret: a spec
+		// checks its contract without ever holding the secret.
+		_, ex, err := c.authManager(ctx)
+		return ex, err
 	}
 	reqBody, err := encodeBody(body)
 	if err != nil {

@@ -109,7 +109,7 @@ func (c *Client) send(ctx context.Context, op Operation, body []byte, token stri
 			return ex, fmt.Errorf("%s: waiting for the rate limiter: %w", op.BizType, err)
 		}
 		ex.Attempts = attempt
-		kind, wait, err := c.attempt(ctx, op, body, token, ex)
+		kind, wait, err := c.attempt(ctx, op, body, token, o.Timestamp, ex)
 		if kind == final || ctx.Err() != nil {
 			if err != nil && ctx.Err() != nil {
 				return ex, fmt.Errorf("%s: %w", op.BizType, ctx.Err())
@@ -164,7 +164,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt performs one HTTP request and classifies its result.
-func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, ex *Exchange) (outcome, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, ts time.Time, ex *Exchange) (outcome, time.Duration, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, ex.URL, bytes.NewReader(body))
@@ -173,6 +173,12 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	}
 	now := c.cfg.Now()
 	trace := NewTrace(now)
+	if c.cfg.Encrypted {
+		trace = "x-" + trace
+	}
+	if !ts.IsZero() {
+		now = ts
+	}
 	h := req.Header
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")

@@ -14,11 +14,9 @@
 package simulator
 
 import (
-	"bytes"
+	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -62,6 +60,15 @@ type Options struct {
 	// to. Default "http://127.0.0.2:1", another loopback host on which
 	// nothing listens.
 	RedirectTo string
+	// APIKeys are the Open API keys accepted besides the demo key (see
+	// Demo). Keys with the same name replace the demo's.
+	APIKeys []APIKey
+	// ManagerApps are the Manager API apps accepted besides the demo app.
+	ManagerApps []ManagerApp
+	// CompanyKey is the company key pair of the encrypted mode (its public
+	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
+	// key, see DemoCompanyPublicKey.
+	CompanyKey *rsa.PrivateKey
 }
 
 // Defaults of Options.
@@ -95,6 +102,8 @@ type Simulator struct {
 
 	symbolBaseOnce sync.Once
 	symbolBase     rawJSON // getSymbolBaseList data, rendered once
+
+	sign signedState // Open API keys, Manager apps, company key
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -227,6 +236,23 @@ func parseRoute(path string) route {
 	return route{bizType: last}
 }
 
+// parseSignedRoute recognises the Open API (/openapi-c/global/{bizType})
+// and Manager API (/openapi-b/auth/{bizType}, /openapi-b/global/{bizType}
+// and /openapi-b/{bizType}) paths.
+func parseSignedRoute(path string) (family string, rt route, ok bool) {
+	if rest, found := strings.CutPrefix(path, "/openapi-c/"); found {
+		kind, biz, _ := strings.Cut(rest, "/")
+		return "openapi", route{kind: kind, bizType: biz}, true
+	}
+	if rest, found := strings.CutPrefix(path, "/openapi-b/"); found {
+		if kind, biz, cut := strings.Cut(rest, "/"); cut && (kind == "auth" || kind == "global") {
+			return "manager", route{kind: kind, bizType: biz}, true
+		}
+		return "manager", route{kind: "global", bizType: rest}, true
+	}
+	return "", route{}, false
+}
+
 // call is one request on its way through the gateway.
 type call struct {
 	r       *http.Request
@@ -241,6 +267,15 @@ type call struct {
 // ServeHTTP answers one request like the vendor's gateway.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
+	if fam, rt, ok := parseSignedRoute(r.URL.Path); ok {
+		c := &call{r: r, route: rt, trace: r.Header.Get("trace"), started: now}
+		if fam == "openapi" {
+			s.serveOpenAPI(w, c)
+		} else {
+			s.serveManager(w, c)
+		}
+		return
+	}
 	rt := parseRoute(r.URL.Path)
 	o := s.lookupOp(rt)
 	endpoint := "unknown"
@@ -300,9 +335,8 @@ func (s *Simulator) serveGateway(w http.ResponseWriter, c *call, sc *scenarioDef
 		}
 		c.cust = ss.cust
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
+	body, ok := s.readRequest(w, c, nil)
+	if !ok {
 		return
 	}
 	c.body = body
@@ -341,31 +375,6 @@ func (s *Simulator) routable(c *call) bool {
 		v = "0.0.1"
 	}
 	return v == c.op.version
-}
-
-// readBody decodes the request body: a JSON object, or nothing.
-func readBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return map[string]any{}, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var body map[string]any
-	if err := dec.Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode body: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("decode body: trailing data")
-	}
-	if body == nil {
-		body = map[string]any{}
-	}
-	return body, nil
 }
 
 // login handles customer.app.CustomerWebApiService.login.

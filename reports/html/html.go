@@ -76,9 +76,14 @@ type RunSummary struct {
 
 // RunPoint is one past run of one operation.
 type RunPoint struct {
-	At        time.Time       `json:"at"`
-	Verdict   verdict.Verdict `json:"verdict"`
-	LatencyMS int64           `json:"latency_ms"`
+	// At is when the run started; zero when unknown.
+	At time.Time `json:"at"`
+	// Verdict is the operation's verdict in that run (the worst of its checks).
+	Verdict verdict.Verdict `json:"verdict"`
+	// LatencyMS is the operation's latency in that run (the store decides
+	// which figure, e.g. the slowest check); bar heights are relative to the
+	// slowest run shown.
+	LatencyMS int64 `json:"latency_ms"`
 }
 
 // MaxTrendRuns is the number of past runs a trend strip shows.
@@ -128,7 +133,11 @@ var funcs = template.FuncMap{
 // programming error caught by every test of this package, never bad input.
 var reportTemplate = template.Must(template.New("report.html.tmpl").Funcs(funcs).ParseFS(assets, "templates/*.tmpl"))
 
-// Render writes the report for res and the Ginkgo reports to w.
+// Render writes the report for res and the Ginkgo reports (as loaded from
+// ginkgo.json) to w. It is a pure function of its arguments: the same input
+// renders byte-identical output. A bad Options.Bodies is reported before
+// anything is written; observations that cannot be decoded are shown as a
+// note on their check rather than failing the whole report.
 func Render(w io.Writer, res results.Results, reports []types.Report, opts Options) error {
 	switch opts.Bodies {
 	case "":

@@ -450,3 +450,34 @@ func TestNoExternalReferences(t *testing.T) {
 		t.Error("no restrictive Content-Security-Policy")
 	}
 }
+
+// Ensure an empty run (no checks, no Ginkgo report, zero times) still renders
+// a complete page that says so, instead of failing or showing an empty table.
+func TestEmptyRun(t *testing.T) {
+	out := render(t, results.Results{}, nil, Options{})
+	for _, want := range []string{`<span class="badge big v-skipped">skipped</span>`, `<p id="none" class="none">No check matches the filters.</p>`,
+		`<strong>0</strong> checks`, "unknown version", "</html>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("empty run lacks %s", want)
+		}
+	}
+	if strings.Contains(out, "Started") || strings.Contains(out, "Latency per operation") {
+		t.Error("empty run shows a start time or a latency table it does not have")
+	}
+}
+
+// Ensure a large run is split into table chunks the browser can skip, with
+// every check in exactly one chunk.
+func TestChunks(t *testing.T) {
+	res, reps := largeRun(t, 2*chunkSize+3)
+	out := render(t, res, reps, Options{})
+	if n := strings.Count(out, `<div class="chunk">`); n != 3 {
+		t.Errorf("chunks = %d, want 3", n)
+	}
+	if n := strings.Count(out, `<tbody class="check `); n != len(res.Checks) {
+		t.Errorf("check rows = %d, want %d", n, len(res.Checks))
+	}
+	if !strings.Contains(out, "Checks 501 to 503 of 503") {
+		t.Error("last chunk caption missing")
+	}
+}

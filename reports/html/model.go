@@ -41,14 +41,26 @@ type view struct {
 	Suites       []string
 	Bodies       string
 	Checks       []checkView
-	Labels       []string
-	Problems     []problem
-	Operations   []opView
-	HasTrends    bool
+	// Chunks split Checks into tables of chunkSize rows, so the browser can
+	// skip laying out the ones off screen (content-visibility: auto): a
+	// single 5,000-row table costs seconds of layout before the first paint.
+	Chunks     []chunk
+	Labels     []string
+	Problems   []problem
+	Operations []opView
+	HasTrends  bool
 	// MultiFamily is set when checks span API families; only then does
 	// each row name its family.
 	MultiFamily bool
 	Meta        meta
+}
+
+// chunkSize is the number of checks per table chunk.
+const chunkSize = 250
+
+type chunk struct {
+	Caption string
+	Checks  []checkView
 }
 
 type count struct {
@@ -265,6 +277,7 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 		return 0
 	})
 	v.MultiFamily = len(families) > 1
+	v.Chunks = chunks(v.Checks)
 	for l := range labels {
 		v.Labels = append(v.Labels, l)
 	}
@@ -299,6 +312,20 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 	v.Problems = suiteProblems(reports, sc)
 	v.Operations, v.HasTrends = operations(res.Checks, opts.History)
 	return v
+}
+
+func chunks(checks []checkView) []chunk {
+	n := max(1, (len(checks)+chunkSize-1)/chunkSize)
+	out := make([]chunk, 0, n)
+	for i := 0; i < n; i++ {
+		part := checks[i*chunkSize : min(len(checks), (i+1)*chunkSize)]
+		caption := "Checks, most severe verdict first"
+		if n > 1 {
+			caption = fmt.Sprintf("Checks %d to %d of %d, most severe verdict first", i*chunkSize+1, i*chunkSize+len(part), len(checks))
+		}
+		out = append(out, chunk{Caption: caption, Checks: part})
+	}
+	return out
 }
 
 // specIndex finds the Ginkgo spec report of a check: by full text, and by

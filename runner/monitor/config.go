@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -23,16 +24,16 @@ import (
 // Config is the monitor's YAML file. Decoding is strict: an unknown key is an
 // error, so a typo never silently disables a job or an alert.
 type Config struct {
-	Listen    string            `yaml:"listen"`
-	AuthToken string            `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
-	Store     string            `yaml:"store"`
+	Listen    string `yaml:"listen"`
+	AuthToken string `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
+	Store     string `yaml:"store"`
 	// ShutdownGrace is how long a running child may finish after SIGTERM
 	// or SIGINT before it is stopped; default 30s.
-	ShutdownGrace Duration `yaml:"shutdown_grace"`
-	Retention Retention         `yaml:"retention"`
-	Targets   map[string]Target `yaml:"targets"`
-	Jobs      []Job             `yaml:"jobs"`
-	Alerting  Alerting          `yaml:"alerting"`
+	ShutdownGrace Duration          `yaml:"shutdown_grace"`
+	Retention     Retention         `yaml:"retention"`
+	Targets       map[string]Target `yaml:"targets"`
+	Jobs          []Job             `yaml:"jobs"`
+	Alerting      Alerting          `yaml:"alerting"`
 }
 
 // Retention bounds the history store.
@@ -133,32 +134,41 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return ParseConfig(raw, getenv)
 }
 
-// ParseConfig expands ${VAR} from getenv, decodes strictly and validates.
-// A referenced variable that is unset is an error: an empty password would
-// otherwise read as a vendor rejecting us.
+// ParseConfig decodes strictly, expands ${VAR} from getenv and validates.
+//
+// Expansion happens in the decoded YAML tree, in scalar values only, never
+// in the text: a password containing '#', ': ', a quote or a newline would
+// otherwise end its scalar early or inject keys. So ${VAR} works in string
+// values (the only place secrets go), and the strict decode of the file as
+// written reports unknown keys with their true line numbers. A referenced
+// variable that is unset is an error: an empty password would otherwise read
+// as a vendor rejecting us.
 func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
-	var missing []string
-	expanded := envRef.ReplaceAllStringFunc(string(raw), func(m string) string {
-		name := envRef.FindStringSubmatch(m)[1]
-		v := getenv(name)
-		if v == "" {
-			missing = append(missing, name)
-		}
-		// Quote-safe: the value is inserted as YAML content of a scalar the
-		// author wrote, so escape what would end a double-quoted scalar.
-		return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
-	})
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return nil, &ConfigError{Key: "environment", Err: fmt.Errorf("unset variable(s) referenced with ${…}: %s", strings.Join(missing, ", "))}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
+	var check Config
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, errEOF) || strings.Contains(err.Error(), "EOF") {
+	if err := dec.Decode(&check); err != nil {
+		if errors.Is(err, io.EOF) {
 			return nil, &ConfigError{Key: "file", Err: fmt.Errorf("empty configuration")}
 		}
+		return nil, &ConfigError{Key: "yaml", Err: err}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, &ConfigError{Key: "yaml", Err: err}
+	}
+	missing := map[string]bool{}
+	expandNode(&doc, getenv, missing)
+	if len(missing) > 0 {
+		names := make([]string, 0, len(missing))
+		for n := range missing {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, &ConfigError{Key: "environment", Err: fmt.Errorf("unset variable(s) referenced with ${…}: %s", strings.Join(names, ", "))}
+	}
+	var c Config
+	if err := doc.Decode(&c); err != nil {
 		return nil, &ConfigError{Key: "yaml", Err: err}
 	}
 	c.SetDefaults()
@@ -168,7 +178,29 @@ func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
 	return &c, nil
 }
 
-var errEOF = errors.New("EOF")
+// expandNode replaces ${VAR} in every scalar value of the tree (keys are
+// left alone) and records unset variables in missing.
+func expandNode(n *yaml.Node, getenv func(string) string, missing map[string]bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := envRef.FindStringSubmatch(m)[1]
+			v := getenv(name)
+			if v == "" {
+				missing[name] = true
+			}
+			return v
+		})
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			expandNode(n.Content[i], getenv, missing)
+		}
+	default:
+		for _, c := range n.Content {
+			expandNode(c, getenv, missing)
+		}
+	}
+}
 
 // SetDefaults fills what the file may leave out.
 func (c *Config) SetDefaults() {
@@ -294,7 +326,7 @@ func (c *Config) Validate() error {
 				return keyErr(key+".target", "unknown target %q (defined: %s)", j.Target, strings.Join(targetNames(c.Targets), ", "))
 			}
 			if _, err := types.ParseLabelFilter(j.LabelFilter); err != nil {
-				return keyErr(key+".label_filter", "%q: %v", j.LabelFilter, err)
+				return keyErr(key+".label_filter", "%q: %s", j.LabelFilter, labelFilterReason(err))
 			}
 			if j.Source != "" {
 				return keyErr(key+".source", "only for kind spec")
@@ -381,6 +413,19 @@ func validateReceiver(key string, r alert.ReceiverConfig) error {
 	}
 	return nil
 }
+
+// labelFilterReason turns Ginkgo's multi-line, colour-coded parse error
+// into one plain line.
+func labelFilterReason(err error) string {
+	var ge types.GinkgoError
+	if errors.As(err, &ge) {
+		msg := strings.Join(strings.Fields(ansi.ReplaceAllString(ge.Message, "")), " ")
+		return strings.TrimSpace(ansi.ReplaceAllString(ge.Heading, "") + ": " + msg)
+	}
+	return strings.Join(strings.Fields(ansi.ReplaceAllString(err.Error(), "")), " ")
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func targetNames(m map[string]Target) []string {
 	var out []string

@@ -49,8 +49,12 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
-	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < time.Second {
-		return nil, fmt.Errorf("schedule %q: @every must be at least 1s", spec)
+	// robfig/cron silently rounds a sub-second @every up to 1s; say so
+	// instead of running at another rate than the one written.
+	if d, ok := strings.CutPrefix(s, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every < time.Second {
+			return nil, fmt.Errorf("schedule %q: @every must be at least 1s", spec)
+		}
 	}
 	return sched, nil
 }

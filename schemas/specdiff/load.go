@@ -59,9 +59,9 @@ type field struct {
 // exponentially, and nesting can be arbitrarily deep. The largest vendor
 // operation has a few thousand fields and fewer than 12 levels.
 const (
-	maxDepth          = 64
-	maxFieldsPerOp    = 100000
-	maxReportedOrigin = 120
+	maxDepth       = 64
+	maxFieldsPerOp = 100000
+	maxTitle       = 120
 )
 
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -78,11 +78,14 @@ func Validate(raw []byte) error {
 // Every error is an *openapi.InvalidSpecError.
 //
 // The checks extend openapi.Parse's (empty, not YAML, not an object, no
-// "openapi: 3.x", no paths) with two that catch a truncated publish: every
-// local $ref an operation uses must resolve, and the document must not be
-// cut mid-structure. openapi.Parse keeps its decoded document unexported, and
-// decoding the 1.8 MB spec twice would double the cost, so Load decodes once
-// here with the same rules and reason texts.
+// "openapi: 3.x", no paths) with those that catch a truncated publish, which
+// often still parses as YAML: every local $ref an operation uses resolves;
+// every operation has responses; structural keywords have the JSON kind
+// OpenAPI requires (not the null that "type:" at end of file decodes to);
+// type names are JSON types; arrays have items. openapi.Parse keeps its
+// decoded document unexported, and decoding the 1.8 MB spec twice would
+// double the cost, so Load decodes once here with the same rules and reason
+// texts.
 func Load(raw []byte) (*Spec, error) {
 	doc, err := decode(raw)
 	if err != nil {
@@ -92,6 +95,9 @@ func Load(raw []byte) (*Spec, error) {
 	spec := &Spec{ops: map[string]*operation{}}
 	paths := doc["paths"].(map[string]any)
 	for _, p := range sortedKeys(paths) {
+		if strings.HasPrefix(p, "x-") {
+			continue // a specification extension, not a path
+		}
 		item, ok := paths[p].(map[string]any)
 		if !ok {
 			return nil, invalid("path %q is %s, not an object%s", p, kindOf(paths[p]), truncatedHint(paths[p]))
@@ -106,6 +112,7 @@ func Load(raw []byte) (*Spec, error) {
 			if !ok {
 				return nil, invalid("%s %s is %s, not an operation object%s", strings.ToUpper(m), p, kindOf(v), truncatedHint(v))
 			}
+			l.where = strings.ToUpper(m) + " " + p
 			op, err := l.operation(raw)
 			if err != nil {
 				return nil, invalid("%s %s: %s", strings.ToUpper(m), p, err.Error())
@@ -115,6 +122,9 @@ func Load(raw []byte) (*Spec, error) {
 	}
 	if len(spec.ops) == 0 {
 		return nil, invalid("no operations under paths")
+	}
+	if l.broken != "" {
+		return nil, invalid("%s (truncated document?)", l.broken)
 	}
 	if len(l.dangling) > 0 {
 		refs := sortedKeys(l.dangling)
@@ -192,8 +202,8 @@ func htmlTitle(b []byte) string {
 		return ""
 	}
 	t := strings.Join(strings.Fields(string(m[1])), " ")
-	if len(t) > maxReportedOrigin {
-		t = t[:maxReportedOrigin]
+	if len(t) > maxTitle {
+		t = t[:maxTitle]
 	}
 	return fmt.Sprintf(" (title %q)", t)
 }
@@ -222,6 +232,18 @@ func errorObjectHint(doc map[string]any) string {
 type loader struct {
 	doc      map[string]any
 	dangling map[string]bool
+	// broken is the first schema defect that a file cut short produces:
+	// a null after a key ("schema:", "type:"), a scalar where an object is
+	// required, a type name cut short ("type: obj").
+	broken string
+	where  string // the operation being loaded, for the reason
+}
+
+// null records a schema defect; the first one becomes the reason.
+func (l *loader) null(where string) {
+	if l.broken == "" {
+		l.broken = l.where + ": " + where
+	}
 }
 
 // deref follows a chain of local "$ref"s (to path items, request bodies,
@@ -269,30 +291,47 @@ func (l *loader) operation(raw map[string]any) (*operation, error) {
 	// OpenAPI requires at least one response per operation; a file cut
 	// short in the middle of an operation still parses as YAML, and without
 	// this check would read as "response body removed".
-	if resps, ok := raw["responses"].(map[string]any); !ok || len(resps) == 0 {
+	resps, ok := raw["responses"].(map[string]any)
+	if !ok || len(resps) == 0 {
 		return nil, errors.New("no responses (truncated document?)")
+	}
+	for _, code := range sortedKeys(resps) {
+		if _, ok := resps[code].(map[string]any); !ok {
+			return nil, fmt.Errorf("response %s is %s, not an object (truncated document?)", code, kindOf(resps[code]))
+		}
 	}
 	op := &operation{}
 	var err error
-	if rb, ok := raw["requestBody"].(map[string]any); ok {
+	if v, present := raw["requestBody"]; present {
+		rb, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("requestBody is not an object (truncated document?)")
+		}
 		if rb = l.deref(rb); rb != nil {
-			if op.request, err = l.flatten(mediaSchema(rb)); err != nil {
+			schema, err := mediaSchema(rb)
+			if err != nil {
+				return nil, fmt.Errorf("request: %w", err)
+			}
+			if op.request, err = l.flatten(schema); err != nil {
 				return nil, fmt.Errorf("request: %w", err)
 			}
 		}
 	}
-	if resp := l.successResponse(raw); resp != nil {
-		if op.response, err = l.flatten(mediaSchema(resp)); err != nil {
+	if resp := l.successResponse(resps); resp != nil {
+		schema, err := mediaSchema(resp)
+		if err != nil {
+			return nil, fmt.Errorf("response: %w", err)
+		}
+		if op.response, err = l.flatten(schema); err != nil {
 			return nil, fmt.Errorf("response: %w", err)
 		}
 	}
-	return op, nil
+	return op, err
 }
 
 // successResponse picks the response a consumer parses: 200, else the
 // lowest other 2xx, else default.
-func (l *loader) successResponse(raw map[string]any) map[string]any {
-	resps, _ := raw["responses"].(map[string]any)
+func (l *loader) successResponse(resps map[string]any) map[string]any {
 	pick := func(code string) map[string]any {
 		if m, ok := resps[code].(map[string]any); ok {
 			return l.deref(m)
@@ -313,18 +352,33 @@ func (l *loader) successResponse(raw map[string]any) map[string]any {
 }
 
 // mediaSchema returns the JSON media type's schema, else the first media
-// type's (sorted), else nil.
-func mediaSchema(m map[string]any) any {
-	content, _ := m["content"].(map[string]any)
-	if media, ok := content["application/json"].(map[string]any); ok {
-		return media["schema"]
+// type's (sorted), else nil. A null where OpenAPI requires an object is an
+// error: it is how a truncated file decodes.
+func mediaSchema(m map[string]any) (any, error) {
+	v, present := m["content"]
+	if !present {
+		return nil, nil
 	}
-	for _, k := range sortedKeys(content) {
-		if media, ok := content[k].(map[string]any); ok {
-			return media["schema"]
+	content, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("content is not an object (truncated document?)")
+	}
+	keys := sortedKeys(content)
+	if _, ok := content["application/json"]; ok {
+		keys = append([]string{"application/json"}, keys...)
+	}
+	for _, k := range keys {
+		media, ok := content[k].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("media type %s is not an object (truncated document?)", k)
 		}
+		schema, present := media["schema"]
+		if present && schema == nil {
+			return nil, fmt.Errorf("media type %s has an empty schema (truncated document?)", k)
+		}
+		return schema, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // flatten walks a schema into pointer -> field. A nil schema (no body)
@@ -403,6 +457,12 @@ func (f *flattener) shape(node any, depth int) shapeOf {
 func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 	m, ok := node.(map[string]any)
 	if !ok || depth > maxDepth {
+		switch node.(type) {
+		case map[string]any, bool:
+			// Too deep, or a 3.1 boolean schema: any value.
+		default:
+			f.l.null(fmt.Sprintf("a schema is %s, not an object", kindOf(node)))
+		}
 		return
 	}
 	for hops := 0; ; hops++ {
@@ -425,6 +485,7 @@ func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 		s.refs++
 		m = next
 	}
+	f.check(m)
 	if parts, ok := m["allOf"].([]any); ok {
 		for _, p := range parts {
 			f.merge(s, p, depth+1, keepRequired)
@@ -438,6 +499,11 @@ func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 		}
 	}
 	for _, t := range typesOf(m) {
+		if !jsonTypes[t] {
+			// A type name cut short ("type: obj") or misspelt: the field's
+			// shape is unknown, so no comparison of it can be trusted.
+			f.l.null(fmt.Sprintf("unknown schema type %q", t))
+		}
 		s.types = appendType(s.types, t)
 	}
 	if fm, ok := m["format"].(string); ok && fm != "" && s.format == "" {
@@ -475,6 +541,49 @@ func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 			s.items, s.hasItems = ap, true
 		}
 	}
+}
+
+var jsonTypes = map[string]bool{"string": true, "integer": true, "number": true, "boolean": true,
+	"object": true, "array": true}
+
+// check records the structural defects of one schema object: a keyword
+// whose value has the wrong JSON kind (null after "type:", a scalar where
+// "properties:" needs an object), or an array without "items", which
+// OpenAPI 3.0 requires. Each is what a file cut short decodes to.
+func (f *flattener) check(m map[string]any) {
+	for k, want := range schemaKeywords {
+		v, present := m[k]
+		if !present {
+			continue
+		}
+		ok := false
+		switch v.(type) {
+		case string:
+			ok = want == "string" || want == "string or list"
+		case []any:
+			ok = want == "list" || want == "string or list"
+		case map[string]any:
+			ok = want == "object" || want == "object or boolean"
+		case bool:
+			ok = want == "boolean" || want == "object or boolean"
+		}
+		if !ok {
+			f.l.null(fmt.Sprintf("schema keyword %q is %s, not %s", k, kindOf(v), want))
+		}
+	}
+	if t, _ := m["type"].(string); t == "array" {
+		if _, ok := m["items"]; !ok {
+			f.l.null("an array schema has no items")
+		}
+	}
+}
+
+// schemaKeywords maps the structural keywords to the JSON kind OpenAPI
+// requires of their value.
+var schemaKeywords = map[string]string{
+	"$ref": "string", "type": "string or list", "format": "string", "enum": "list",
+	"properties": "object", "items": "object or boolean", "required": "list", "allOf": "list",
+	"oneOf": "list", "anyOf": "list", "additionalProperties": "object or boolean", "nullable": "boolean",
 }
 
 // typesOf reads "type" as a string (3.0) or list (3.1) without "null", and
@@ -605,6 +714,8 @@ func kindOf(v any) string {
 		return "a boolean"
 	case int, float64, uint64, int64:
 		return "a number"
+	case map[string]any:
+		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
 }

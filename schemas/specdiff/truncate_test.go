@@ -1,6 +1,7 @@
 package specdiff_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mmcontract/mmcontract/schemas/specdiff"
@@ -63,21 +64,24 @@ servers:
   - url: https://example.invalid
 `
 
-// Ensure a spec cut short at any byte is either rejected as invalid or, when
-// the cut leaves a complete document, shows nothing removed: a truncated
-// publish must never read as operations or fields removed.
+// Ensure a spec cut short at any byte is rejected as invalid, or reads as
+// no change when the cut only loses the trailing "servers" section: a
+// truncated publish must never read as operations or fields removed.
+//
+// The one exception is inherent: a cut right after a line that completes a
+// schema ("type: object" of the last component, its properties lost) leaves
+// a document that is valid OpenAPI in every respect; no parser can tell it
+// from a real change. The test pins that this is the only such window.
 func TestTruncatedAtEveryByte(t *testing.T) {
 	full := []byte(yamlSpec)
 	for cut := range len(full) {
 		r := specdiff.Compare(full, full[:cut])
-		if !r.Valid() {
+		if !r.Valid() || len(r.Changes) == 0 {
 			continue
 		}
-		for _, c := range r.Changes {
-			if c.Change == specdiff.Removed || c.Change == specdiff.TypeChanged {
-				t.Errorf("cut at %d (%q) read as %s %s %s %q", cut, yamlSpec[max(0, cut-20):cut], c.Operation, c.Location, c.Change, c.Pointer)
-				break
-			}
+		if strings.HasSuffix(strings.TrimRight(yamlSpec[:cut], " \n"), "    RTwo:\n      type: object") {
+			continue
 		}
+		t.Errorf("cut at %d (...%q) read as valid with %d change(s), first %+v", cut, yamlSpec[max(0, cut-30):cut], len(r.Changes), r.Changes[0])
 	}
 }

@@ -26,6 +26,7 @@
   var search = doc.getElementById("f-q");
   var shown = doc.getElementById("shown");
   var none = doc.getElementById("none");
+  var section = doc.getElementById("checks");
   var total = typeof meta.total === "number" ? meta.total : n;
 
   function apply() {
@@ -56,6 +57,7 @@
         count++;
       }
     }
+    section.classList.toggle("filtered", count !== n);
     shown.textContent = count + " of " + total + " checks shown";
     none.hidden = count !== 0;
   }

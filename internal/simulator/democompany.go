@@ -1,0 +1,24 @@
+package simulator
+
+import "github.com/mmcontract/mmcontract/internal/signing"
+
+// demoCompanyKey is the simulator's fixed company key pair for the encrypted
+// mode (base64 PKCS#8 DER). It is published on purpose, not a secret: a
+// fixed key lets `MM_COMPANY_PUBLIC_KEY` point at the embedded simulator or
+// `mmcontract sim` (see DemoCompanyPublicKey) without a key exchange.
+const demoCompanyKey = "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDLDbqNv8JTrrzlMZrkkTdaok2KKfY7k0H0aXjFsnCD9Chthizj/ehO5nPSUa9q3GF1C3khHMQ2Lq2U7w6nJUO7JUKb1hotZ2UvO3MYB1uDwj4V6olrbApf3W67f9DTtBBqGMvx5exBoS21KVXEKcJtlOTJwTnnsvp6y7I9iXsxnsJ9xw7RUIoJlAeg+YGEYPkCVxodrIfSGyi75TU67RVcycvJYxufRifH+fmfuWs3nl3QSZ/tpZl5DqWpLYoiWxYp1i+n9HrCwHKf9YXf23UMqGPF9GKbzQ6l25a4babxU6S7nbAeF+iZ+0oS+Fz1q0A0eoWxt4slvZBBUGktfnVZAgMBAAECggEAX/WLeayrTffQvjGspSL5eWQlZ8t/2dS0QSjNEgTLhpiOuH/F3DMko5DmIHlJAKPIjNNQubTKB18U2kMFdjk2oo0vxsyuT1HDMEiUkkD73y8fPyU5LyJ+XqKbT5HOYxYAAdvZGebSOYvNuYUgypT/lODeJHikAFsFY527DLjZlu87I5tihgJn6gcHA7MdIvgDT4EecyoTatuy15npDQDE8QfNwPmM2Ll+pabV9LmneP+JAdY2asTZM30iZtED6mG0C42Ln5GSIymOANvL+/IMdJAESkxOyfOvanpekkTzvVvJh6M05QwNDXCDcmaUA8aw8mch+VEkltPYZVrSziLAnwKBgQD72jPmSHmGPEEeF1dObIwNOIivYA7Yj5SeJM6/kiM4DhBoXYj/Kh5xI1CQEhJGB9mzeTVocEst5tX0bVPPzUSeE3hYGTLz6X52iXxaZ0evXbq0oKIR4Mqz3i5LlOlzjMuxGcUMBg/gx3srALfZxT/hUktEieHZ00afNpI2KkheewKBgQDOZcr9574ht038TpyPQ0h39RC0LcOm+mxXeQxYZkwA8UQ0Jc1Xma6yagNM7tb007rg+R4CbJvhX/BLVcjieKZZoFP4q0APWZwJqjP6r1/KTpnDm+VT5fMUrGTMkdJNjQuEZc1x4+iWT1teeUmUoYIumVBXzc7sgjdE8e+W5BpdOwKBgQCy2kGTHxLWJkIkKXVB50oKNYSz7qZ8WnKzX/ZHC3PhYfN6+jnI41NdCzQyK/M4MmkC0GgCNATfoxd8Dou/fcll7PPAtJx/pOi/K2HZHZFF0208yvptcdLhqz37RNQI0ArzSRarND7gZSlt34OwrihwTi3PjY+LTkPP20Q4HQzpswKBgHK0c7nkPvBx9O9RqQSdefrgwWXBQUjdR7TdWxUN1RN5AlSQ5avXhxU0gZ0R53is6uD40cq7HW6FaQAVLs1eC+Uni0NZuQJO5L8iTjz1liDSyfXCABM+aneEz4g5Sk07I7ly8lhnNu3CMJ8yfMgTckv/fH0vrd4XCCxS4LpVDqndAoGBAJlyHuy96f84F2sVxkVHljoHlaPkaRETH7v6Dww7Q9NuwywChWUw28ulI4GrobUixzrh/7w9QzxAHsguPPndJ7hVQVSem832lrSuDanLRoOAxqTT7rNlR776MC5cLn0xu9or1xaTjSP23KnXFuVYxUdAdEUrj6oLqpPo3+QH8KMw"
+
+// DemoCompanyPublicKey returns the public half of the simulator's default
+// company key (base64 X.509 DER), the value of MM_COMPANY_PUBLIC_KEY that
+// turns on the encrypted mode against it.
+func DemoCompanyPublicKey() string {
+	k, err := signing.ParsePrivateKey(demoCompanyKey)
+	if err != nil {
+		return ""
+	}
+	s, err := signing.EncodePublicKey(&k.PublicKey)
+	if err != nil {
+		return ""
+	}
+	return s
+}
