@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -42,6 +43,9 @@ var canaryUser = simUser{
 	BankCardNumber: "6222027731042899731",
 	WalletAddress:  "TCnry7QWalletAddr7731042899AbCdEf",
 }
+
+// wrongCanaryPassword is a mistyped password: as secret as the right one.
+const wrongCanaryPassword = "Cnry7Q-Wrong-Pa55word"
 
 // canaries lists every value that must not reach an output, with a name for
 // the failure message.
@@ -218,13 +222,24 @@ func TestCanaryNoLeak(t *testing.T) {
 		}
 		if sc == "nominal" {
 			servedCanaries(t, sim.base)
+			// Login by phone, the other personal login name.
+			creds["phone"] = []string{"MM_LOGIN_TYPE=2", "MM_PHONE_AREA=+86", "MM_LOGIN_NAME=" + canaryUser.Phone,
+				"MM_LOGIN_PASSWORD=" + canaryUser.Password}
+			// A rejected login is reported with the vendor's words: still
+			// no credentials (the wrong password is a canary too).
+			r := mmcontract(t, append(common, "MM_LOGIN_NAME="+canaryUser.LoginName, "MM_LOGIN_PASSWORD="+wrongCanaryPassword),
+				"run", "--out", filepath.Join(work, "rejected"), "--label-filter", "smoke")
+			record("rejected login", r)
+			if r.code != verdict.ExitUsage {
+				t.Errorf("rejected login: exit %d, want 2\n%s", r.code, r.stderr)
+			}
 		}
 		if sc == "nominal" || sc == "removed-field" {
 			tok := loginToken(t, sim.base, canaryUser)
 			tokens["token "+sc] = tok
 			creds["token"] = []string{"MM_TOKEN=" + tok}
 		}
-		for _, mode := range []string{"login", "token"} {
+		for _, mode := range []string{"login", "phone", "token"} {
 			if creds[mode] == nil {
 				continue
 			}
@@ -233,6 +248,9 @@ func TestCanaryNoLeak(t *testing.T) {
 				"--timeout", "3s", "--retries", "0", "--flake-attempts", "1"}
 			if i > 0 {
 				args = append(args, "--baseline", baselines)
+			}
+			if sc == "removed-field" && mode == "login" {
+				args = append(args, "-v") // Ginkgo's own reporter on the console too
 			}
 			r := mmcontract(t, append(common, creds[mode]...), args...)
 			record(sc+"/"+mode+" run", r)
@@ -266,19 +284,39 @@ func TestCanaryNoLeak(t *testing.T) {
 		for name, body := range pages {
 			console = append(console, "monitor page "+name+"\x00"+body)
 		}
+		// What the history command shows of the store, in both formats.
+		for _, format := range []string{"text", "json"} {
+			r := mmcontract(t, nil, "history", "--store", filepath.Join(work, "monitor", "history.db"), "--format", format)
+			record("history "+format, r)
+			if r.code != 0 || r.stdout == "" {
+				t.Errorf("history --format %s: exit %d, stdout %d bytes\n%s", format, r.code, len(r.stdout), r.stderr)
+			}
+		}
 	} else {
 		t.Logf("no monitor command in this build: skipped the monitor part (exit %d)", r.code)
 	}
 
+	wrongSum := md5.Sum([]byte(wrongCanaryPassword))
+	tokens["wrong password"], tokens["wrong password md5"] = wrongCanaryPassword, hex.EncodeToString(wrongSum[:])
 	all := canaries(canaryUser, tokens)
-	check := func(where string, b []byte) {
+	find := func(b []byte) (hits []string) {
 		lower := bytes.ToLower(b)
 		for name, v := range all {
-			if bytes.Contains(b, []byte(v)) || bytes.Contains(lower, []byte(strings.ToLower(v))) {
-				i := bytes.Index(lower, []byte(strings.ToLower(v)))
+			if i := bytes.Index(lower, []byte(strings.ToLower(v))); i >= 0 {
 				lo, hi := max(0, i-80), min(len(b), i+len(v)+80)
-				t.Errorf("%s leaks the canary %s: …%q…", where, name, b[lo:hi])
+				hits = append(hits, fmt.Sprintf("%s: …%q…", name, b[lo:hi]))
 			}
+		}
+		return hits
+	}
+	// The detector must see what it looks for: the users file holds every
+	// canary PII value and the credentials (not the MD5 or the tokens).
+	if hits := find(raw); len(hits) != len(all)-1-len(tokens) {
+		t.Fatalf("the detector finds %d canaries in the users file, want %d: %q", len(hits), len(all)-1-len(tokens), hits)
+	}
+	check := func(where string, b []byte) {
+		for _, h := range find(b) {
+			t.Errorf("%s leaks the canary %s", where, h)
 		}
 	}
 	files := 0

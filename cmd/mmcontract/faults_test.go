@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,15 @@ type faultServer struct {
 	ln    net.Listener
 	fault func(conn net.Conn, req *http.Request)
 	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	faulted int // requests that got the fault
+}
+
+func (s *faultServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faulted
 }
 
 func newFaultServer(t *testing.T, fault func(conn net.Conn, req *http.Request)) *faultServer {
@@ -69,6 +79,9 @@ func (s *faultServer) serve() {
 					writeLogin(conn, req)
 					continue
 				}
+				s.mu.Lock()
+				s.faulted++
+				s.mu.Unlock()
 				s.fault(conn, req)
 				return
 			}
@@ -149,7 +162,7 @@ func TestFaultMatrixRawTCP(t *testing.T) {
 
 	cases := []struct {
 		name  string
-		base  func(t *testing.T) string
+		base  func(t *testing.T) string // a server's URL; sets srv when it is a fault server
 		extra []string
 		want  []string // the reason names the fault: any of these, case-insensitive
 	}{
@@ -187,6 +200,10 @@ func TestFaultMatrixRawTCP(t *testing.T) {
 			for _, reason := range reasons {
 				if !containsAnyFold(reason, tc.want) {
 					t.Errorf("reason %q names none of %q", reason, tc.want)
+				}
+				// faultArgs passes --retries 0: one attempt per request.
+				if strings.Contains(reason, "attempts") {
+					t.Errorf("--retries 0 still retried: %q", reason)
 				}
 			}
 		})
@@ -241,6 +258,9 @@ func TestSlowVendor(t *testing.T) {
 	res := readResults(t, out)
 	reasons := unavailableReasons(t, r, res)
 	t.Logf("took %s, reason %q", took.Round(time.Millisecond), first(reasons))
+	if n := srv.count(); n > len(reasons) {
+		t.Errorf("%d requests for %d unavailable checks: --retries 0 retried", n, len(reasons))
+	}
 	if took >= 15*time.Second {
 		t.Errorf("the run took %s against a 20s stall with --timeout 3s; want well under 15s", took.Round(time.Millisecond))
 	}
@@ -258,7 +278,10 @@ func tlsSimulator(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewTLSServer(sim)
+	srv := httptest.NewUnstartedServer(sim)
+	// The rejected handshakes are the point of the test, not noise to log.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -350,6 +373,24 @@ func TestFaultBadInputFiles(t *testing.T) {
 		r := mmcontract(t, nil, "run", "--out", t.TempDir(), "--baseline", dir, "--label-filter", "findCustomerInfo")
 		if r.code != verdict.ExitUsage || !strings.Contains(r.stderr, "findCustomerInfo.json") || !strings.Contains(r.stderr, "comment") {
 			t.Errorf("exit %d, want 2 naming the file and the key \"comment\"\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("sim users file", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, tc := range []struct{ name, body, want string }{
+			{"unknown key", `[{"loginName":"a@example.test","password":"p","emial":"x"}]`, `unknown field "emial"`},
+			{"not a list", `{"loginName":"a@example.test"}`, "cannot unmarshal"},
+			{"empty list", `[]`, "no users listed"},
+			{"no password", `[{"loginName":"a@example.test"}]`, "empty Password"},
+		} {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".json")
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := mmcontract(t, nil, "sim", "--addr", "127.0.0.1:0", "--users", path)
+			if r.code != verdict.ExitUsage || !strings.Contains(r.stderr, "--users") || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("%s: exit %d, want 2 naming --users and %q\n%s", tc.name, r.code, tc.want, r.stderr)
+			}
 		}
 	})
 	t.Run("spec diff on an HTML page", func(t *testing.T) {

@@ -41,7 +41,15 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 	}
 	path := *storePath
 	if *cfgPath != "" {
-		cfg, err := monitor.LoadConfig(*cfgPath, c.getenv)
+		// Reading history needs no secret: an unset ${VAR} keeps its
+		// reference as a placeholder instead of failing the load.
+		getenv := func(k string) string {
+			if v := c.getenv(k); v != "" {
+				return v
+			}
+			return "${" + k + "}"
+		}
+		cfg, err := monitor.LoadConfig(*cfgPath, getenv)
 		if err != nil {
 			return &runner.UsageError{Err: err}
 		}

@@ -44,7 +44,7 @@ type runResult struct {
 }
 
 // mmcontract runs the binary with args and a clean environment plus env.
-func mmcontract(t *testing.T, env []string, args ...string) runResult {
+func mmcontract(t testing.TB, env []string, args ...string) runResult {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
@@ -68,7 +68,7 @@ func runSim(t *testing.T, out string, args ...string) (runResult, results.Result
 	return r, readResults(t, out)
 }
 
-func readResults(t *testing.T, out string) results.Results {
+func readResults(t testing.TB, out string) results.Results {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(out, "results.json"))
 	if err != nil {

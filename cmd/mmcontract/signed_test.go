@@ -26,6 +26,9 @@ func TestRunSignedFamilies(t *testing.T) {
 			}
 			ops := map[string]bool{}
 			for _, c := range res.Checks {
+				if c.Verdict == verdict.Skipped && c.Family == "" {
+					continue // filtered out by the label filter
+				}
 				if c.Family != family {
 					t.Errorf("%s: family %q, want %q", c.Spec, c.Family, family)
 				}
@@ -87,7 +90,7 @@ func TestRunEncryptedMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`"Trace":\s*\[\s*"x-`).Match(raw) {
+	if !regexp.MustCompile(`Trace\\?":\s*\[\s*\\?"x-`).Match(raw) {
 		t.Error(`no recorded request carries an "x-" trace: the encrypted mode was not used`)
 	}
 }

@@ -44,7 +44,11 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	}
 	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users})
 	if err != nil {
-		return &runner.UsageError{Err: fmt.Errorf("--scenario: %w", err)}
+		what := "--scenario"
+		if *usersFile != "" {
+			what = "--scenario or --users " + *usersFile
+		}
+		return &runner.UsageError{Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -98,7 +98,7 @@ func (w *walker) run(b, out []byte) []byte {
 						lower = appendLower(keyBuf[:0], raw[1:len(raw)-1])
 					}
 					pending = w.r.keys.lookup(lower) != plain
-					ambiguous = pending && string(lower) == "name"
+					ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
 				}
 				out = w.scrubString(out, raw, esc)
 			case masked():
@@ -376,7 +376,7 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// learnAmbiguous decides whether a value masked under the bare key "name" is
+// learnAmbiguous decides whether a value masked under "name" or "displayName" is
 // also learned for scrubbing from free text. The vendor uses "name" for
 // people and for products, assets, banks and dictionary entries ("USDT",
 // "BTC/USDT"). Every such value is masked where it stands; learning the

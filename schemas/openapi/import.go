@@ -418,7 +418,7 @@ var (
 	// read-only suite runs against production.
 	writeWords = map[string]bool{"create": true, "add": true, "insert": true, "update": true, "edit": true,
 		"modify": true, "change": true, "delete": true, "del": true, "remove": true, "apply": true,
-		"cancel": true, "send": true, "bind": true, "unbind": true, "set": true, "save": true,
+		"cancel": true, "confirm": true, "send": true, "bind": true, "unbind": true, "set": true, "save": true,
 		"submit": true, "reset": true, "lock": true, "unlock": true, "extract": true, "destroy": true,
 		"transfer": true, "trade": true, "withdraw": true, "deposit": true, "buy": true, "sell": true,
 		"redeem": true, "subscribe": true, "open": true, "close": true, "register": true, "login": true,
