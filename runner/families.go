@@ -46,11 +46,16 @@ func buildFamilies(target string, creds Credentials, opts Options, red *redact.R
 		}
 		companyPub = pub
 	}
+	// --retries 0 means none; mmapi reads 0 as "default" and negative as none.
+	retries := opts.Retries
+	if retries == 0 {
+		retries = -1
+	}
 	cfg := mmapi.Config{
 		BaseURL: target, CompanyID: creds.CompanyID, Lang: creds.Lang,
 		LoginName: creds.LoginName, LoginPassword: creds.LoginPassword, LoginType: creds.LoginType, PhoneArea: creds.PhoneArea,
 		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret,
-		Timeout: opts.Timeout, MaxRetries: opts.Retries, Redactor: red,
+		Timeout: opts.Timeout, MaxRetries: retries, Redactor: red,
 		Encrypted: companyPub != nil,
 	}
 	// encrypted wraps hc's transport in the encrypted mode when a company

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -39,6 +40,10 @@ type Env struct {
 	RequestTimeout time.Duration
 	// Retries is the client's transient retry budget, used to size node timeouts.
 	Retries int
+
+	// timeouts counts requests in this run that ended in a timeout; see
+	// stallLimit.
+	timeouts atomic.Int32
 }
 
 // driftChecker is the consumer-side view of runner/drift.

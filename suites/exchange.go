@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -75,7 +76,15 @@ func (o *outcome) observation(op Operation) results.Observation {
 // call performs one vendor call and redacts what it recorded, before any spec
 // can print a value: the redactor learns every sensitive value it masks here.
 func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmapi.CallOptions) *outcome {
+	if n := e.timeouts.Load(); n >= stallLimit {
+		// A stalled vendor would otherwise cost a full timeout per check and
+		// overrun the monitor's job timeout; the verdict is the same.
+		return &outcome{err: &mmapi.UnavailableError{Reason: fmt.Sprintf("not called: the vendor already timed out %d times in this run", n)}}
+	}
 	ex, err := c.CallWith(ctx, op.call(), body, o)
+	if isTimeout(err) {
+		e.timeouts.Add(1)
+	}
 	out := &outcome{ex: ex, err: err}
 	if ex != nil {
 		out.recorded = e.record(ex)
@@ -136,4 +145,14 @@ func pointerOrRoot(p string) string {
 		return "(root)"
 	}
 	return p
+}
+
+// stallLimit is how many timed-out requests a run tolerates before it stops
+// calling the vendor and reports the remaining checks unavailable at once.
+const stallLimit = 2
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
+		strings.Contains(err.Error(), "timeout"))
 }

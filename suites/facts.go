@@ -67,10 +67,23 @@ func dataOf(ctx context.Context, c caller, bizType string, body any, into any) b
 }
 
 // requestBody returns the body for op: the catalog's minimal body, with the
-// fields whose values must come from the vendor filled from facts.
-func (f *facts) requestBody(op Operation) map[string]any {
+// fields whose values must come from the vendor filled from facts. Facts are
+// looked up only when the body needs one, so an operation like
+// findCustomerInfo never waits on other operations (which matters when the
+// vendor stalls: each lookup would cost a full timeout).
+func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[string]any {
 	body := map[string]any{}
 	_ = json.Unmarshal(op.Request, &body)
+	needs := false
+	for _, k := range factKeys {
+		if _, ok := body[k]; ok {
+			needs = true
+		}
+	}
+	if !needs {
+		return body
+	}
+	f.load(ctx, c)
 	fill := map[string]any{
 		"customerGroupId": f.CustomerGroupID,
 		"tradeType":       f.TradeType,
@@ -83,3 +96,6 @@ func (f *facts) requestBody(op Operation) map[string]any {
 	}
 	return body
 }
+
+// factKeys are the request fields filled from facts.
+var factKeys = []string{"customerGroupId", "tradeType", "symbolId"}

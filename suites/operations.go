@@ -41,6 +41,16 @@ func (o Operation) Labels() []string {
 	return labels
 }
 
+// title names the operation's spec container. Open API operations share
+// their bizTypes with the Client API, so every family but the client's is
+// named in the title, keeping spec texts (and check ids) unique.
+func (o Operation) title() string {
+	if o.Family == "" || o.Family == "client" {
+		return o.BizType
+	}
+	return o.BizType + " (" + o.Family + ")"
+}
+
 func (o Operation) call() mmapi.Operation {
 	return mmapi.Operation{Family: mmapi.Family(o.Family), BizType: o.BizType, Version: o.Version, Group: o.Group, Path: o.Path}
 }

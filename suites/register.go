@@ -64,8 +64,7 @@ func HasLabel(l string) bool {
 func registerOperation(env *Env, f *facts, op Operation) {
 	registerOperationWith(env, op, familyClient{client: env.Client, missing: "no Client API credentials"},
 		func(ctx SpecContext, c caller) any {
-			f.load(ctx, c)
-			return f.requestBody(op)
+			return f.requestBody(ctx, c, op)
 		})
 }
 
@@ -90,7 +89,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 		}
 		return last
 	}
-	Describe(op.BizType, Label(op.Labels()...), func() {
+	Describe(op.title(), Label(op.Labels()...), func() {
 		It("answers HTTP 200 with a JSON envelope", func(ctx SpecContext) {
 			o := get(ctx)
 			obs := o.observation(op)
@@ -168,7 +167,7 @@ func registerNegativeAuth(env *Env, op Operation) {
 // badToken is a well-formed token the vendor never issued.
 func registerNegativeAuthWith(env *Env, op Operation, fc familyClient, badToken string) {
 	labels := append(op.Labels(), "negative")
-	Describe(op.BizType+" without valid credentials", Label(labels...), func() {
+	Describe(op.title()+" without valid credentials", Label(labels...), func() {
 		It("refuses a call without a token with GATEWAY_CODE_001", func(ctx SpecContext) {
 			if fc.client == nil {
 				Skip(fc.missing)

@@ -353,6 +353,10 @@ func TestMonitorScenarioSwitchPagesOnce(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "RUN") || strings.Count(r.stdout, "\n") != 3 {
 		t.Errorf("history text: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// --config needs none of the secrets it references.
+	if r := mmcontract(t, nil, "history", "--config", cfg, "--last", "1"); r.code != 0 || strings.Count(r.stdout, "\n") != 2 {
+		t.Errorf("history --config without the environment: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	if r := mmcontract(t, nil, "history", "--store", store, "--config", cfg); r.code != 2 {
 		t.Errorf("history with both --store and --config: exit %d, want 2", r.code)
 	}

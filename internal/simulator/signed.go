@@ -368,7 +368,32 @@ func (s *Simulator) managerData(bizType string) (any, bool) {
 	if err := json.Unmarshal(raw, &schema); err != nil {
 		return nil, false
 	}
-	return generate(schema, "", seedOf("manager "+bizType), 0), true
+	return distinctStrings(generate(schema, "", seedOf("manager "+bizType), 0), ""), true
+}
+
+// distinctStrings rewrites the generator's placeholder strings ("str-N") as
+// "<field>-N." so that no value is a substring of another: the runner's
+// redactor learns the values of sensitive fields and scrubs them from all
+// text, and "str-5" learnt from a name would otherwise scrub the middle of
+// an unrelated "str-530".
+func distinctStrings(v any, field string) any {
+	switch t := v.(type) {
+	case obj:
+		for i := range t {
+			t[i].v = distinctStrings(t[i].v, t[i].k)
+		}
+		return t
+	case []any:
+		for i := range t {
+			t[i] = distinctStrings(t[i], field)
+		}
+		return t
+	case string:
+		if n, ok := strings.CutPrefix(t, "str-"); ok && field != "" {
+			return field + "-" + n + "."
+		}
+	}
+	return v
 }
 
 // readRequest reads and decodes a request body, decrypting it first when the
