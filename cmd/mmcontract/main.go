@@ -8,6 +8,9 @@
 //	mmcontract sim [flags]        serve the vendor simulator
 //	mmcontract report [flags]     re-render report.html from a run's outputs
 //	mmcontract baseline accept    merge a run's observed shapes into baselines
+//	mmcontract monitor [flags]    repeat the suites on schedules, keep history, alert
+//	mmcontract history [flags]    print recent monitored runs
+//	mmcontract spec diff|import   diff or import the vendor's OpenAPI files
 //	mmcontract version            print the version
 //
 // Exit codes: 0 nothing in --fail-on, 1 broken, 2 usage or config error,
