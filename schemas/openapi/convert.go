@@ -91,7 +91,7 @@ func (c *converter) convert(node any, nullable bool, depth int) map[string]any {
 		out["type"] = ts
 	}
 	if f, ok := m["format"].(string); ok && f != "" {
-		out["format"] = normalizeFormat(f)
+		out["format"] = NormalizeFormat(f)
 	}
 	if e := enumOf(m, contains(types, "null")); e != nil {
 		out["enum"] = e
@@ -242,9 +242,9 @@ func enumOf(m map[string]any, nullable bool) []any {
 	return vals
 }
 
-// normalizeFormat maps the vendor's Java-flavoured formats onto the OpenAPI
+// NormalizeFormat maps the vendor's Java-flavoured formats onto the OpenAPI
 // names, so that "long" and "int64" do not read as a format change.
-func normalizeFormat(f string) string {
+func NormalizeFormat(f string) string {
 	switch strings.ToLower(f) {
 	case "long":
 		return "int64"

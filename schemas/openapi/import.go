@@ -55,24 +55,9 @@ type Spec struct {
 
 // Parse decodes and checks an OpenAPI 3 document (YAML or JSON).
 func Parse(spec []byte) (*Spec, error) {
-	if len(bytes.TrimSpace(spec)) == 0 {
-		return nil, &InvalidSpecError{Reason: "empty document"}
-	}
-	var raw any
-	if err := yaml.Unmarshal(spec, &raw); err != nil {
-		return nil, &InvalidSpecError{Reason: "not YAML or JSON: " + firstLine(err.Error())}
-	}
-	doc, ok := normalize(raw, 0).(map[string]any)
-	if !ok {
-		return nil, &InvalidSpecError{Reason: fmt.Sprintf("top level is %s, not an object", kindOf(raw))}
-	}
-	v, _ := doc["openapi"].(string)
-	if !strings.HasPrefix(v, "3.") {
-		return nil, &InvalidSpecError{Reason: fmt.Sprintf("missing or unsupported \"openapi\" version %q", v)}
-	}
-	paths, ok := doc["paths"].(map[string]any)
-	if !ok || len(paths) == 0 {
-		return nil, &InvalidSpecError{Reason: "no paths"}
+	doc, err := Decode(spec)
+	if err != nil {
+		return nil, err
 	}
 	s := &Spec{doc: doc, components: map[string]any{}}
 	if comps, ok := doc["components"].(map[string]any); ok {
@@ -81,6 +66,94 @@ func Parse(spec []byte) (*Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// maxTitle bounds the HTML page title quoted in a reason.
+const maxTitle = 120
+
+// Decode parses an OpenAPI 3 document (YAML or JSON) into plain maps and
+// applies the document-level checks: not empty, not an HTML page, an object,
+// "openapi: 3.x", and at least one path. Every error is an *InvalidSpecError
+// whose Reason says what the bytes are instead (an HTML error page with its
+// title, a gateway error object, a truncated file). It is the one decoder for
+// the importer and for specdiff.
+func Decode(raw []byte) (map[string]any, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return nil, invalidf("empty document")
+	}
+	if trimmed[0] == '<' {
+		return nil, invalidf("an HTML or XML page, not OpenAPI%s", htmlTitle(trimmed))
+	}
+	var v any
+	var err error
+	if trimmed[0] == '{' {
+		// JSON decodes several times faster than YAML; fall back to YAML for
+		// flow-style YAML that is not strict JSON.
+		if jerr := json.Unmarshal(trimmed, &v); jerr != nil {
+			v = nil
+			if err = yaml.Unmarshal(raw, &v); err != nil {
+				return nil, invalidf("not JSON: %s", jerr.Error())
+			}
+		}
+	} else if err = yaml.Unmarshal(raw, &v); err != nil {
+		return nil, invalidf("not YAML or JSON: %s", firstLine(err.Error()))
+	}
+	doc, ok := normalize(v, 0).(map[string]any)
+	if !ok {
+		return nil, invalidf("top level is %s, not an object", KindOf(v))
+	}
+	ver, _ := doc["openapi"].(string)
+	if !strings.HasPrefix(ver, "3.") {
+		reason := fmt.Sprintf("missing or unsupported \"openapi\" version %q", ver)
+		if hint := errorObjectHint(doc); hint != "" {
+			reason += "; " + hint
+		}
+		return nil, invalidf("%s", reason)
+	}
+	paths, ok := doc["paths"].(map[string]any)
+	if !ok || len(paths) == 0 {
+		return nil, invalidf("no paths")
+	}
+	return doc, nil
+}
+
+func invalidf(format string, a ...any) error {
+	return &InvalidSpecError{Reason: fmt.Sprintf(format, a...)}
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+func htmlTitle(b []byte) string {
+	m := titleRE.FindSubmatch(b)
+	if m == nil {
+		return ""
+	}
+	t := strings.Join(strings.Fields(string(m[1])), " ")
+	if len(t) > maxTitle {
+		t = t[:maxTitle]
+	}
+	return fmt.Sprintf(" (title %q)", t)
+}
+
+// errorObjectHint recognises a gateway or API error object published in
+// place of the spec, e.g. {"success":false,"errorCode":"403012",...}.
+func errorObjectHint(doc map[string]any) string {
+	var parts []string
+	for _, k := range []string{"success", "errorCode", "code", "status", "error"} {
+		switch v := doc[k].(type) {
+		case string, bool, float64, int:
+			s := fmt.Sprint(v)
+			if len(s) > 40 {
+				s = s[:40]
+			}
+			parts = append(parts, fmt.Sprintf("%s=%s", k, s))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "looks like an error response (" + strings.Join(parts, ", ") + ")"
 }
 
 // Op is one imported operation: its catalog entry, its converted data
@@ -658,7 +731,8 @@ func firstLine(s string) string {
 	return s
 }
 
-func kindOf(v any) string {
+// KindOf names a decoded YAML/JSON value's kind for error reasons.
+func KindOf(v any) string {
 	switch v.(type) {
 	case nil:
 		return "empty"
@@ -666,6 +740,12 @@ func kindOf(v any) string {
 		return "a string"
 	case []any:
 		return "a list"
+	case bool:
+		return "a boolean"
+	case int, float64, uint64, int64:
+		return "a number"
+	case map[string]any:
+		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
 }

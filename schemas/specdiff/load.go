@@ -15,15 +15,11 @@
 package specdiff
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/mmcontract/mmcontract/schemas/openapi"
 )
@@ -61,7 +57,6 @@ type field struct {
 const (
 	maxDepth       = 64
 	maxFieldsPerOp = 100000
-	maxTitle       = 120
 )
 
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -77,17 +72,14 @@ func Validate(raw []byte) error {
 // Load decodes, validates and flattens an OpenAPI 3 document (YAML or JSON).
 // Every error is an *openapi.InvalidSpecError.
 //
-// The checks extend openapi.Parse's (empty, not YAML, not an object, no
-// "openapi: 3.x", no paths) with those that catch a truncated publish, which
-// often still parses as YAML: every local $ref an operation uses resolves;
-// every operation has responses; structural keywords have the JSON kind
-// OpenAPI requires (not the null that "type:" at end of file decodes to);
-// type names are JSON types; arrays have items. openapi.Parse keeps its
-// decoded document unexported, and decoding the 1.8 MB spec twice would
-// double the cost, so Load decodes once here with the same rules and reason
-// texts.
+// The checks extend openapi.Decode's (empty, an HTML page, not YAML, not an
+// object, no "openapi: 3.x", no paths) with those that catch a truncated
+// publish, which often still parses as YAML: every local $ref an operation
+// uses resolves; every operation has responses; structural keywords have the
+// JSON kind OpenAPI requires (not the null that "type:" at end of file decodes
+// to); type names are JSON types; arrays have items.
 func Load(raw []byte) (*Spec, error) {
-	doc, err := decode(raw)
+	doc, err := openapi.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +92,7 @@ func Load(raw []byte) (*Spec, error) {
 		}
 		item, ok := paths[p].(map[string]any)
 		if !ok {
-			return nil, invalid("path %q is %s, not an object%s", p, kindOf(paths[p]), truncatedHint(paths[p]))
+			return nil, invalid("path %q is %s, not an object%s", p, openapi.KindOf(paths[p]), truncatedHint(paths[p]))
 		}
 		item = l.deref(item)
 		for _, m := range methods {
@@ -110,7 +102,7 @@ func Load(raw []byte) (*Spec, error) {
 			}
 			raw, ok := v.(map[string]any)
 			if !ok {
-				return nil, invalid("%s %s is %s, not an operation object%s", strings.ToUpper(m), p, kindOf(v), truncatedHint(v))
+				return nil, invalid("%s %s is %s, not an operation object%s", strings.ToUpper(m), p, openapi.KindOf(v), truncatedHint(v))
 			}
 			l.where = strings.ToUpper(m) + " " + p
 			op, err := l.operation(raw)
@@ -149,83 +141,6 @@ func truncatedHint(v any) string {
 
 func invalid(format string, a ...any) error {
 	return &openapi.InvalidSpecError{Reason: fmt.Sprintf(format, a...)}
-}
-
-// decode parses raw and applies the document-level checks.
-func decode(raw []byte) (map[string]any, error) {
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 {
-		return nil, invalid("empty document")
-	}
-	if trimmed[0] == '<' {
-		return nil, invalid("an HTML or XML page, not OpenAPI%s", htmlTitle(trimmed))
-	}
-	var v any
-	var err error
-	if trimmed[0] == '{' {
-		// JSON decodes several times faster than YAML; fall back to YAML for
-		// flow-style YAML that is not strict JSON.
-		if jerr := json.Unmarshal(trimmed, &v); jerr != nil {
-			v = nil
-			err = yaml.Unmarshal(raw, &v)
-			if err != nil {
-				return nil, invalid("not JSON: %s", jerr.Error())
-			}
-		}
-	} else if err = yaml.Unmarshal(raw, &v); err != nil {
-		return nil, invalid("not YAML or JSON: %s", firstLine(err.Error()))
-	}
-	doc, ok := normalize(v, 0).(map[string]any)
-	if !ok {
-		return nil, invalid("top level is %s, not an object", kindOf(v))
-	}
-	ver, _ := doc["openapi"].(string)
-	if !strings.HasPrefix(ver, "3.") {
-		reason := fmt.Sprintf("missing or unsupported \"openapi\" version %q", ver)
-		if hint := errorObjectHint(doc); hint != "" {
-			reason += "; " + hint
-		}
-		return nil, invalid("%s", reason)
-	}
-	paths, ok := doc["paths"].(map[string]any)
-	if !ok || len(paths) == 0 {
-		return nil, invalid("no paths")
-	}
-	return doc, nil
-}
-
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-
-func htmlTitle(b []byte) string {
-	m := titleRE.FindSubmatch(b)
-	if m == nil {
-		return ""
-	}
-	t := strings.Join(strings.Fields(string(m[1])), " ")
-	if len(t) > maxTitle {
-		t = t[:maxTitle]
-	}
-	return fmt.Sprintf(" (title %q)", t)
-}
-
-// errorObjectHint recognises a gateway or API error object published in
-// place of the spec, e.g. {"success":false,"errorCode":"403012",...}.
-func errorObjectHint(doc map[string]any) string {
-	var parts []string
-	for _, k := range []string{"success", "errorCode", "code", "status", "error"} {
-		switch v := doc[k].(type) {
-		case string, bool, float64, int:
-			s := fmt.Sprint(v)
-			if len(s) > 40 {
-				s = s[:40]
-			}
-			parts = append(parts, fmt.Sprintf("%s=%s", k, s))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "looks like an error response (" + strings.Join(parts, ", ") + ")"
 }
 
 // loader resolves references against one document and flattens schemas.
@@ -297,7 +212,7 @@ func (l *loader) operation(raw map[string]any) (*operation, error) {
 	}
 	for _, code := range sortedKeys(resps) {
 		if _, ok := resps[code].(map[string]any); !ok {
-			return nil, fmt.Errorf("response %s is %s, not an object (truncated document?)", code, kindOf(resps[code]))
+			return nil, fmt.Errorf("response %s is %s, not an object (truncated document?)", code, openapi.KindOf(resps[code]))
 		}
 	}
 	op := &operation{}
@@ -461,7 +376,7 @@ func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 		case map[string]any, bool:
 			// Too deep, or a 3.1 boolean schema: any value.
 		default:
-			f.l.null(fmt.Sprintf("a schema is %s, not an object", kindOf(node)))
+			f.l.null(fmt.Sprintf("a schema is %s, not an object", openapi.KindOf(node)))
 		}
 		return
 	}
@@ -507,7 +422,7 @@ func (f *flattener) merge(s *shapeOf, node any, depth int, keepRequired bool) {
 		s.types = appendType(s.types, t)
 	}
 	if fm, ok := m["format"].(string); ok && fm != "" && s.format == "" {
-		s.format = normalizeFormat(fm)
+		s.format = openapi.NormalizeFormat(fm)
 	}
 	if e := enumOf(m); e != "" && s.enum == "" {
 		s.enum = e
@@ -568,7 +483,7 @@ func (f *flattener) check(m map[string]any) {
 			ok = want == "boolean" || want == "object or boolean"
 		}
 		if !ok {
-			f.l.null(fmt.Sprintf("schema keyword %q is %s, not %s", k, kindOf(v), want))
+			f.l.null(fmt.Sprintf("schema keyword %q is %s, not %s", k, openapi.KindOf(v), want))
 		}
 	}
 	if t, _ := m["type"].(string); t == "array" {
@@ -655,76 +570,12 @@ func enumOf(m map[string]any) string {
 	return "[" + strings.Join(strs, ",") + "]"
 }
 
-// normalizeFormat maps the vendor's Java-flavoured formats onto the OpenAPI
-// names (as the importer does), so that "long" -> "int64" is not a change.
-func normalizeFormat(f string) string {
-	switch strings.ToLower(f) {
-	case "long":
-		return "int64"
-	case "int":
-		return "int32"
-	}
-	return f
-}
-
 // escape encodes a property name as a JSON pointer token.
 func escape(s string) string {
 	if !strings.ContainsAny(s, "~/") {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-// normalize turns YAML-decoded values into JSON-compatible ones: maps with
-// non-string keys (an unquoted 200: response code) get string keys.
-func normalize(v any, depth int) any {
-	if depth > 512 {
-		return nil
-	}
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = normalize(x, depth+1)
-		}
-		return t
-	case map[any]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[fmt.Sprint(k)] = normalize(x, depth+1)
-		}
-		return out
-	case []any:
-		for i, x := range t {
-			t[i] = normalize(x, depth+1)
-		}
-		return t
-	}
-	return v
-}
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "empty"
-	case string:
-		return "a string"
-	case []any:
-		return "a list"
-	case bool:
-		return "a boolean"
-	case int, float64, uint64, int64:
-		return "a number"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {
