@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mmcontract/mmcontract/runner/alert/alertmanager/amtest"
 
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
@@ -433,50 +433,8 @@ func TestMonitorUnavailabilityPagesAfterN(t *testing.T) {
 // Ensure a real Alertmanager receives the monitor's alert and, after the
 // vendor recovers, no longer lists it active (API v2).
 func TestMonitorRealAlertmanager(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		t.Skip("prometheus-alertmanager not installed")
-	}
+	base := amtest.Start(t)
 	dir := t.TempDir()
-	amCfg := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(amCfg, []byte("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	amAddr := l.Addr().String()
-	l.Close()
-	am := exec.Command(bin, "--config.file="+amCfg, "--storage.path="+filepath.Join(dir, "am"),
-		"--web.listen-address="+amAddr, "--cluster.listen-address=", "--log.level=warn")
-	amLog := &syncBuffer{}
-	am.Stdout, am.Stderr = amLog, amLog
-	if err := am.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = am.Process.Kill()
-		_ = am.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager log:\n%s", amLog.String())
-		}
-	}()
-	base := "http://" + amAddr
-	eventually(t, "alertmanager ready", 20*time.Second, func() bool {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
 
 	sim, simURL := simServer(t, "nominal")
 	hook, hookURL := newHookSink(t)
@@ -489,23 +447,13 @@ func TestMonitorRealAlertmanager(t *testing.T) {
 	}
 	eventually(t, "the firing webhook", 30*time.Second, func() bool { return hook.count(alert.Firing) >= 1 })
 	fp := hook.got()[0].Fingerprint
-	active := func() ([]map[string]any, error) {
-		q := url.Values{"filter": {fmt.Sprintf("fingerprint=%q", fp)}}
-		resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		var out []map[string]any
-		return out, json.NewDecoder(resp.Body).Decode(&out)
-	}
+	active := func() ([]amtest.Alert, error) { return amtest.Alerts(base, fp) }
 	eventually(t, "alertmanager lists the alert active", 20*time.Second, func() bool {
 		as, err := active()
 		if err != nil || len(as) != 1 {
 			return false
 		}
-		st, _ := as[0]["status"].(map[string]any)
-		return st["state"] == "active"
+		return as[0].Status.State == "active"
 	})
 	if err := sim.SetScenario("nominal"); err != nil {
 		t.Fatal(err)

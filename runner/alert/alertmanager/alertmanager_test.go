@@ -2,17 +2,12 @@ package alertmanager_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/mmcontract/mmcontract/runner/alert/alertmanager/amtest"
 
 	"github.com/mmcontract/mmcontract/runner/alert"
 	"github.com/mmcontract/mmcontract/runner/alert/alertmanager"
@@ -63,52 +58,9 @@ func TestRender(t *testing.T) {
 // the resolved event no longer lists it (API v2 omits alerts whose endsAt
 // has passed).
 func TestRealAlertmanager(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"prometheus-alertmanager", "alertmanager"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		t.Skip("prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
-	}
+	base := amtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(cfg, []byte("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
-	logs, err := os.Create(filepath.Join(dir, "alertmanager.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logs.Close()
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			t.Logf("alertmanager log:\n%s", b)
-		}
-	}()
-	base := "http://" + addr
-	waitFor(t, ctx, "alertmanager ready", func() (bool, error) {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
 
 	n, err := alertmanager.New(alert.ReceiverConfig{Name: "am", URL: base + "/", Timeout: 5 * time.Second})
 	if err != nil {
@@ -119,7 +71,7 @@ func TestRealAlertmanager(t *testing.T) {
 		t.Fatalf("send firing: %v", err)
 	}
 	waitFor(t, ctx, "alert listed active", func() (bool, error) {
-		as, err := listAlerts(base, ev.Fingerprint)
+		as, err := amtest.Alerts(base, ev.Fingerprint)
 		if err != nil || len(as) != 1 {
 			return false, err
 		}
@@ -140,43 +92,9 @@ func TestRealAlertmanager(t *testing.T) {
 		t.Fatalf("send resolved: %v", err)
 	}
 	waitFor(t, ctx, "alert gone from the active list", func() (bool, error) {
-		as, err := listAlerts(base, ev.Fingerprint)
+		as, err := amtest.Alerts(base, ev.Fingerprint)
 		return err == nil && len(as) == 0, err
 	})
-}
-
-type amAlert struct {
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations"`
-	StartsAt    time.Time         `json:"startsAt"`
-	EndsAt      time.Time         `json:"endsAt"`
-	Status      struct {
-		State string `json:"state"`
-	} `json:"status"`
-}
-
-func listAlerts(base, fp string) ([]amAlert, error) {
-	q := url.Values{"filter": {fmt.Sprintf("fingerprint=%q", fp)}}
-	resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET alerts: HTTP %d", resp.StatusCode)
-	}
-	var out []amAlert
-	return out, json.NewDecoder(resp.Body).Decode(&out)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // waitFor polls cond until it holds; an error from cond fails at once.
