@@ -9,13 +9,10 @@ import (
 	"path/filepath"
 )
 
-// Write replaces path with data atomically.
+// Write replaces path with data atomically. Like os.WriteFile it does not
+// create the directory: a missing one is the caller's to create or report.
 func Write(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -16,15 +16,16 @@ package html
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/mmcontract/mmcontract/internal/atomicfile"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -157,38 +158,16 @@ func Render(w io.Writer, res results.Results, reports []types.Report, opts Optio
 	return nil
 }
 
-// WriteFile renders the report to path atomically: it writes a temporary file
-// in the same directory and renames it over path, so a reader (a CI artifact
-// upload, a browser reloading the page) never sees a half-written report.
-func WriteFile(path string, res results.Results, reports []types.Report, opts Options) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := Render(f, res, reports, opts); err != nil {
-		_ = f.Close()
+// WriteFile renders the report and replaces path with it atomically
+// (internal/atomicfile), so a reader (a CI artifact upload, a browser
+// reloading the page) never sees a half-written report, and a failed render
+// leaves the previous report in place.
+func WriteFile(path string, res results.Results, reports []types.Report, opts Options) error {
+	var buf bytes.Buffer
+	if err := Render(&buf, res, reports, opts); err != nil {
 		return err
 	}
-	// CreateTemp makes the file 0600; a report is meant to be shared.
-	if err := f.Chmod(0o644); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("html report: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("html report: sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("html report: close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return nil

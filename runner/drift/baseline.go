@@ -162,6 +162,9 @@ func WriteFile(path string, s Shape) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("write baseline %s: %w", path, err)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return atomicfile.Write(path, Format(s), 0o644)
 }
 
@@ -214,6 +217,9 @@ func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, e
 		writes = append(writes, pending{path: path, data: data})
 	}
 	for _, w := range writes {
+		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
+			return changedFiles, fmt.Errorf("accept baseline: %w", err)
+		}
 		if err := atomicfile.Write(w.path, w.data, 0o644); err != nil {
 			return changedFiles, fmt.Errorf("accept baseline: %w", err)
 		}

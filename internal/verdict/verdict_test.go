@@ -1,0 +1,63 @@
+package verdict
+
+import (
+	"strings"
+	"testing"
+)
+
+// Ensure the overall verdict is the most severe one, in the documented order.
+func TestWorst(t *testing.T) {
+	cases := []struct {
+		in   []Verdict
+		want Verdict
+	}{
+		{nil, Skipped},
+		{[]Verdict{Skipped, Pass}, Pass},
+		{[]Verdict{Pass, Drifted}, Drifted},
+		{[]Verdict{Drifted, Flaky}, Flaky},
+		{[]Verdict{Flaky, Unavailable, Pass}, Unavailable},
+		{[]Verdict{Unavailable, Broken}, Broken},
+		{[]Verdict{Broken, Error}, Error},
+	}
+	for _, c := range cases {
+		if got := Worst(c.in...); got != c.want {
+			t.Errorf("Worst(%v) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// Ensure --fail-on parses every verdict and names an unknown one.
+func TestParseFailOn(t *testing.T) {
+	f, err := ParseFailOn(" broken, drifted ,")
+	if err != nil || !f[Broken] || !f[Drifted] || f[Unavailable] {
+		t.Fatalf("ParseFailOn = %v, %v", f, err)
+	}
+	if _, err := ParseFailOn("broken,sometimes"); err == nil || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Errorf("unknown verdict: err = %v", err)
+	}
+}
+
+// Ensure the exit codes match the README's table.
+func TestExitCode(t *testing.T) {
+	def, _ := ParseFailOn(DefaultFailOn)
+	withDrift, _ := ParseFailOn("broken,unavailable,drifted")
+	cases := []struct {
+		name   string
+		f      FailOn
+		counts map[Verdict]int
+		want   int
+	}{
+		{"all pass", def, map[Verdict]int{Pass: 3}, ExitOK},
+		{"drifted is not failing by default", def, map[Verdict]int{Pass: 1, Drifted: 2, Flaky: 1}, ExitOK},
+		{"broken", def, map[Verdict]int{Broken: 1, Unavailable: 1}, ExitBroken},
+		{"unavailable only", def, map[Verdict]int{Unavailable: 2, Pass: 1}, ExitUnavailable},
+		{"fail-on drifted", withDrift, map[Verdict]int{Drifted: 1}, ExitBroken},
+		{"harness error wins", def, map[Verdict]int{Error: 1, Broken: 1}, ExitHarness},
+		{"unavailable not in fail-on", FailOn{Broken: true}, map[Verdict]int{Unavailable: 1}, ExitOK},
+	}
+	for _, c := range cases {
+		if got := c.f.ExitCode(c.counts); got != c.want {
+			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
+		}
+	}
+}
