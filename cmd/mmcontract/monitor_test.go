@@ -34,7 +34,7 @@ const hookSecret = "e2e-hook-secret"
 
 // simServer is the vendor simulator on a loopback port, its scenario
 // switched by the test between monitor ticks.
-func simServer(t *testing.T, scenario string) (*simulator.Simulator, string) {
+func simServer(t testing.TB, scenario string) (*simulator.Simulator, string) {
 	t.Helper()
 	set, err := schemas.Load()
 	if err != nil {
@@ -51,12 +51,12 @@ func simServer(t *testing.T, scenario string) (*simulator.Simulator, string) {
 
 // hookSink is a webhook receiver that checks each body's HMAC signature.
 type hookSink struct {
-	t      *testing.T
+	t      testing.TB
 	mu     sync.Mutex
 	events []alert.Event
 }
 
-func newHookSink(t *testing.T) (*hookSink, string) {
+func newHookSink(t testing.TB) (*hookSink, string) {
 	h := &hookSink{t: t}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -99,7 +99,7 @@ func (h *hookSink) count(st alert.Status) int {
 // monitorConfig writes a config for one job against simURL, alerting to
 // the webhook at hook (and any extra receivers YAML), and returns its path
 // and the store path.
-func monitorConfig(t *testing.T, dir, simURL, hook, extra string, unavailableAfter int) (string, string) {
+func monitorConfig(t testing.TB, dir, simURL, hook, extra string, unavailableAfter int) (string, string) {
 	t.Helper()
 	store := filepath.Join(dir, "store", "history.db")
 	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
@@ -173,7 +173,7 @@ var listeningRE = regexp.MustCompile(`monitor listening on http://(\S+)`)
 
 // startMonitor runs `mmcontract monitor --config cfg` and waits until it
 // serves HTTP. The process is killed at cleanup if the test left it running.
-func startMonitor(t *testing.T, cfg string) *monitorProc {
+func startMonitor(t testing.TB, cfg string) *monitorProc {
 	t.Helper()
 	cmd := exec.Command(binary, "monitor", "--config", cfg)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, monitorEnv()...)
@@ -219,7 +219,7 @@ func startMonitor(t *testing.T, cfg string) *monitorProc {
 }
 
 // stop sends SIGTERM and returns the exit code.
-func (p *monitorProc) stop(t *testing.T) int {
+func (p *monitorProc) stop(t testing.TB) int {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -234,7 +234,7 @@ func (p *monitorProc) stop(t *testing.T) int {
 
 // storeRuns reads the runs of job (newest first) through a read-only open,
 // as `mmcontract history` does next to a running monitor.
-func storeRuns(t *testing.T, path, job string) []history.Run {
+func storeRuns(t testing.TB, path, job string) []history.Run {
 	t.Helper()
 	s, err := history.Open(context.Background(), path, history.ReadOnly())
 	if err != nil {
@@ -259,7 +259,7 @@ func finished(runs []history.Run) int {
 	return n
 }
 
-func eventually(t *testing.T, what string, d time.Duration, cond func() bool) {
+func eventually(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -271,7 +271,7 @@ func eventually(t *testing.T, what string, d time.Duration, cond func() bool) {
 }
 
 // waitMoreRuns waits until n more runs than now have finished.
-func waitMoreRuns(t *testing.T, store string, n int) {
+func waitMoreRuns(t testing.TB, store string, n int) {
 	t.Helper()
 	base := finished(storeRuns(t, store, "customer"))
 	eventually(t, fmt.Sprintf("%d more finished runs", n), 30*time.Second, func() bool {
