@@ -61,7 +61,8 @@ type Options struct {
 	BaselineDir    string
 	AllowMutations bool
 	Insecure       bool
-	Scenario       string // simulator scenario, only without BaseURL
+	Scenario       string        // simulator scenario, only without BaseURL
+	Redaction      redact.Config // sensitive keys; the zero value is the safe default
 	Verbose        bool
 	Version        string
 	Commit         string
@@ -96,11 +97,13 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return Outcome{}, usagef("--out %s: %v", opts.OutDir, err)
 	}
-	set, err := schemas.Load()
+	// One redactor for the whole run: the schemas' violation texts, the
+	// recorded exchanges and every writer share what it has learned.
+	red := redact.New(opts.Redaction)
+	set, err := schemas.Load(schemas.WithRedactor(red))
 	if err != nil {
 		return Outcome{}, fmt.Errorf("loading schemas: %w", err)
 	}
-	red := redact.New(redact.DefaultConfig())
 	red.Learn(opts.Credentials.LoginPassword, opts.Credentials.Token, opts.Credentials.AppSecret,
 		opts.Credentials.APIKey, opts.Credentials.APISecret)
 

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -217,7 +218,7 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *results.Observa
 		Fail(fmt.Sprintf("%s answered HTTP %d, want 200", op.BizType, o.ex.HTTPStatus))
 	}
 	var ce *mmapi.ContractError
-	if errorsAs(o.err, &ce) {
+	if errors.As(o.err, &ce) {
 		obs.Violations = []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
 			Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
 		Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))

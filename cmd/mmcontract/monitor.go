@@ -40,7 +40,11 @@ func (c *monitorCommand) Run(ctx context.Context, args []string) error {
 			len(cfg.Targets), len(cfg.Alerting.Receivers))
 		return nil
 	}
-	red := redact.New(redact.DefaultConfig())
+	redCfg, err := redact.LoadFile(cfg.RedactConfig) // validated with the config
+	if err != nil {
+		return &runner.UsageError{Err: err}
+	}
+	red := redact.New(redCfg)
 	log := slog.New(slog.NewTextHandler(red.Writer(c.stderr), nil))
 	m, err := monitor.New(ctx, monitor.Options{Config: cfg, Grace: *grace, Logger: log,
 		Redactor: red})

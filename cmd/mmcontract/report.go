@@ -23,12 +23,17 @@ func (c *reportCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("report", c.stderr)
 	from := fs.String("from", "out", "a run's output directory (holding ginkgo.json and results.json)")
 	out := fs.String("html", "", "where to write the report (default FROM/report.html)")
+	redactConfig := fs.String("redact-config", "", "YAML file extending or adjusting the redacted keys")
 	bodies := fs.String("html-bodies", html.BodiesFailing, "request and response bodies to include: failing or all")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *bodies != html.BodiesFailing && *bodies != html.BodiesAll {
 		return &runner.UsageError{Err: fmt.Errorf("--html-bodies: want failing or all, got %q", *bodies)}
+	}
+	redCfg, err := redact.LoadFile(*redactConfig)
+	if err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--redact-config: %w", err)}
 	}
 	res, reports, err := readRun(*from)
 	if err != nil {
@@ -39,7 +44,7 @@ func (c *reportCommand) Run(ctx context.Context, args []string) error {
 		path = filepath.Join(*from, "report.html")
 	}
 	if err := html.WriteFile(path, res, reports, html.Options{Bodies: *bodies, Version: version, Commit: commit(),
-		Redactor: redact.New(redact.DefaultConfig())}); err != nil {
+		Redactor: redact.New(redCfg)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "wrote %s\n", path)

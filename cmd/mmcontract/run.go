@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/redact"
+
 	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
@@ -29,6 +31,7 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&opts.AllowMutations, "allow-mutations", false, "allow specs labelled mutating against a real target (they change vendor state)")
 	fs.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (prints a warning)")
 	fs.StringVar(&opts.Scenario, "scenario", "", "simulator scenario when no target is given (see 'mmcontract sim -list')")
+	redactConfig := fs.String("redact-config", "", "YAML file extending or adjusting the redacted keys (default: the built-in safe list)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also stream Ginkgo's own reporter output to stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -36,6 +39,9 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	var err error
 	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
 		return &runner.UsageError{Err: err}
+	}
+	if opts.Redaction, err = redact.LoadFile(*redactConfig); err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--redact-config: %w", err)}
 	}
 	if opts.Timeout <= 0 {
 		return &runner.UsageError{Err: fmt.Errorf("--timeout must be positive, got %s", opts.Timeout)}

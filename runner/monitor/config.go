@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/redact"
+
 	"github.com/onsi/ginkgo/v2/types"
 	"gopkg.in/yaml.v3"
 
@@ -27,6 +29,9 @@ type Config struct {
 	Listen    string `yaml:"listen"`
 	AuthToken string `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
 	Store     string `yaml:"store"`
+	// RedactConfig is an optional redaction config file (see the README),
+	// used by the monitor and passed to every run.
+	RedactConfig string `yaml:"redact_config"`
 	// ShutdownGrace is how long a running child may finish after SIGTERM
 	// or SIGINT before it is stopped; default 30s.
 	ShutdownGrace Duration          `yaml:"shutdown_grace"`
@@ -252,6 +257,9 @@ func (c *Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		return keyErr("listen", "%q is not host:port: %v", c.Listen, err)
+	}
+	if _, err := redact.LoadFile(c.RedactConfig); err != nil {
+		return keyErr("redact_config", "%v", err)
 	}
 	if !isLoopback(host) && c.AuthToken == "" {
 		return keyErr("auth_token", "required when listen (%s) is not a loopback address", c.Listen)

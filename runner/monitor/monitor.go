@@ -360,7 +360,11 @@ func (m *Monitor) runSuite(ctx context.Context, j *Job) {
 		return
 	}
 	outDir := filepath.Join(m.runsDir, runID)
-	req := RunRequest{Job: j.Name, RunID: runID, OutDir: outDir, Args: childArgs(j, t), Env: childEnv(t),
+	args := childArgs(j, t)
+	if m.cfg.RedactConfig != "" {
+		args = append(args, "--redact-config", m.cfg.RedactConfig)
+	}
+	req := RunRequest{Job: j.Name, RunID: runID, OutDir: outDir, Args: args, Env: childEnv(t),
 		Timeout: j.Timeout.D()}
 	res := m.runner.RunJob(m.runCtx, req)
 	elapsed := m.now().Sub(started)
