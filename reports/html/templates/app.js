@@ -4,32 +4,24 @@
   // and print support. It never writes markup: data is read from attributes
   // and text, and written back with textContent and the hidden property.
   var doc = document;
+  // This script runs right after the filter form, before the checks table
+  // is parsed: a 5,000-check page takes most of a second to parse, and the
+  // filters should answer from first paint. Every lookup of the rows is
+  // therefore live, and the filters are applied once more when parsing
+  // ends, so rows parsed after a click are filtered too.
   var form = doc.getElementById("filters");
-  var rows = doc.querySelectorAll("tbody.check");
-  var n = rows.length;
-  var verdicts = new Array(n);
-  var labels = new Array(n);
-  var texts = null;
-  var i;
-  for (i = 0; i < n; i++) {
-    verdicts[i] = rows[i].getAttribute("data-verdict");
-    labels[i] = "," + rows[i].getAttribute("data-labels") + ",";
-  }
-  var meta = {};
-  try {
-    meta = JSON.parse(doc.getElementById("mm-meta").textContent);
-  } catch (e) {
-    meta = {};
-  }
+  var section = doc.getElementById("checks");
   var boxes = form.querySelectorAll("input[name=verdict]");
   var labelSelect = doc.getElementById("f-label");
   var search = doc.getElementById("f-q");
   var shown = doc.getElementById("shown");
-  var none = doc.getElementById("none");
-  var section = doc.getElementById("checks");
-  var total = typeof meta.total === "number" ? meta.total : n;
+  var total = parseInt(section.getAttribute("data-total"), 10);
+  var parsed = false;
+  var texts = null; // summary-row texts, built on the first search once parsed
 
   function apply() {
+    var rows = section.querySelectorAll("tbody.check");
+    var n = rows.length;
     var want = {};
     for (var j = 0; j < boxes.length; j++) {
       if (boxes[j].checked) {
@@ -38,8 +30,8 @@
     }
     var label = labelSelect.value ? "," + labelSelect.value + "," : "";
     var q = search.value.trim().toLowerCase();
-    if (q && texts === null) {
-      // The text of the summary row only: built once, on the first search.
+    if (q && parsed && texts === null) {
+      // Once parsing has ended the rows no longer change: read their text once.
       texts = new Array(n);
       for (var k = 0; k < n; k++) {
         texts[k] = rows[k].rows[0].textContent.toLowerCase();
@@ -47,19 +39,25 @@
     }
     var count = 0;
     for (var r = 0; r < n; r++) {
-      var ok = want[verdicts[r]] === true &&
-        (label === "" || labels[r].indexOf(label) !== -1) &&
-        (q === "" || texts[r].indexOf(q) !== -1);
-      if (rows[r].hidden === ok) {
-        rows[r].hidden = !ok;
+      var row = rows[r];
+      var ok = want[row.getAttribute("data-verdict")] === true &&
+        (label === "" || ("," + row.getAttribute("data-labels") + ",").indexOf(label) !== -1);
+      if (ok && q) {
+        ok = (texts !== null ? texts[r] : row.rows[0].textContent.toLowerCase()).indexOf(q) !== -1;
+      }
+      if (row.hidden === ok) {
+        row.hidden = !ok;
       }
       if (ok) {
         count++;
       }
     }
-    section.classList.toggle("filtered", count !== n);
+    section.classList.toggle("filtered", count !== total);
     shown.textContent = count + " of " + total + " checks shown";
-    none.hidden = count !== 0;
+    var none = doc.getElementById("none");
+    if (none) {
+      none.hidden = count !== 0;
+    }
   }
 
   form.addEventListener("input", apply);
@@ -67,6 +65,7 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
   form.hidden = false;
+  window.mmInteractiveAt = performance.now();
 
   function selectText(el) {
     var range = doc.createRange();
@@ -140,8 +139,17 @@
     el.scrollIntoView();
   }
   window.addEventListener("hashchange", openHash);
-  openHash();
 
-  window.mmReadyAt = performance.now();
-  doc.documentElement.setAttribute("data-ready", "1");
+  function parsedAll() {
+    parsed = true;
+    apply();
+    openHash();
+    window.mmReadyAt = performance.now();
+    doc.documentElement.setAttribute("data-ready", "1");
+  }
+  if (doc.readyState === "loading") {
+    doc.addEventListener("DOMContentLoaded", parsedAll);
+  } else {
+    parsedAll();
+  }
 })();
