@@ -31,8 +31,8 @@ func Register(env *Env) error {
 	RegisterFailHandler(Fail)
 	f := &facts{}
 	BeforeEach(func() {
-		if HasLabel("mutating") && !env.Simulator && !env.AllowMutations {
-			Skip("mutating spec refused: the target is not the simulator and --allow-mutations was not given")
+		if reason, refused := env.refuseMutation(CurrentSpecReport().Labels()); refused {
+			Skip(reason)
 		}
 	})
 	for _, op := range ops {
@@ -49,15 +49,6 @@ func Register(env *Env) error {
 	return registerSigned(env)
 }
 
-// HasLabel reports whether the running spec carries label l.
-func HasLabel(l string) bool {
-	for _, have := range CurrentSpecReport().Labels() {
-		if have == l {
-			return true
-		}
-	}
-	return false
-}
 
 // registerOperation adds the positive specs for one operation. One call is
 // shared by the container's specs, so a run costs one request per operation;
@@ -254,4 +245,16 @@ func failIfUnavailable(o *outcome) {
 // the entry is there even when the spec fails.
 func recordObservation(obs *results.Observation) {
 	AddReportEntry(results.EntryName, *obs, ReportEntryVisibilityNever)
+}
+
+// refuseMutation says whether a spec with these labels must not run: specs
+// that change vendor state run only against the simulator or with the
+// explicit --allow-mutations opt-in.
+func (e *Env) refuseMutation(labels []string) (string, bool) {
+	for _, l := range labels {
+		if l == "mutating" && !e.Simulator && !e.AllowMutations {
+			return "mutating spec refused: the target is not the simulator and --allow-mutations was not given", true
+		}
+	}
+	return "", false
 }
