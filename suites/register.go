@@ -49,7 +49,6 @@ func Register(env *Env) error {
 	return registerSigned(env)
 }
 
-
 // registerOperation adds the positive specs for one operation. One call is
 // shared by the container's specs, so a run costs one request per operation;
 // a flake retry repeats the call.
