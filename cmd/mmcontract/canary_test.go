@@ -65,8 +65,9 @@ func canaries(u simUser, extra map[string]string) map[string]string {
 
 // simProcess is `mmcontract sim` running as its own process.
 type simProcess struct {
-	base           string
-	stdout, stderr *bytes.Buffer
+	base string
+	// The sim writes them while the test reads them: both are locked.
+	stdout, stderr *syncBuffer
 }
 
 // startSim starts `mmcontract sim` on a loopback port and returns its base
@@ -78,7 +79,7 @@ func startSim(t *testing.T, args ...string) simProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := simProcess{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	p := simProcess{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func startSim(t *testing.T, args ...string) simProcess {
 	t.Cleanup(func() { _ = cmd.Process.Signal(os.Interrupt); <-done; _ = cmd.Wait() })
 	br := bufio.NewReader(pipe)
 	line, err := br.ReadString('\n')
-	p.stdout.WriteString(line)
+	_, _ = p.stdout.Write([]byte(line))
 	go func() { _, _ = io.Copy(p.stdout, br); close(done) }()
 	if err != nil {
 		t.Fatalf("reading the sim's banner: %v\n%s", err, p.stderr)
