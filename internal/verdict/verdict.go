@@ -29,6 +29,11 @@ const (
 	Drifted Verdict = "drifted"
 	// Skipped: not run (filtered out, credentials absent, mutations refused).
 	Skipped Verdict = "skipped"
+	// Config: the run could not check the contract because its set-up is
+	// wrong: credentials or a token the vendor rejected, a base URL that is
+	// not the server root. It is never reported as a broken contract, so a
+	// rotated password does not page on-call for a contract break.
+	Config Verdict = "config"
 	// Error: the harness itself failed (a crashed child run, a bug of ours).
 	Error Verdict = "error"
 )
@@ -43,7 +48,8 @@ var rank = map[Verdict]int{
 	Flaky:       3,
 	Unavailable: 4,
 	Broken:      5,
-	Error:       6,
+	Config:      6,
+	Error:       7,
 }
 
 // All lists every verdict, least severe first.
@@ -114,12 +120,17 @@ func joinAll() string {
 }
 
 // ExitCode maps the counts of a finished run to the process exit code.
-// A harness error always exits ExitHarness. Otherwise unavailable exits 3 only
+// A harness error always exits ExitHarness, and a set-up problem (Config)
+// always exits ExitUsage, whatever --fail-on says: neither is a statement
+// about the vendor's contract. Otherwise unavailable exits 3 only
 // when nothing else in fail-on occurred, since "the vendor was down" is a
 // different page than "the vendor broke the contract".
 func (f FailOn) ExitCode(counts map[Verdict]int) int {
 	if counts[Error] > 0 {
 		return ExitHarness
+	}
+	if counts[Config] > 0 {
+		return ExitUsage
 	}
 	failing := false
 	for v, n := range counts {

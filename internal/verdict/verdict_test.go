@@ -18,6 +18,8 @@ func TestWorst(t *testing.T) {
 		{[]Verdict{Flaky, Unavailable, Pass}, Unavailable},
 		{[]Verdict{Unavailable, Broken}, Broken},
 		{[]Verdict{Broken, Error}, Error},
+		{[]Verdict{Broken, Config}, Config},
+		{[]Verdict{Config, Error}, Error},
 	}
 	for _, c := range cases {
 		if got := Worst(c.in...); got != c.want {
@@ -53,6 +55,8 @@ func TestExitCode(t *testing.T) {
 		{"unavailable only", def, map[Verdict]int{Unavailable: 2, Pass: 1}, ExitUnavailable},
 		{"fail-on drifted", withDrift, map[Verdict]int{Drifted: 1}, ExitBroken},
 		{"harness error wins", def, map[Verdict]int{Error: 1, Broken: 1}, ExitHarness},
+		{"set-up problem is a usage error", def, map[Verdict]int{Config: 3, Unavailable: 1}, ExitUsage},
+		{"set-up problem even when fail-on omits it", FailOn{}, map[Verdict]int{Config: 1}, ExitUsage},
 		{"unavailable not in fail-on", FailOn{Broken: true}, map[Verdict]int{Unavailable: 1}, ExitOK},
 	}
 	for _, c := range cases {
