@@ -281,7 +281,7 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Text(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red); err != nil {
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junitOptions(res)); err != nil {
 		return err
 	}
 	return writeHTML(dir, report, res, red)

@@ -66,6 +66,22 @@ func Build(report types.Report, meta Meta) Results {
 	return res
 }
 
+// FilteredOut reports whether spec was left out of the run by labelFilter
+// (the --label-filter expression, as in report.SuiteConfig.LabelFilter):
+// such a spec is not a check of this run. Ginkgo reports it as skipped with
+// no failure, exactly as it reports a spec it never reached after an
+// interrupt, so the filter itself is asked again rather than the state.
+func FilteredOut(spec types.SpecReport, labelFilter string) bool {
+	if labelFilter == "" || !spec.State.Is(types.SpecStateSkipped) || spec.Failure.Message != "" {
+		return false
+	}
+	match, err := types.ParseLabelFilter(labelFilter)
+	if err != nil {
+		return false // the runner rejects a bad filter before any spec runs
+	}
+	return !match(spec.Labels())
+}
+
 // CheckOf derives one check from a spec report.
 func CheckOf(spec types.SpecReport) Check {
 	obs, _ := ObservationOf(spec)
