@@ -141,6 +141,7 @@ func Build(report types.Report, checks []results.Check, opts Options) Suites {
 	}
 	counts := map[string]map[verdict.Verdict]int{}
 	filter := report.SuiteConfig.LabelFilter
+	selected := results.Selector(report)
 	for _, spec := range report.SpecReports {
 		var c results.Check
 		switch {
@@ -154,7 +155,7 @@ func Build(report types.Report, checks []results.Check, opts Options) Suites {
 				return results.Check{Spec: spec.LeafNodeType.String() + " " + spec.LeafNodeText, Verdict: verdict.Error,
 					Message: spec.Failure.Message}
 			})
-		case results.FilteredOut(spec, filter):
+		case !selected(spec):
 			continue
 		default:
 			c = lookup(bySpec, spec.FullText(), func() results.Check { return results.CheckOf(spec) })

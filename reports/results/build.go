@@ -66,20 +66,23 @@ func Build(report types.Report, meta Meta) Results {
 	return res
 }
 
-// FilteredOut reports whether spec was left out of the run by labelFilter
-// (the --label-filter expression, as in report.SuiteConfig.LabelFilter):
-// such a spec is not a check of this run. Ginkgo reports it as skipped with
-// no failure, exactly as it reports a spec it never reached after an
-// interrupt, so the filter itself is asked again rather than the state.
-func FilteredOut(spec types.SpecReport, labelFilter string) bool {
-	if labelFilter == "" || !spec.State.Is(types.SpecStateSkipped) || spec.Failure.Message != "" {
-		return false
-	}
-	match, err := types.ParseLabelFilter(labelFilter)
+// Selector returns whether a spec of report is a check of the run: every
+// spec the run's label filter selects. Ginkgo reports the specs the filter
+// left out as skipped and never attempted, exactly as it reports a selected
+// spec it never reached after an interrupt, so the filter itself is asked
+// again. Specs the filter left out are not checks of this run (junit.xml
+// has no testcase for them).
+func Selector(report types.Report) func(types.SpecReport) bool {
+	filter, err := types.ParseLabelFilter(report.SuiteConfig.LabelFilter)
 	if err != nil {
-		return false // the runner rejects a bad filter before any spec runs
+		filter = func([]string) bool { return true } // the runner rejects a bad filter before any spec runs
 	}
-	return !match(spec.Labels())
+	return func(spec types.SpecReport) bool {
+		if spec.LeafNodeType != types.NodeTypeIt || spec.NumAttempts > 0 || !spec.State.Is(types.SpecStateSkipped) {
+			return true
+		}
+		return filter(spec.Labels())
+	}
 }
 
 // CheckOf derives one check from a spec report.

@@ -6,17 +6,12 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// Ensure only a spec the label filter left out counts as filtered out: a
-// spec skipped with a reason, one never reached after an interrupt (skipped,
-// no reason, but selected), and every spec of an unfiltered run are checks.
-func TestFilteredOut(t *testing.T) {
-	spec := func(state types.SpecState, msg string, labels ...string) types.SpecReport {
-		return types.SpecReport{
-			LeafNodeType:   types.NodeTypeIt,
-			LeafNodeLabels: labels,
-			State:          state,
-			Failure:        types.Failure{Message: msg},
-		}
+// Ensure only a spec the label filter left out is not a check: a spec
+// skipped with a reason, one never reached after an interrupt (skipped,
+// never attempted, but selected), and every spec of an unfiltered run are.
+func TestSelector(t *testing.T) {
+	spec := func(state types.SpecState, attempts int, labels ...string) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeLabels: labels, State: state, NumAttempts: attempts}
 	}
 	cases := []struct {
 		name   string
@@ -24,16 +19,17 @@ func TestFilteredOut(t *testing.T) {
 		filter string
 		want   bool
 	}{
-		{"not selected", spec(types.SpecStateSkipped, "", "catalog", "readonly"), "client", true},
-		{"not selected, negated", spec(types.SpecStateSkipped, "", "client", "negative"), "client && !negative", true},
-		{"selected but never reached", spec(types.SpecStateSkipped, "", "client"), "client", false},
-		{"skipped with a reason", spec(types.SpecStateSkipped, "mutating specs need --allow-mutations", "catalog"), "client", false},
-		{"passed", spec(types.SpecStatePassed, "", "client"), "client", false},
-		{"no filter", spec(types.SpecStateSkipped, "", "client"), "", false},
+		{"not selected", spec(types.SpecStateSkipped, 0, "catalog", "readonly"), "client", false},
+		{"not selected, negated", spec(types.SpecStateSkipped, 0, "client", "negative"), "client && !negative", false},
+		{"selected but never reached", spec(types.SpecStateSkipped, 0, "client"), "client", true},
+		{"skipped while running (Skip)", spec(types.SpecStateSkipped, 1, "catalog"), "client", true},
+		{"passed", spec(types.SpecStatePassed, 1, "client"), "client", true},
+		{"no filter", spec(types.SpecStateSkipped, 0, "client"), "", true},
 	}
 	for _, c := range cases {
-		if got := FilteredOut(c.spec, c.filter); got != c.want {
-			t.Errorf("%s: FilteredOut = %v, want %v", c.name, got, c.want)
+		report := types.Report{SuiteConfig: types.SuiteConfig{LabelFilter: c.filter}}
+		if got := Selector(report)(c.spec); got != c.want {
+			t.Errorf("%s: selected = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
