@@ -11,7 +11,10 @@
 //	mmcontract monitor [flags]    repeat the suites on schedules, keep history, alert
 //	mmcontract history [flags]    print recent monitored runs
 //	mmcontract spec diff|import   diff or import the vendor's OpenAPI files
-//	mmcontract version            print the version
+//	mmcontract version            print the version (also --version)
+//
+// -h or --help after any command prints its usage on stdout. Nothing it
+// prints carries ANSI colour codes.
 //
 // Exit codes: 0 nothing in --fail-on, 1 broken, 2 usage or config error,
 // 3 unavailable with nothing broken, 4 harness error.

@@ -136,7 +136,7 @@ func TestNightlyWorkflowBaseline(t *testing.T) {
 // Ensure the pre-release gate cannot pass by accident: with the target's
 // secrets missing it fails before any check, and it fails on broken and
 // unavailable.
-func TestPreReleaseGateFailsWithoutTarget(t *testing.T) {
+func TestPreReleaseWorkflowFailsWithoutTarget(t *testing.T) {
 	step := workflowStepScript(t, "pre-release.yml", "Full read-only suite; fail on broken or unavailable")
 	if !strings.Contains(step.Run, "--fail-on broken,unavailable") {
 		t.Errorf("the gate's run does not fail on broken and unavailable: %s", step.Run)
