@@ -13,25 +13,40 @@ import (
 	"testing"
 )
 
-// XSD is the path of junit-10.xsd beside this package (see
-// reports/junit/testdata/README.md for where it comes from).
+// XSD returns the path of the Jenkins xUnit plugin's junit-10.xsd, or ""
+// when no copy is present. The file is not committed here (it is another
+// project's file; see reports/junit/testdata/README.md): a developer puts a
+// copy in reports/junit/testdata, and CI finds the one the steering repo
+// keeps in shared/junit beside the checkout.
 func XSD() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "testdata", "junit-10.xsd")
+	root := filepath.Join(filepath.Dir(file), "..", "..", "..")
+	for _, p := range []string{
+		filepath.Join(root, "reports", "junit", "testdata", "junit-10.xsd"),
+		filepath.Join(root, "..", "shared", "junit", "junit-10.xsd"),
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }
 
-// Validate fails t unless path validates against junit-10.xsd. It skips
-// when xmllint (Debian: libxml2-utils) or the XSD is absent; .ci/run
-// provides both.
+// Validate fails t unless path validates against junit-10.xsd. Without
+// xmllint (Debian: libxml2-utils) or the XSD it logs that the schema check
+// did not run and returns, rather than skipping: the callers' other
+// assertions on the same file must still run.
 func Validate(t testing.TB, path string) {
 	t.Helper()
 	xmllint, err := exec.LookPath("xmllint")
 	if err != nil {
-		t.Skip("xmllint not installed (Debian package libxml2-utils; .ci/run installs it)")
+		t.Log("junit-10.xsd check not run: xmllint not installed (Debian package libxml2-utils; .ci/run installs it)")
+		return
 	}
 	xsd := XSD()
-	if _, err := os.Stat(xsd); err != nil {
-		t.Skipf("%s absent: .ci/run downloads it, see reports/junit/testdata/README.md", xsd)
+	if xsd == "" {
+		t.Log("junit-10.xsd check not run: neither reports/junit/testdata/junit-10.xsd nor ../shared/junit/junit-10.xsd exists (reports/junit/testdata/README.md)")
+		return
 	}
 	out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput()
 	if err != nil {
