@@ -85,8 +85,9 @@ type Outcome struct {
 // Run performs one run and writes its outputs into opts.OutDir. It must be
 // called at most once per process (a Ginkgo constraint).
 func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, error) {
+	formatter.SingletonFormatter = formatter.New(formatter.ColorModeNone) // Ginkgo's texts, e.g. its errors, never in colour
 	if _, err := types.ParseLabelFilter(opts.LabelFilter); err != nil {
-		return Outcome{}, usagef("--label-filter %q: %v", opts.LabelFilter, err)
+		return Outcome{}, usagef("--label-filter %q: %s", opts.LabelFilter, ginkgoReason(err))
 	}
 	if opts.BaseURL != "" && opts.Scenario != "" {
 		return Outcome{}, usagef("--scenario selects a simulator scenario; it cannot be combined with a target (--base-url or MM_BASE_URL)")
@@ -281,7 +282,7 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Text(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red); err != nil {
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junitOptions(res)); err != nil {
 		return err
 	}
 	return writeHTML(dir, report, res, red)

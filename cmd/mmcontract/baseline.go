@@ -16,8 +16,14 @@ import (
 type baselineCommand struct{ stdio }
 
 func (c *baselineCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "accept" {
-		return &runner.UsageError{Err: fmt.Errorf("usage: mmcontract baseline accept --from OUT --baseline DIR")}
+	const use = "usage: mmcontract baseline accept --from OUT --baseline DIR"
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+		return &helpRequest{usage: use + "\n"}
+	case len(args) == 0:
+		return &runner.UsageError{Err: fmt.Errorf("%s", use)}
+	case args[0] != "accept":
+		return &runner.UsageError{Err: fmt.Errorf("unknown baseline subcommand %q%s\n%s", args[0], didYouMean(args[0], []string{"accept"}), use)}
 	}
 	fs := newFlagSet("baseline accept", c.stderr)
 	from := fs.String("from", "out", "a run's output directory (holding ginkgo.json)")

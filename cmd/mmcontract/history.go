@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -54,6 +55,10 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 			return &runner.UsageError{Err: err}
 		}
 		path = cfg.Store
+	}
+	if _, err := os.Stat(path); err != nil {
+		// Said plainly before the store adds its own context to it.
+		return &runner.UsageError{Err: fmt.Errorf("no history store at %s (has the monitor run yet?)", path)}
 	}
 	store, err := history.Open(ctx, path, history.ReadOnly())
 	if err != nil {

@@ -11,7 +11,10 @@
 //	mmcontract monitor [flags]    repeat the suites on schedules, keep history, alert
 //	mmcontract history [flags]    print recent monitored runs
 //	mmcontract spec diff|import   diff or import the vendor's OpenAPI files
-//	mmcontract version            print the version
+//	mmcontract version            print the version (also --version)
+//
+// -h or --help after any command prints its usage on stdout. Nothing it
+// prints carries ANSI colour codes.
 //
 // Exit codes: 0 nothing in --fail-on, 1 broken, 2 usage or config error,
 // 3 unavailable with nothing broken, 4 harness error.
@@ -70,20 +73,31 @@ func commands(s stdio) map[string]command {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	s := stdio{stdout: stdout, stderr: stderr, getenv: getenv}
 	cmds := commands(s)
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr, cmds)
-		if len(args) == 0 {
-			return verdict.ExitUsage
-		}
-		return verdict.ExitOK
-	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "mmcontract: unknown command %q\n\n", args[0])
+	if len(args) == 0 {
 		usage(stderr, cmds)
 		return verdict.ExitUsage
 	}
-	return exitCode(stderr, args[0], cmd.Run(ctx, args[1:]))
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout, cmds)
+		return verdict.ExitOK
+	case "help":
+		// `mmcontract help run` is `mmcontract run -h`.
+		if len(args) == 1 {
+			usage(stdout, cmds)
+			return verdict.ExitOK
+		}
+		args = []string{args[1], "-h"}
+	case "-version", "--version":
+		args = []string{"version"}
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "mmcontract: unknown command %q%s\n\n", args[0], didYouMean(args[0], commandNames(cmds)))
+		usage(stderr, cmds)
+		return verdict.ExitUsage
+	}
+	return exitCode(stdout, stderr, args[0], cmd.Run(ctx, args[1:]))
 }
 
 // exitError ends a command with a specific exit code after it has already
@@ -92,14 +106,25 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-func exitCode(stderr io.Writer, name string, err error) int {
+// helpRequest is -h or --help: the command's usage, printed on stdout with
+// exit 0, as users of other CLIs expect. It wraps flag.ErrHelp.
+type helpRequest struct{ usage string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+func (h *helpRequest) Unwrap() error { return flag.ErrHelp }
+
+func exitCode(stdout, stderr io.Writer, name string, err error) int {
 	var ee *exitError
 	var ue *runner.UsageError
+	var help *helpRequest
 	switch {
 	case err == nil:
 		return verdict.ExitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.usage)
+		return verdict.ExitOK
 	case errors.Is(err, flag.ErrHelp):
 		return verdict.ExitOK
 	case errors.As(err, &ue):
@@ -111,33 +136,109 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	}
 }
 
-func usage(w io.Writer, cmds map[string]command) {
+func commandNames(cmds map[string]command) []string {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "usage: mmcontract <command> [flags]\n\ncommands: %s\n\nRun 'mmcontract <command> -h' for a command's flags.\n", strings.Join(names, ", "))
+	return names
 }
 
-// newFlagSet returns a flag set whose parse errors are usage errors (exit 2)
-// and whose output goes to stderr.
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintf(w, "usage: mmcontract <command> [flags]\n\ncommands: %s\n\n"+
+		"Run 'mmcontract <command> -h' for a command's flags, 'mmcontract --version' for the version.\n",
+		strings.Join(commandNames(cmds), ", "))
+}
+
+// newFlagSet returns a flag set for parseFlags: its parse errors are usage
+// errors (exit 2), and -h prints its usage on stdout.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mmcontract "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\nflags:\n", fs.Name())
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
 // parseFlags parses args and rejects stray positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &runner.UsageError{Err: err}
+	if err := parseHeld(fs, func() error { return fs.Parse(args) }); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &runner.UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// parseHeld runs parse with the flag package's own printing held back: it
+// would print a bad flag's error and then every flag on stderr. Instead -h
+// returns the usage for main to print on stdout, and a bad flag is one line
+// naming it, a near miss, and where the flags are listed.
+func parseHeld(fs *flag.FlagSet, parse func() error) error {
+	out := fs.Output()
+	var held strings.Builder
+	fs.SetOutput(&held)
+	defer fs.SetOutput(out)
+	err := parse()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return &helpRequest{usage: held.String()}
+	}
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+		hint = didYouMean("--"+strings.TrimLeft(name, "-"), names)
+	}
+	return &runner.UsageError{Err: fmt.Errorf("%v%s (see '%s -h')", err, hint, fs.Name())}
+}
+
+// didYouMean suggests the candidate nearest to got, if any is near enough
+// to be a typo: ", did you mean \"run\"?".
+func didYouMean(got string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(got), strings.ToLower(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	// Up to a third of the word may be wrong, at least one letter.
+	if bestDist < 0 || bestDist > max(1, len(got)/3) {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and transpositions of neighbours ("histroy").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/junit/junittest"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
 
@@ -130,6 +131,7 @@ func TestRunNominal(t *testing.T) {
 	for _, s := range suites.Suites {
 		cases += len(s.Cases)
 	}
+	junittest.Validate(t, filepath.Join(out, "junit.xml"))
 	if cases != len(res.Checks) || suites.Failures != 0 {
 		t.Errorf("junit has %d testcases and %d failures; want %d and 0", cases, suites.Failures, len(res.Checks))
 	}

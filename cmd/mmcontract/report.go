@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -71,7 +75,42 @@ func readJSON(path string, into any) error {
 		return &runner.UsageError{Err: fmt.Errorf("--from: %w", err)}
 	}
 	if err := json.Unmarshal(raw, into); err != nil {
-		return &runner.UsageError{Err: fmt.Errorf("--from: %s is not valid: %w", path, err)}
+		return &runner.UsageError{Err: fmt.Errorf("--from: %s is not a run's output: %s", path, jsonReason(err))}
 	}
 	return nil
+}
+
+// jsonReason restates a JSON decoding error in the file's terms, the key and
+// the byte offset, never the Go type it was decoded into.
+func jsonReason(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("%q is a JSON %s, want %s (at byte %d)", te.Field, te.Value, jsonKind(te.Type.Kind()), te.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("the document is a JSON %s, want %s", te.Value, jsonKind(te.Type.Kind()))
+	case errors.As(err, &se):
+		return fmt.Sprintf("not JSON: %s (at byte %d)", strings.TrimPrefix(se.Error(), "json: "), se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "not JSON: the file ends early (truncated?)"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	if k >= reflect.Int && k <= reflect.Float64 {
+		return "a number"
+	}
+	return "another kind of value"
 }

@@ -36,10 +36,9 @@ func (c *specCommand) Run(ctx context.Context, args []string) error {
 	case "import":
 		return c.importSpec(args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(c.stderr, specUsage)
-		return nil
+		return &helpRequest{usage: specUsage + "\n"}
 	}
-	return &runner.UsageError{Err: fmt.Errorf("unknown spec subcommand %q\n%s", args[0], specUsage)}
+	return &runner.UsageError{Err: fmt.Errorf("unknown spec subcommand %q%s\n%s", args[0], didYouMean(args[0], []string{"diff", "import"}), specUsage)}
 }
 
 // diff compares two spec files. Exit 0: no breaking change; 1: breaking
@@ -61,7 +60,7 @@ func (c *specCommand) diff(args []string) error {
 	var raw [2][]byte
 	for i, f := range files {
 		if raw[i], err = os.ReadFile(f); err != nil {
-			return &runner.UsageError{Err: fmt.Errorf("read spec: %w", err)}
+			return &runner.UsageError{Err: err} // "open FILE: no such file or directory"
 		}
 	}
 	report := specdiff.Compare(raw[0], raw[1])
@@ -165,11 +164,8 @@ func parseInterspersed(flags *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		before := len(args)
-		if err := flags.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &runner.UsageError{Err: err}
+		if err := parseHeld(flags, func() error { return flags.Parse(args) }); err != nil {
+			return nil, err
 		}
 		rest := flags.Args()
 		if len(rest) == 0 {

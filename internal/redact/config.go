@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -111,7 +112,7 @@ func LoadConfig(r io.Reader) (Config, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("redact config: %w", err)
+		return Config{}, yamlError(err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
@@ -127,7 +128,7 @@ func LoadFile(path string) (Config, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("redact config: %w", err)
+		return Config{}, err // names the file: "open FILE: no such file or directory"
 	}
 	defer f.Close()
 	cfg, err := LoadConfig(f)
@@ -163,7 +164,7 @@ func (c Config) Validate() error {
 	check := func(field string, keys []string) {
 		for i, k := range keys {
 			if err := checkKey(k); err != nil {
-				errs = append(errs, fmt.Errorf("redact config: %s[%d]: %w", field, i, err))
+				errs = append(errs, fmt.Errorf("%s[%d]: %w", field, i, err))
 			}
 		}
 	}
@@ -185,7 +186,7 @@ func (c Config) Validate() error {
 		}
 		for _, d := range defaults {
 			if !listed[normKey(d)] {
-				errs = append(errs, fmt.Errorf("redact config: %s: default key %q removed without listing it in allowKeys", field, d))
+				errs = append(errs, fmt.Errorf("%s: default key %q removed without listing it in allowKeys", field, d))
 			}
 		}
 	}
@@ -307,4 +308,52 @@ func appendLower[T string | []byte](dst []byte, s T) []byte {
 		dst = append(dst, fold(s[i]))
 	}
 	return dst
+}
+
+// yamlError restates yaml.v3's decoding errors in the file's own terms, the
+// line and the key, never the Go type behind them ("field x not found in
+// type redact.Config").
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		switch m := yamlUnknownKey.FindStringSubmatch(e); {
+		case m != nil:
+			msgs = append(msgs, fmt.Sprintf("%sunknown key %q", m[1], m[2]))
+		default:
+			if m := yamlWrongType.FindStringSubmatch(e); m != nil {
+				what := strings.TrimSpace(m[3]) // the value, or else its YAML kind
+				if what == "" {
+					what = map[string]string{"map": "a mapping", "seq": "a list"}[m[2]]
+				}
+				msgs = append(msgs, fmt.Sprintf("%s%s is not %s", m[1], what, yamlKind(m[4])))
+			} else {
+				msgs = append(msgs, e)
+			}
+		}
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+var (
+	yamlUnknownKey = regexp.MustCompile(`^(line \d+: )field (\S+) not found in type \S+$`)
+	yamlWrongType  = regexp.MustCompile("^(line \\d+: )cannot unmarshal !!(\\w+)( `.*`)? into (\\S+)$")
+)
+
+// yamlKind names a Go type the way the file's author thinks of it.
+func yamlKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint") || strings.HasPrefix(goType, "float"):
+		return "a number"
+	}
+	return "a mapping of keys"
 }

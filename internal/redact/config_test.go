@@ -21,7 +21,10 @@ func TestLoadConfig(t *testing.T) {
 		{name: "allow removes a default", yaml: "allowKeys: [shareToken, name, '*address']\n",
 			kept: []string{"name", "bitcoinAddress"}, masked: []string{"address", "email"}},
 		{name: "json works too", yaml: `{"extraPIIKeys": ["nickName"]}`, masked: []string{"nickName"}},
-		{name: "unknown field", yaml: "piiKey: [x]\n", wantErr: "field piiKey not found"},
+		{name: "unknown field", yaml: "piiKey: [x]\n", wantErr: `line 1: unknown key "piiKey"`},
+		{name: "scalar for a list", yaml: "extraPIIKeys: 5\n", wantErr: "line 1: `5` is not a list"},
+		{name: "mapping for a list", yaml: "extraPIIKeys: {a: 1}\n", wantErr: "line 1: a mapping is not a list"},
+		{name: "not YAML", yaml: "extraPIIKeys: [\n", wantErr: "not valid YAML: line"},
 		{name: "empty key", yaml: "extraPIIKeys: ['', ok]\n", wantErr: "extraPIIKeys[0]: empty key name"},
 		{name: "star alone", yaml: "extraSecretKeys: ['*']\n", wantErr: `extraSecretKeys[0]: pattern "*" would mask every key`},
 		{name: "inner star", yaml: "extraSecretKeys: ['a*b']\n", wantErr: `'*' is allowed only as the first character`},
@@ -32,6 +35,10 @@ func TestLoadConfig(t *testing.T) {
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want containing %q", err, tc.wantErr)
+				}
+				// The user wrote YAML, not Go: no Go type or package names.
+				if strings.Contains(err.Error(), "redact.") || strings.Contains(err.Error(), "[]string") || strings.Contains(err.Error(), "yaml:") {
+					t.Errorf("err = %v names Go internals", err)
 				}
 				return
 			}

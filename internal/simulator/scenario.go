@@ -199,7 +199,7 @@ func (s *Simulator) SetScenario(name string) error {
 	}
 	d, ok := registryIndex[name]
 	if !ok {
-		return fmt.Errorf("simulator: unknown scenario %q (valid: %s)", name, strings.Join(ScenarioNames(), ", "))
+		return fmt.Errorf("unknown scenario %q (valid: %s)", name, strings.Join(ScenarioNames(), ", "))
 	}
 	s.scenario.Store(d)
 	return nil

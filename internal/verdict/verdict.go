@@ -52,6 +52,25 @@ var rank = map[Verdict]int{
 	Error:       7,
 }
 
+// junitElements is how each verdict reads in junit.xml, the element a CI
+// reader counts: a contract break is a <failure>; anything that stopped the
+// check from being made (the vendor down, the set-up wrong, our own bug) is an
+// <error>, so a dashboard never counts an outage as a broken contract.
+var junitElements = map[Verdict]string{
+	Skipped:     "skipped",
+	Pass:        "",
+	Drifted:     "",
+	Flaky:       "",
+	Unavailable: "error",
+	Broken:      "failure",
+	Config:      "error",
+	Error:       "error",
+}
+
+// JUnitElement returns the JUnit child element that marks a testcase with
+// verdict v: "failure", "error", "skipped", or "" for a passing testcase.
+func JUnitElement(v Verdict) string { return junitElements[v] }
+
 // All lists every verdict, least severe first.
 func All() []Verdict {
 	out := make([]Verdict, 0, len(rank))

@@ -65,3 +65,28 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+// Ensure every verdict has a JUnit element, and that an outage or a set-up
+// problem is an <error>, never a <failure> (a contract break).
+func TestJUnitElement(t *testing.T) {
+	want := map[Verdict]string{
+		Pass: "", Drifted: "", Flaky: "", Skipped: "skipped",
+		Broken: "failure", Unavailable: "error", Config: "error", Error: "error",
+	}
+	for _, v := range All() {
+		w, ok := want[v]
+		if !ok {
+			t.Errorf("verdict %s has no expected JUnit element in this test", v)
+			continue
+		}
+		if _, ok := junitElements[v]; !ok {
+			t.Errorf("verdict %s is missing from the JUnit table", v)
+		}
+		if got := JUnitElement(v); got != w {
+			t.Errorf("JUnitElement(%s) = %q, want %q", v, got, w)
+		}
+	}
+	if got := JUnitElement("nonsense"); got != "" {
+		t.Errorf("JUnitElement of an unknown verdict = %q, want empty", got)
+	}
+}

@@ -1,136 +1,335 @@
 // Package junit writes junit.xml from Ginkgo's report, shaped on purpose for
-// the CI systems that read it (GitHub, GitLab, Jenkins): one testcase per
-// spec, breaking drift as a failure naming the pointer, and warning or info
-// drift as testcase properties and system-out on a passing testcase.
+// the CI systems that read it (Jenkins xUnit, GitHub and GitLab test reports):
+//
+//   - one testcase per check of this run; specs the label filter left out are
+//     not checks, so they are not testcases;
+//   - the element comes from internal/verdict: a broken contract is a
+//     <failure>, an outage, a set-up problem or a harness bug an <error>;
+//   - classname is the API family and operation, so CI UIs group by it;
+//   - one testsuite per family, named with the target, so nightly files from
+//     several targets merged by a CI reader stay apart;
+//   - the output validates against the Jenkins xUnit plugin's junit-10.xsd,
+//     the strictest schema in common use. That schema has no testcase
+//     properties and no status attribute, so verdicts, drift and violations
+//     go in each testcase's system-out, and the run's target and counts in
+//     the suite's properties.
+//
+// Ginkgo's own generator (reporters.GenerateJUnitReportWithConfig) is not
+// used: whatever its configuration, it writes testcase properties and
+// status/disabled attributes that junit-10.xsd rejects, and it has no notion
+// of our verdicts.
 package junit
 
 import (
 	"encoding/xml"
 	"fmt"
-	"os"
-	"path/filepath"
+	"sort"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
 
 // textRedactor is the part of *redact.Redactor this package needs.
 type textRedactor interface{ Text(string) string }
 
-// config is the deliberate shape of our JUnit output.
-var config = reporters.JunitReportConfig{
-	// Timelines repeat what the failure message and system-out already say,
-	// and they would carry every report entry, including recorded bodies.
-	OmitTimelinesForSpecState: types.SpecStatePassed | types.SpecStateSkipped | types.SpecStatePending |
-		types.SpecStateFailed | types.SpecStatePanicked | types.SpecStateTimedout | types.SpecStateInterrupted |
-		types.SpecStateAborted,
-	// Specs never write to stdout; anything captured would be noise.
-	OmitCapturedStdOutErr: true,
-	// Labels stay in the name: CI UIs have no other place to show them, and
-	// users filter by them ("[findCustomerInfo, client, customer, readonly]").
-	OmitSpecLabels: false,
-	// Every testcase is an It; "[It]" in each name is noise.
-	OmitLeafNodeType: true,
-	// Setup nodes are not checks; a failing one surfaces as a harness error
-	// in results.json and the exit code.
-	OmitSuiteSetupNodes: true,
+// Target kinds, as in results.json's target_kind.
+const (
+	KindSimulator = "simulator"
+	KindVendor    = "vendor"
+)
+
+// Options say what the run checked; both appear in every suite's name and
+// properties.
+type Options struct {
+	Target     string // the base URL, or the simulator's description
+	TargetKind string // KindSimulator or KindVendor
 }
 
-// Write renders report to path atomically. Ginkgo's generator gives the
-// structure; we then replace the raw report-entry properties (a JSON dump of
-// each observation) with the few properties a CI reader wants.
-func Write(path string, report types.Report, checks []results.Check, red textRedactor) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
+// Suites is the junit.xml document.
+type Suites struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Time     string   `xml:"time,attr"`
+	Suites   []Suite  `xml:"testsuite"`
+}
+
+// Suite holds one API family's checks against one target.
+type Suite struct {
+	Name       string     `xml:"name,attr"`
+	Tests      int        `xml:"tests,attr"`
+	Failures   int        `xml:"failures,attr"`
+	Errors     int        `xml:"errors,attr"`
+	Skipped    int        `xml:"skipped,attr"`
+	Time       string     `xml:"time,attr"`
+	Timestamp  string     `xml:"timestamp,attr,omitempty"`
+	Properties []Property `xml:"properties>property"`
+	Cases      []Case     `xml:"testcase"`
+}
+
+// Property is a name/value pair of a suite.
+type Property struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// Case is one check.
+type Case struct {
+	Name      string  `xml:"name,attr"`
+	Classname string  `xml:"classname,attr"`
+	Time      string  `xml:"time,attr"`
+	Failure   *Result `xml:"failure,omitempty"`
+	Error     *Result `xml:"error,omitempty"`
+	Skipped   *Result `xml:"skipped,omitempty"`
+	SystemOut string  `xml:"system-out,omitempty"`
+}
+
+// Result is a <failure>, <error> or <skipped> element: type is the verdict,
+// message the one-line reason, the text Ginkgo's full failure message.
+type Result struct {
+	Type    string `xml:"type,attr,omitempty"`
+	Message string `xml:"message,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// Write renders the report to path atomically, through the redactor.
+func Write(path string, report types.Report, checks []results.Check, red textRedactor, opts Options) error {
+	out, err := xml.MarshalIndent(Build(report, checks, opts), "", "  ")
 	if err != nil {
-		return fmt.Errorf("junit: %w", err)
+		return fmt.Errorf("junit.xml: %w", err)
 	}
-	tmpName := tmp.Name()
-	_ = tmp.Close()
-	defer os.Remove(tmpName)
-	if err := reporters.GenerateJUnitReportWithConfig(report, tmpName, config); err != nil {
-		return fmt.Errorf("junit: generating: %w", err)
-	}
-	raw, err := os.ReadFile(tmpName)
-	if err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	var suites reporters.JUnitTestSuites
-	if err := xml.Unmarshal(raw, &suites); err != nil {
-		return fmt.Errorf("junit: re-reading ginkgo's output: %w", err)
-	}
-	bySpec := map[string]results.Check{}
-	for _, c := range checks {
-		bySpec[c.Spec] = c
-	}
-	for si := range suites.TestSuites {
-		for ci := range suites.TestSuites[si].TestCases {
-			shape(&suites.TestSuites[si].TestCases[ci], bySpec)
-		}
-	}
-	out, err := xml.MarshalIndent(suites, "", "  ")
-	if err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	// Ginkgo copies failure messages verbatim; the redactor scrubs any value it
-	// learned while recording, the last line of defence for this sink.
+	// Ginkgo's failure messages are copied verbatim; the redactor scrubs any
+	// value it learned while recording, the last line of defence for this sink.
 	return atomicfile.Write(path, []byte(red.Text(xml.Header+string(out)+"\n")), 0o644)
 }
 
-func shape(tc *reporters.JUnitTestCase, bySpec map[string]results.Check) {
-	c, ok := lookup(tc.Name, bySpec)
-	if !ok {
-		tc.Properties = nil
-		return
+// Build derives the document from Ginkgo's report and the run's checks (the
+// verdicts results.json gives; a spec without one gets results.CheckOf). It
+// is a pure function.
+func Build(report types.Report, checks []results.Check, opts Options) Suites {
+	bySpec := make(map[string]results.Check, len(checks))
+	for _, c := range checks {
+		bySpec[c.Spec] = c
 	}
-	props := []reporters.JUnitProperty{
-		{Name: "verdict", Value: string(c.Verdict)},
-		{Name: "operation", Value: c.Operation},
+	suites := map[string]*Suite{}
+	totals := map[string]float64{} // seconds per suite
+	var order []string
+	add := func(family string, tc Case, v verdict.Verdict, secs float64) {
+		s, ok := suites[family]
+		if !ok {
+			s = &Suite{Name: suiteName(family, opts)}
+			suites[family] = s
+			order = append(order, family)
+		}
+		s.Cases = append(s.Cases, tc)
+		s.Tests++
+		totals[family] += secs
+		switch verdict.JUnitElement(v) {
+		case "failure":
+			s.Failures++
+		case "error":
+			s.Errors++
+		case "skipped":
+			s.Skipped++
+		}
+	}
+	counts := map[string]map[verdict.Verdict]int{}
+	filter := report.SuiteConfig.LabelFilter
+	selected := results.Selector(report)
+	for _, spec := range report.SpecReports {
+		var c results.Check
+		switch {
+		case spec.LeafNodeType != types.NodeTypeIt:
+			// A failed setup node is a harness error: results.json lists it
+			// as a check, and so does junit.xml, under the harness.
+			if !spec.State.Is(types.SpecStateFailureStates) {
+				continue
+			}
+			c = lookup(bySpec, spec.LeafNodeType.String()+" "+spec.LeafNodeText, func() results.Check {
+				return results.Check{Spec: spec.LeafNodeType.String() + " " + spec.LeafNodeText, Verdict: verdict.Error,
+					Message: spec.Failure.Message}
+			})
+		case !selected(spec):
+			continue
+		default:
+			c = lookup(bySpec, spec.FullText(), func() results.Check { return results.CheckOf(spec) })
+		}
+		family := familyOf(c)
+		add(family, testcase(spec, c, family), c.Verdict, spec.RunTime.Seconds())
+		if counts[family] == nil {
+			counts[family] = map[verdict.Verdict]int{}
+		}
+		counts[family][c.Verdict]++
+	}
+	if len(order) == 0 {
+		// An empty selection still says what it was run against.
+		suites[""] = &Suite{Name: suiteName("", opts)}
+		order = append(order, "")
+	}
+	sort.Strings(order)
+	doc := Suites{Name: suiteName("", opts), Time: seconds(report.EndTime.Sub(report.StartTime).Seconds())}
+	for _, family := range order {
+		s := suites[family]
+		s.Time = seconds(totals[family])
+		if !report.StartTime.IsZero() {
+			s.Timestamp = report.StartTime.UTC().Format("2006-01-02T15:04:05")
+		}
+		s.Properties = suiteProperties(family, filter, opts, counts[family])
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Suites = append(doc.Suites, *s)
+	}
+	return doc
+}
+
+func lookup(bySpec map[string]results.Check, key string, fallback func() results.Check) results.Check {
+	if c, ok := bySpec[key]; ok {
+		return c
+	}
+	return fallback()
+}
+
+// familyOf is the check's API family; a check that failed before recording
+// one falls back to its family label, a setup failure to "harness".
+func familyOf(c results.Check) string {
+	if c.Family != "" {
+		return c.Family
+	}
+	for _, l := range c.Labels {
+		switch l {
+		case "client", "openapi", "manager":
+			return l
+		}
+	}
+	if c.Operation == "" {
+		return "harness"
+	}
+	return ""
+}
+
+// suiteName is "mmcontract <family> <target>": the target is the base URL,
+// or just "simulator", whose loopback port changes on every run.
+func suiteName(family string, opts Options) string {
+	parts := []string{"mmcontract"}
+	if family != "" {
+		parts = append(parts, family)
+	}
+	switch {
+	case opts.TargetKind == KindSimulator:
+		parts = append(parts, "simulator")
+	case opts.Target != "":
+		parts = append(parts, opts.Target)
+	}
+	return strings.Join(parts, " ")
+}
+
+func suiteProperties(family, filter string, opts Options, counts map[verdict.Verdict]int) []Property {
+	props := []Property{{"target", opts.Target}, {"target_kind", opts.TargetKind}}
+	if family != "" {
+		props = append(props, Property{"family", family})
+	}
+	if filter != "" {
+		props = append(props, Property{"label_filter", filter})
+	}
+	var vs []verdict.Verdict
+	for v, n := range counts {
+		if n > 0 {
+			vs = append(vs, v)
+		}
+	}
+	props = append(props, Property{"verdict", string(verdict.Worst(vs...))})
+	// The XSD counts failures, errors and skips; the other verdicts (flaky,
+	// drifted) would be lost without these.
+	sort.Slice(vs, func(i, j int) bool { return vs[i].MoreSevere(vs[j]) })
+	for _, v := range vs {
+		props = append(props, Property{"checks." + string(v), fmt.Sprint(counts[v])})
+	}
+	return props
+}
+
+func testcase(spec types.SpecReport, c results.Check, family string) Case {
+	tc := Case{Name: caseName(c), Classname: classname(family, c.Operation), Time: seconds(spec.RunTime.Seconds())}
+	r := &Result{Type: string(c.Verdict), Message: c.Message}
+	if full := strings.TrimSpace(spec.Failure.Message); full != "" && full != c.Message {
+		r.Text = full
+	}
+	if c.Location != "" {
+		r.Text = strings.TrimLeft(r.Text+"\nat "+c.Location, "\n")
+	}
+	switch verdict.JUnitElement(c.Verdict) {
+	case "failure":
+		tc.Failure = r
+	case "error":
+		tc.Error = r
+	case "skipped":
+		tc.Skipped = &Result{Message: c.Message}
+	}
+	tc.SystemOut = systemOut(c)
+	return tc
+}
+
+// caseName is the spec text followed by its labels, which CI UIs have no
+// other place to show and users filter by ("… [findCustomerInfo, client]").
+func caseName(c results.Check) string {
+	if len(c.Labels) == 0 {
+		return strings.TrimSpace(c.Spec) // a setup node without text: "BeforeSuite"
+	}
+	return c.Spec + " [" + strings.Join(c.Labels, ", ") + "]"
+}
+
+// classname is family and operation, e.g.
+// client.customer.app.CustomerWebApiService.findCustomerInfo.
+func classname(family, operation string) string {
+	switch {
+	case operation == "" && family == "":
+		return "mmcontract"
+	case operation == "":
+		return family
+	case family == "":
+		return operation
+	}
+	return family + "." + operation
+}
+
+// systemOut carries what junit-10.xsd has no attribute for: the verdict and
+// the exchange's facts, then each drift difference and violation.
+func systemOut(c results.Check) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdict: %s\n", c.Verdict)
+	if c.Operation != "" {
+		fmt.Fprintf(&b, "operation: %s\n", c.Operation)
 	}
 	if c.HTTPStatus != 0 {
-		props = append(props, reporters.JUnitProperty{Name: "http_status", Value: fmt.Sprint(c.HTTPStatus)})
+		fmt.Fprintf(&b, "http_status: %d\n", c.HTTPStatus)
 	}
 	if c.EnvelopeCode != "" {
-		props = append(props, reporters.JUnitProperty{Name: "envelope_code", Value: c.EnvelopeCode})
+		fmt.Fprintf(&b, "envelope_code: %s\n", c.EnvelopeCode)
 	}
-	var out strings.Builder
-	for i, d := range c.Drift {
-		props = append(props, reporters.JUnitProperty{
-			Name:  fmt.Sprintf("drift.%d", i),
-			Value: fmt.Sprintf("%s %s %s (baseline %s, observed %s) fingerprint=%s", d.Severity, d.Change, d.Pointer, d.Baseline, d.Observed, d.Fingerprint),
-		})
-		fmt.Fprintf(&out, "drift %s: %s %s (baseline %s, observed %s)\n", d.Severity, d.Change, d.Pointer, d.Baseline, d.Observed)
+	if c.Attempts > 1 {
+		fmt.Fprintf(&b, "attempts: %d\n", c.Attempts)
+	}
+	if c.Message != "" && verdict.JUnitElement(c.Verdict) == "" {
+		fmt.Fprintf(&b, "message: %s\n", c.Message)
+	}
+	for _, d := range c.Drift {
+		fmt.Fprintf(&b, "drift %s: %s %s (baseline %s, observed %s) fingerprint=%s\n",
+			d.Severity, d.Change, d.Pointer, d.Baseline, d.Observed, d.Fingerprint)
 	}
 	for _, v := range c.Violations {
-		fmt.Fprintf(&out, "violation %s [%s]: expected %s, saw %s\n", pointer(v.Pointer), v.Keyword, v.Expected, v.Seen)
+		p := v.Pointer
+		if p == "" {
+			p = "(root)"
+		}
+		fmt.Fprintf(&b, "violation %s [%s]: expected %s, saw %s\n", p, v.Keyword, v.Expected, v.Seen)
 	}
-	tc.Properties = &reporters.JUnitProperties{Properties: props}
-	tc.SystemOut = out.String()
-	if tc.Failure != nil && c.Verdict == "unavailable" {
-		// CI readers sort failures by type; an outage is not a contract break.
-		tc.Failure.Type = "unavailable"
-	}
+	return b.String()
 }
 
-// lookup finds the check for a testcase name, which Ginkgo renders as the
-// full text followed by the labels in brackets.
-func lookup(name string, bySpec map[string]results.Check) (results.Check, bool) {
-	if c, ok := bySpec[name]; ok {
-		return c, true
-	}
-	if i := strings.LastIndex(name, " ["); i > 0 {
-		c, ok := bySpec[name[:i]]
-		return c, ok
-	}
-	return results.Check{}, false
-}
-
-func pointer(p string) string {
-	if p == "" {
-		return "(root)"
-	}
-	return p
-}
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

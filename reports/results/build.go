@@ -66,6 +66,25 @@ func Build(report types.Report, meta Meta) Results {
 	return res
 }
 
+// Selector returns whether a spec of report is a check of the run: every
+// spec the run's label filter selects. Ginkgo reports the specs the filter
+// left out as skipped and never attempted, exactly as it reports a selected
+// spec it never reached after an interrupt, so the filter itself is asked
+// again. Specs the filter left out are not checks of this run (junit.xml
+// has no testcase for them).
+func Selector(report types.Report) func(types.SpecReport) bool {
+	filter, err := types.ParseLabelFilter(report.SuiteConfig.LabelFilter)
+	if err != nil {
+		filter = func([]string) bool { return true } // the runner rejects a bad filter before any spec runs
+	}
+	return func(spec types.SpecReport) bool {
+		if spec.LeafNodeType != types.NodeTypeIt || spec.NumAttempts > 0 || !spec.State.Is(types.SpecStateSkipped) {
+			return true
+		}
+		return filter(spec.Labels())
+	}
+}
+
 // CheckOf derives one check from a spec report.
 func CheckOf(spec types.SpecReport) Check {
 	obs, _ := ObservationOf(spec)
