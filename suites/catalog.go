@@ -166,7 +166,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 					obs.Shape, obs.Drift = o.shape, o.drift
 					failOnBreakingDrift(op, &obs)
 				}
-			}, SpecTimeout(env.callTimeout()))
+			}, SpecTimeout(env.CallTimeout()))
 		}
 	})
 }

@@ -54,6 +54,9 @@ type UnavailableError struct {
 	Reason     string
 	HTTPStatus int
 	Err        error
+	// Timeout marks a request that got no complete answer within the
+	// request timeout; the Breaker counts these across families.
+	Timeout bool
 }
 
 func (e *UnavailableError) Error() string { return "vendor unavailable: " + e.Reason }
