@@ -55,7 +55,7 @@ func Register(env *Env) error {
 func registerOperation(env *Env, f *facts, op Operation) {
 	registerOperationWith(env, op, familyClient{client: env.Client, missing: "no Client API credentials"},
 		func(ctx SpecContext, c caller) any {
-			return f.requestBody(ctx, c, op)
+			return env.requestBody(ctx, f, c, op)
 		})
 }
 

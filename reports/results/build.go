@@ -64,6 +64,10 @@ func Build(report types.Report, meta Meta) Results {
 			continue
 		}
 		c := CheckOf(spec)
+		if res.Interrupted && c.Verdict == verdict.Skipped && c.Message == "" && spec.NumAttempts == 0 {
+			// Selected but never attempted: the run was stopped first.
+			c.Message = "not run: interrupted"
+		}
 		res.Counts[c.Verdict]++
 		res.Checks = append(res.Checks, c)
 		if c.Verdict == verdict.Config && res.ConfigError == nil {
@@ -144,12 +148,8 @@ func CheckOf(spec types.SpecReport) Check {
 		c.Message = fmt.Sprintf("%d drift difference(s), none breaking", len(obs.Drift))
 	case verdict.Skipped:
 		c.Message = oneLine(spec.Failure.Message)
-		switch {
-		case spec.State.Is(types.SpecStateInterrupted):
+		if spec.State.Is(types.SpecStateInterrupted) {
 			c.Message = "not finished: interrupted"
-		case c.Message == "" && spec.NumAttempts == 0:
-			// Selected but never attempted: the run was stopped first.
-			c.Message = "not run: interrupted"
 		}
 	case verdict.Flaky:
 		c.Message = fmt.Sprintf("passed on attempt %d", spec.NumAttempts)
