@@ -96,7 +96,7 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 	if ex != nil {
 		out.recorded = e.record(ex)
 	}
-	if ce := e.rejectedSession(err, o); ce != nil {
+	if ce := e.rejectedSession(ex, err, o); ce != nil {
 		out.err = ce
 		return out
 	}
@@ -115,22 +115,53 @@ func (e *Env) setupProblem() *verdict.ConfigError {
 	return e.rejected.Load()
 }
 
-// rejectedSession turns the vendor's refusal of the run's own session token
-// (GATEWAY_CODE_005/017, after the client's one re-login) into a set-up
-// problem that ends every later call too: an expired MM_TOKEN is a
-// credentials problem, never a broken contract. The negative specs, which
-// send no token or a bad one on purpose, are not affected.
-func (e *Env) rejectedSession(err error, o mmapi.CallOptions) *verdict.ConfigError {
+// rejectedSession turns the vendor's refusal of the run's own credentials
+// into a set-up problem that ends every later call too: the session token
+// refused with GATEWAY_CODE_005/017 after the client's one re-login (an
+// expired MM_TOKEN), or a login or Manager auth the vendor rejected while
+// the client renewed the session. Either is a credentials problem, never a
+// broken contract. The negative specs, which send no token or a bad one on
+// purpose, are not affected.
+func (e *Env) rejectedSession(ex *mmapi.Exchange, err error, o mmapi.CallOptions) *verdict.ConfigError {
 	var ve *mmapi.VendorError
-	if o.NoToken || o.Token != "" || o.NoRelogin || !errors.As(err, &ve) || !ve.TokenExpired() {
+	if o.NoToken || o.Token != "" || o.NoRelogin || !errors.As(err, &ve) {
 		return nil
 	}
-	ce := &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: fmt.Sprintf(
-		"credentials rejected: the vendor refused the session token with %s (%s): it is expired or unknown; "+
+	var msg string
+	switch {
+	case e.loginRejected(ex):
+		msg = fmt.Sprintf("credentials rejected: the vendor refused the login: bizCode=%s code=%s msg=%s "+
+			"(check MM_LOGIN_NAME, MM_LOGIN_PASSWORD and MM_COMPANY_ID, or MM_APP_ID and MM_APP_SECRET for the Manager API)",
+			ve.BizCode, ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+	case ve.TokenExpired():
+		msg = fmt.Sprintf("credentials rejected: the vendor refused the session token with %s (%s): it is expired or unknown; "+
 			"set a fresh MM_TOKEN, or MM_LOGIN_NAME and MM_LOGIN_PASSWORD so the run can log in",
-		ve.Code, oneLine(e.Redactor.Text(ve.Msg)))}
+			ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+	default:
+		return nil
+	}
+	ce := &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: msg}
 	e.rejected.CompareAndSwap(nil, ce)
 	return ce
+}
+
+// loginRejected reports whether a vendor error came from obtaining the
+// session rather than from the call itself: the client returns the login's
+// exchange when a (re-)login fails, and no exchange at all when an earlier
+// login was already rejected (it never retries a rejected password).
+func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
+	if ex == nil {
+		return true
+	}
+	for _, t := range []struct {
+		c  *mmapi.Client
+		op mmapi.Operation
+	}{{e.Client, mmapi.LoginOperation}, {e.Manager, mmapi.ManagerAuthOperation}} {
+		if t.c != nil && ex.URL == t.c.URL(t.op) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {

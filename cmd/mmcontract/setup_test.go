@@ -13,6 +13,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
@@ -89,21 +90,35 @@ func TestRunGatewayCode010OnLogin(t *testing.T) {
 
 // Ensure an expired or unknown MM_TOKEN is a credentials problem: verdict
 // config, exit 2, never broken, and the checks after the first refusal are
-// not called.
+// not called. With login credentials too, the one re-login is tried, and its
+// rejection is the problem named.
 func TestRunRejectedToken(t *testing.T) {
 	sim := startSim(t)
-	out := t.TempDir()
-	env := []string{"MM_BASE_URL=" + sim.base, "MM_COMPANY_ID=439", "MM_TOKEN=00000000-0000-4000-8000-00000000dead"}
-	r := mmcontract(t, env, "run", "--out", out, "--label-filter", "smoke && !negative")
-	res := wantConfig(t, r, out, verdict.CredentialsRejected, "set a fresh MM_TOKEN")
-	notCalled := 0
-	for _, c := range res.Checks {
-		if strings.HasPrefix(c.Message, "not called: credentials rejected") {
-			notCalled++
-		}
-	}
-	if notCalled == 0 {
-		t.Errorf("every check called the vendor after it rejected the token: %v", res.Counts)
+	const badToken = "MM_TOKEN=00000000-0000-4000-8000-00000000dead"
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"token only", []string{badToken}, "refused the session token with GATEWAY_CODE_005"},
+		{"token and a wrong password", []string{badToken, "MM_LOGIN_NAME=" + simulator.DefaultUser().LoginName, "MM_LOGIN_PASSWORD=wrong"},
+			"credentials rejected: the vendor refused the login: bizCode="},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			env := append([]string{"MM_BASE_URL=" + sim.base, "MM_COMPANY_ID=" + simulator.DefaultCompanyID}, tc.env...)
+			r := mmcontract(t, env, "run", "--out", out, "--label-filter", "smoke && !negative")
+			res := wantConfig(t, r, out, verdict.CredentialsRejected, tc.want)
+			notCalled := 0
+			for _, c := range res.Checks {
+				if strings.HasPrefix(c.Message, "not called: credentials rejected") {
+					notCalled++
+				}
+			}
+			if notCalled == 0 {
+				t.Errorf("every check called the vendor after it rejected the credentials: %v", res.Counts)
+			}
+		})
 	}
 }
 
