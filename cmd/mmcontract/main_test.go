@@ -148,6 +148,14 @@ func TestRunNominal(t *testing.T) {
 	if !strings.Contains(r.stdout, "verdict PASS") {
 		t.Errorf("the summary does not state the verdict:\n%s", r.stdout)
 	}
+	// A bare run checks the simulator and says so plainly (issue 11).
+	if res.TargetKind != results.TargetSimulator || !strings.Contains(r.stdout, "checking the embedded SIMULATOR, not the vendor") ||
+		!strings.Contains(r.stdout, "target: the embedded simulator, not the vendor") {
+		t.Errorf("target_kind %q; the console does not say the run checked the simulator:\n%s", res.TargetKind, r.stdout)
+	}
+	if html, err := os.ReadFile(filepath.Join(out, "report.html")); err != nil || !strings.Contains(string(html), "<strong>Simulator run:</strong>") {
+		t.Errorf("report.html lacks the simulator banner (%v)", err)
+	}
 }
 
 // Ensure a label filter selects exactly one operation's specs.
