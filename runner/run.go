@@ -224,20 +224,30 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		return Outcome{}, err
 	}
 	printSummary(console, res, opts)
+	return Outcome{Results: res, ExitCode: exitCode(res, opts, red, stderr)}, nil
+}
+
+// exitCode is the run's exit code: --fail-on's, unless the run was
+// interrupted (130/143) or its set-up or baseline turned out unusable (2);
+// the reason for the latter goes to stderr.
+func exitCode(res results.Results, opts Options, red *redact.Redactor, stderr io.Writer) int {
 	code := opts.FailOn.ExitCode(res.Counts)
 	switch {
 	case res.Interrupted:
-		code = interruptExit(opts.Signals)
 		fmt.Fprintf(stderr, "mmcontract run: interrupted; the checks not run are marked \"not run: interrupted\" in %s/results.json\n", opts.OutDir)
+		return interruptExit(opts.Signals)
+	case code == verdict.ExitHarness:
+		return code
 	case res.ConfigError != nil:
 		fmt.Fprintf(stderr, "mmcontract run: %s\n", red.Text(res.ConfigError.Message))
-	case res.Baselines != nil && res.Baselines.OperationsWithBaseline == 0 && res.Baselines.OperationsChecked > 0 && code != verdict.ExitHarness:
-		code = verdict.ExitUsage
+		return verdict.ExitUsage
+	case res.Baselines != nil && res.Baselines.OperationsWithBaseline == 0 && res.Baselines.OperationsChecked > 0:
 		fmt.Fprintf(stderr, "mmcontract run: --baseline %s: none of its baselines matches an operation this run checked "+
 			"(want %s/<family>/<bizType>.json, e.g. %s/client/customer.app.CustomerWebApiService.findCustomerInfo.json)\n",
 			opts.BaselineDir, opts.BaselineDir, opts.BaselineDir)
+		return verdict.ExitUsage
 	}
-	return Outcome{Results: res, ExitCode: code}, nil
+	return code
 }
 
 // Exit codes of an interrupted run: 128 plus the signal's number, the shell's
