@@ -328,13 +328,22 @@ func displayTarget(base, actual, scenario string) string {
 // preflightLogin turns a rejected login into the run's set-up problem before
 // any spec calls, so a wrong password reads as "fix your config" (verdict
 // config, exit 2), never as a broken vendor. GATEWAY_CODE_010 on the login
-// means the gateway does not route it: the base URL is not the server root.
+// (or a bare HTTP 404) means the gateway does not route it: the base URL is
+// not the server root.
 // An unreachable vendor is left to the specs, which report it.
 func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red *redact.Redactor) *verdict.ConfigError {
 	if creds.Token != "" {
 		return nil // a rejected token shows on the first call (suites.Env)
 	}
 	err := c.Login(ctx)
+	var ce *mmapi.ContractError
+	if errors.As(err, &ce) && ce.HTTPStatus == http.StatusNotFound {
+		// The gateway answers every path with an envelope; a bare 404 means
+		// the login went to a server or path that is not the gateway.
+		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
+			"wrong base URL: the login call was answered HTTP 404 without an envelope (%s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",
+			red.Text(c.URL(mmapi.LoginOperation)))}
+	}
 	var ve *mmapi.VendorError
 	if !errors.As(err, &ve) {
 		return nil

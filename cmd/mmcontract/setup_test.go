@@ -88,6 +88,16 @@ func TestRunGatewayCode010OnLogin(t *testing.T) {
 	}
 }
 
+// Ensure a login answered with a bare HTTP 404 page (a server or path that
+// is not the gateway) reads as a wrong base URL, not as a broken contract.
+func TestRunLoginNotFound(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	out := t.TempDir()
+	r := mmcontract(t, targetEnv(srv.URL+"/v2"), "run", "--out", out, "--label-filter", "smoke")
+	wantConfig(t, r, out, verdict.WrongBaseURL, "wrong base URL: the login call was answered HTTP 404 without an envelope ("+srv.URL+"/v2/api/login/")
+}
+
 // Ensure an expired or unknown MM_TOKEN is a credentials problem: verdict
 // config, exit 2, never broken, and the checks after the first refusal are
 // not called. With login credentials too, the one re-login is tried, and its

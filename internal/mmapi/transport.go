@@ -383,6 +383,7 @@ func (c *Client) classify(req *http.Request, resp *http.Response, ex *Exchange, 
 		var ce *ContractError
 		if errors.As(derr, &ce) && st != http.StatusOK {
 			ce.Reason = status + ": " + ce.Reason
+			ce.HTTPStatus = st
 		}
 		return final, 0, derr
 	}
