@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/drift"
 	"github.com/mmcontract/mmcontract/schemas"
@@ -33,8 +34,32 @@ func newDriftChecker(set *schemas.Set, dir string) (*driftCheck, error) {
 	if err != nil {
 		return nil, usagef("--baseline: %v", err)
 	}
+	if len(all) == 0 {
+		return nil, usagef("--baseline %s holds no baselines: want one file per operation, %s/<family>/<bizType>.json "+
+			"(e.g. %s/client/customer.app.CustomerWebApiService.findCustomerInfo.json); create them from a good run with: "+
+			"mmcontract baseline accept --from out --baseline %s", dir, dir, dir, dir)
+	}
 	d.baselines = all
 	return d, nil
+}
+
+// account counts the operations of checks that the run checked (called or
+// tried to call) and how many of them had a baseline.
+func (d *driftCheck) account(dir string, checks []results.Check) *results.Baselines {
+	b := &results.Baselines{Dir: dir}
+	seen := map[string]bool{}
+	for _, c := range checks {
+		key := drift.Key(c.Family, c.Operation)
+		if c.Operation == "" || c.Family == "" || c.Verdict == verdict.Skipped || seen[key] {
+			continue
+		}
+		seen[key] = true
+		b.OperationsChecked++
+		if _, ok := d.baselines[key]; ok {
+			b.OperationsWithBaseline++
+		}
+	}
+	return b
 }
 
 func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []results.Drift, error) {

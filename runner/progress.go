@@ -42,17 +42,32 @@ func (p *progress) spec(r types.SpecReport) {
 func printSummary(w io.Writer, res results.Results, opts Options) {
 	fmt.Fprintf(w, "\n%s — verdict %s in %s\n", res.Target, strings.ToUpper(string(res.Verdict)), res.Duration().Round(1e6))
 	var parts []string
-	for _, v := range []verdict.Verdict{verdict.Broken, verdict.Unavailable, verdict.Flaky, verdict.Drifted, verdict.Pass, verdict.Skipped, verdict.Error} {
+	for _, v := range []verdict.Verdict{verdict.Config, verdict.Broken, verdict.Unavailable, verdict.Flaky, verdict.Drifted, verdict.Pass, verdict.Skipped, verdict.Error} {
 		if n := res.Counts[v]; n > 0 || v == verdict.Pass {
 			parts = append(parts, fmt.Sprintf("%d %s", n, v))
 		}
 	}
 	fmt.Fprintf(w, "checks: %s\n", strings.Join(parts, ", "))
+	if res.TargetKind == results.TargetSimulator {
+		fmt.Fprintln(w, "target: the embedded simulator, not the vendor (set MM_BASE_URL, or --require-target to refuse this)")
+	}
+	if ce := res.ConfigError; ce != nil {
+		fmt.Fprintf(w, "set-up problem (%s): %s\n", ce.Kind, ce.Message)
+	}
+	if res.Interrupted {
+		fmt.Fprintln(w, "interrupted: the checks not run are skipped with \"not run: interrupted\"")
+	}
+	if b := res.Baselines; b != nil {
+		fmt.Fprintf(w, "baseline %s: %d of %d operations checked had a baseline\n", b.Dir, b.OperationsWithBaseline, b.OperationsChecked)
+	}
 	const maxLines = 20
 	lines := 0
 	for _, c := range res.Checks {
 		if c.Verdict == verdict.Pass || c.Verdict == verdict.Skipped {
 			continue
+		}
+		if c.Verdict == verdict.Config && res.ConfigError != nil {
+			continue // the set-up problem line says it once
 		}
 		if lines == maxLines {
 			fmt.Fprintf(w, "  … more in %s/report.html\n", opts.OutDir)

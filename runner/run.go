@@ -8,8 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -61,11 +64,17 @@ type Options struct {
 	BaselineDir    string
 	AllowMutations bool
 	Insecure       bool
-	Scenario       string        // simulator scenario, only without BaseURL
-	Redaction      redact.Config // sensitive keys; the zero value is the safe default
-	Verbose        bool
-	Version        string
-	Commit         string
+	Scenario       string // simulator scenario, only without BaseURL
+	// FaultBudget is the run-wide time for retry backoff and rate-limit
+	// waits (mmapi.Breaker); 0 means mmapi.DefaultWaitBudget.
+	FaultBudget time.Duration
+	// Signals delivers the SIGINT or SIGTERM that interrupts the run, so its
+	// exit code can say which (130 or 143); nil reads as SIGINT.
+	Signals   <-chan os.Signal
+	Redaction redact.Config // sensitive keys; the zero value is the safe default
+	Verbose   bool
+	Version   string
+	Commit    string
 }
 
 // UsageError is a problem with flags, environment or configuration: exit 2.
@@ -95,8 +104,8 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if opts.FlakeAttempts < 1 {
 		opts.FlakeAttempts = 1
 	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return Outcome{}, usagef("--out %s: %v", opts.OutDir, err)
+	if err := checkWritable(opts.OutDir); err != nil {
+		return Outcome{}, err
 	}
 	// One redactor for the whole run: the schemas' violation texts, the
 	// recorded exchanges and every writer share what it has learned.
@@ -138,11 +147,9 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if opts.Insecure {
 		fmt.Fprintln(stderr, "WARNING: --insecure: TLS certificates are not verified; anyone on the path can read the credentials")
 	}
-	fam, err := buildFamilies(target, creds, opts, red)
+	breaker := mmapi.NewBreaker(0, 0, opts.FaultBudget)
+	fam, err := buildFamilies(target, creds, opts, red, breaker)
 	if err != nil {
-		return Outcome{}, err
-	}
-	if err := preflightLogin(ctx, fam.client, creds); err != nil {
 		return Outcome{}, err
 	}
 
@@ -151,6 +158,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		Schemas: set, Redactor: red,
 		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations,
 		RequestTimeout: opts.Timeout, Retries: opts.Retries,
+		Setup: baseURLProblem(opts.BaseURL),
 	}
 	drift, err := newDriftChecker(set, opts.BaselineDir)
 	if err != nil {
@@ -160,6 +168,14 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if err := suites.Register(env); err != nil {
 		return Outcome{}, fmt.Errorf("building the suite: %w", err)
 	}
+	// The login is checked once, before the first spec, and only when the
+	// label filter selected any: a rejected login or a gateway that does not
+	// route it is a set-up problem that every check then reports as config.
+	ginkgo.BeforeSuite(func(ctx ginkgo.SpecContext) {
+		if env.Setup == nil {
+			env.Setup = preflightLogin(ctx, fam.client, creds, red)
+		}
+	}, ginkgo.NodeTimeout(env.CallTimeout()))
 
 	console := red.Writer(stdout)
 	progress := newProgress(console)
@@ -181,18 +197,117 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if opts.Verbose {
 		formatter.ColorableStdOut = red.Writer(stderr)
 	}
-	fmt.Fprintf(console, "mmcontract %s: checking %s\n", opts.Version, displayTarget(opts.BaseURL, target, opts.Scenario))
+	kind := results.TargetVendor
+	if opts.BaseURL == "" {
+		kind = results.TargetSimulator
+		fmt.Fprintf(console, "mmcontract %s: checking the embedded SIMULATOR, not the vendor: %s (set MM_BASE_URL to check the vendor)\n",
+			opts.Version, displayTarget(opts.BaseURL, target, opts.Scenario))
+	} else {
+		fmt.Fprintf(console, "mmcontract %s: checking the vendor at %s\n", opts.Version, red.Text(target))
+	}
+	if ctx.Err() != nil {
+		return Outcome{ExitCode: interruptExit(opts.Signals)}, nil
+	}
 	ginkgo.RunSpecs(failer{}, "mmcontract", suiteConfig, reporterConfig)
 
+	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) {
+		return Outcome{}, usagef("label filter %q selected no specs (labels: operation names such as findCustomerInfo, "+
+			"families client, openapi, manager; areas; readonly, mutating, smoke, negative, catalog)", opts.LabelFilter)
+	}
 	res := results.Build(report, results.Meta{
-		Target: displayTarget(opts.BaseURL, target, opts.Scenario), Version: opts.Version, Commit: opts.Commit,
-		LabelFilter: opts.LabelFilter, Baseline: opts.BaselineDir,
+		Target: displayTarget(opts.BaseURL, target, opts.Scenario), TargetKind: kind, Version: opts.Version, Commit: opts.Commit,
+		LabelFilter: opts.LabelFilter, Baseline: opts.BaselineDir, ConfigError: env.Setup,
 	})
+	if opts.BaselineDir != "" {
+		res.Baselines = drift.account(opts.BaselineDir, res.Checks)
+	}
 	if err := writeOutputs(opts.OutDir, report, res, red); err != nil {
 		return Outcome{}, err
 	}
 	printSummary(console, res, opts)
-	return Outcome{Results: res, ExitCode: opts.FailOn.ExitCode(res.Counts)}, nil
+	return Outcome{Results: res, ExitCode: exitCode(res, opts, red, stderr)}, nil
+}
+
+// exitCode is the run's exit code: --fail-on's, unless the run was
+// interrupted (130/143) or its set-up or baseline turned out unusable (2);
+// the reason for the latter goes to stderr.
+func exitCode(res results.Results, opts Options, red *redact.Redactor, stderr io.Writer) int {
+	code := opts.FailOn.ExitCode(res.Counts)
+	switch {
+	case res.Interrupted:
+		fmt.Fprintf(stderr, "mmcontract run: interrupted; the checks not run are marked \"not run: interrupted\" in %s/results.json\n", opts.OutDir)
+		return interruptExit(opts.Signals)
+	case code == verdict.ExitHarness:
+		return code
+	case res.ConfigError != nil:
+		fmt.Fprintf(stderr, "mmcontract run: %s\n", red.Text(res.ConfigError.Message))
+		return verdict.ExitUsage
+	case res.Baselines != nil && res.Baselines.OperationsWithBaseline == 0 && res.Baselines.OperationsChecked > 0:
+		fmt.Fprintf(stderr, "mmcontract run: --baseline %s: none of its baselines matches an operation this run checked "+
+			"(want %s/<family>/<bizType>.json, e.g. %s/client/customer.app.CustomerWebApiService.findCustomerInfo.json)\n",
+			opts.BaselineDir, opts.BaselineDir, opts.BaselineDir)
+		return verdict.ExitUsage
+	}
+	return code
+}
+
+// Exit codes of an interrupted run: 128 plus the signal's number, the shell's
+// convention.
+const (
+	ExitInterrupted = 130 // SIGINT
+	ExitTerminated  = 143 // SIGTERM
+)
+
+func interruptExit(signals <-chan os.Signal) int {
+	select {
+	case s := <-signals:
+		if s == syscall.SIGTERM {
+			return ExitTerminated
+		}
+	default:
+	}
+	return ExitInterrupted
+}
+
+// checkWritable makes sure the outputs can be written before the first
+// request, so an unwritable --out costs nothing.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("--out %s: %v", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".mmcontract-probe-*")
+	if err != nil {
+		return usagef("--out %s is not writable: %v", dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	_ = f.Close()
+	if err := os.Remove(name); err != nil {
+		return usagef("--out %s: %v", dir, err)
+	}
+	return nil
+}
+
+// apiPrefixes are the family prefixes the client appends to the base URL.
+var apiPrefixes = []string{"/api", "/openapi-c", "/openapi-b"}
+
+// baseURLProblem recognises a base URL that already carries a family
+// prefix: every request would go to /api/api/…, which the vendor answers in
+// ways that look like a broken contract.
+func baseURLProblem(base string) *verdict.ConfigError {
+	u, err := url.Parse(base)
+	if base == "" || err != nil {
+		return nil
+	}
+	path := strings.TrimRight(u.Path, "/")
+	for _, p := range apiPrefixes {
+		if strings.HasSuffix(path, p) {
+			root := u.Scheme + "://" + u.Host + strings.TrimSuffix(path, p)
+			return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
+				"wrong base URL: give the server root, e.g. %s, not %s%s (MM_BASE_URL or --base-url; the client adds %s itself)",
+				root, root, p, strings.Join(apiPrefixes, ", "))}
+		}
+	}
+	return nil
 }
 
 // failer satisfies ginkgo.GinkgoTestingT outside `go test`; the verdict comes
@@ -211,19 +326,49 @@ func displayTarget(base, actual, scenario string) string {
 	return fmt.Sprintf("simulator (%s, scenario %s)", actual, scenario)
 }
 
-// preflightLogin turns rejected credentials into a usage error before any
-// spec runs, so a wrong password reads as "fix your config", not as a broken
-// vendor. An unreachable vendor is left to the specs, which report it.
-func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials) error {
+// preflightLogin turns a rejected login into the run's set-up problem before
+// any spec calls, so a wrong password reads as "fix your config" (verdict
+// config, exit 2), never as a broken vendor. GATEWAY_CODE_010 on the login
+// (or a bare HTTP 404) means the gateway does not route it: the base URL is
+// not the server root.
+// An unreachable vendor is left to the specs, which report it.
+func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red *redact.Redactor) *verdict.ConfigError {
 	if creds.Token != "" {
-		return nil
+		return nil // a rejected token shows on the first call (suites.Env)
 	}
 	err := c.Login(ctx)
-	var ve *mmapi.VendorError
-	if errors.As(err, &ve) {
-		return usagef("login rejected by the vendor: bizCode=%s code=%s msg=%s (check MM_LOGIN_NAME, MM_LOGIN_PASSWORD, MM_COMPANY_ID)", ve.BizCode, ve.Code, ve.Msg)
+	var ce *mmapi.ContractError
+	if errors.As(err, &ce) && ce.HTTPStatus == http.StatusNotFound {
+		// The gateway answers every path with an envelope; a bare 404 means
+		// the login went to a server or path that is not the gateway.
+		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
+			"wrong base URL: the login call was answered HTTP 404 without an envelope (%s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",
+			red.Text(c.URL(mmapi.LoginOperation)))}
 	}
-	return nil
+	var ve *mmapi.VendorError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	msg := red.Text(oneLine(ve.Msg))
+	if ve.Code == codeNoSuchInterface {
+		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
+			"wrong base URL: the gateway does not route the login call (%s %s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",
+			ve.Code, msg)}
+	}
+	return &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: fmt.Sprintf(
+		"credentials rejected: login rejected by the vendor: bizCode=%s code=%s msg=%s (check MM_LOGIN_NAME, MM_LOGIN_PASSWORD, MM_LOGIN_TYPE and MM_COMPANY_ID)",
+		ve.BizCode, ve.Code, msg)}
+}
+
+// codeNoSuchInterface is the gateway's "no such interface" answer.
+const codeNoSuchInterface = "GATEWAY_CODE_010"
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }
 
 // startSimulator serves the embedded simulator on loopback. It trusts the
@@ -282,7 +427,7 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Text(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junitOptions(res)); err != nil {
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind}); err != nil {
 		return err
 	}
 	return writeHTML(dir, report, res, red)

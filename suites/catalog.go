@@ -131,7 +131,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 				if env.Client == nil {
 					Skip("client credentials are absent")
 				}
-				o := env.call(ctx, env.Client, op, f.requestBody(ctx, env.Client, op), mmapi.CallOptions{})
+				o := env.call(ctx, env.Client, op, env.requestBody(ctx, f, env.Client, op), mmapi.CallOptions{})
 				obs = o.observation(op)
 				failIfUnavailable(o)
 				failUnlessEnvelope(env, op, o, &obs)
@@ -166,7 +166,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 					obs.Shape, obs.Drift = o.shape, o.drift
 					failOnBreakingDrift(op, &obs)
 				}
-			}, SpecTimeout(env.callTimeout()))
+			}, SpecTimeout(env.CallTimeout()))
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/schemas"
 )
@@ -41,9 +42,16 @@ type Env struct {
 	// Retries is the client's transient retry budget, used to size node timeouts.
 	Retries int
 
-	// timeouts counts requests in this run that ended in a timeout; see
-	// stallLimit.
-	timeouts atomic.Int32
+	// Setup, when set, is a set-up problem the runner found before the run
+	// (a rejected login, a base URL that is not the server root): every
+	// check that would call the vendor reports it as verdict config instead,
+	// without calling. A run-wide fault budget against an outage lives in
+	// the clients' shared mmapi.Breaker.
+	Setup *verdict.ConfigError
+
+	// rejected is the set-up problem found during the run: the vendor
+	// refused the session token.
+	rejected atomic.Pointer[verdict.ConfigError]
 }
 
 // driftChecker is the consumer-side view of runner/drift.
@@ -56,8 +64,8 @@ type caller interface {
 	CallWith(ctx context.Context, op mmapi.Operation, body any, o mmapi.CallOptions) (*mmapi.Exchange, error)
 }
 
-// callTimeout bounds one logical call: every attempt plus backoff.
-func (e *Env) callTimeout() time.Duration {
+// CallTimeout bounds one logical call: every attempt plus backoff.
+func (e *Env) CallTimeout() time.Duration {
 	t := e.RequestTimeout
 	if t <= 0 {
 		t = 15 * time.Second

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -37,11 +36,21 @@ func (o *outcome) unavailable() (string, bool) {
 		// The spec's own deadline ran out while the vendor kept us waiting.
 		return "no usable answer before the spec's deadline: " + oneLine(o.err.Error()), true
 	}
+	if _, config := o.setupProblem(); config {
+		return "", false
+	}
 	if o.err != nil && o.ex == nil {
 		// No HTTP response at all, whatever the error type: the vendor was not reached.
 		return oneLine(o.err.Error()), true
 	}
 	return "", false
+}
+
+// setupProblem reports whether the check could not run because the run's
+// set-up is wrong.
+func (o *outcome) setupProblem() (*verdict.ConfigError, bool) {
+	var ce *verdict.ConfigError
+	return ce, errors.As(o.err, &ce)
 }
 
 // vendorError returns the typed vendor error, if the envelope said ok=false.
@@ -66,7 +75,9 @@ func (o *outcome) observation(op Operation) results.Observation {
 		obs.EnvelopeCode = ve.Code
 		obs.EnvelopeMsg = ve.Msg
 	}
-	if reason, ok := o.unavailable(); ok {
+	if ce, ok := o.setupProblem(); ok {
+		obs.Outcome, obs.Reason, obs.ConfigKind = verdict.Config, oneLine(ce.Message), ce.Kind
+	} else if reason, ok := o.unavailable(); ok {
 		obs.Outcome = verdict.Unavailable
 		obs.Reason = reason
 	}
@@ -75,24 +86,82 @@ func (o *outcome) observation(op Operation) results.Observation {
 
 // call performs one vendor call and redacts what it recorded, before any spec
 // can print a value: the redactor learns every sensitive value it masks here.
+// A run whose set-up is known to be wrong does not call at all.
 func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmapi.CallOptions) *outcome {
-	if n := e.timeouts.Load(); n >= stallLimit {
-		// A stalled vendor would otherwise cost a full timeout per check and
-		// overrun the monitor's job timeout; the verdict is the same.
-		return &outcome{err: &mmapi.UnavailableError{Reason: fmt.Sprintf("not called: the vendor already timed out %d times in this run", n)}}
+	if ce := e.setupProblem(); ce != nil {
+		return &outcome{err: &verdict.ConfigError{Kind: ce.Kind, Message: "not called: " + ce.Message}}
 	}
 	ex, err := c.CallWith(ctx, op.call(), body, o)
-	if isTimeout(err) {
-		e.timeouts.Add(1)
-	}
 	out := &outcome{ex: ex, err: err}
 	if ex != nil {
 		out.recorded = e.record(ex)
+	}
+	if ce := e.rejectedSession(ex, err, o); ce != nil {
+		out.err = ce
+		return out
 	}
 	if ex != nil && err == nil && e.Drift != nil {
 		out.shape, out.drift, out.driftErr = e.Drift.Check(op.Family, op.BizType, ex.Body)
 	}
 	return out
+}
+
+// setupProblem is the run's set-up problem: the one the runner found before
+// the run, or a session the vendor rejected during it.
+func (e *Env) setupProblem() *verdict.ConfigError {
+	if e.Setup != nil {
+		return e.Setup
+	}
+	return e.rejected.Load()
+}
+
+// rejectedSession turns the vendor's refusal of the run's own credentials
+// into a set-up problem that ends every later call too: the session token
+// refused with GATEWAY_CODE_005/017 after the client's one re-login (an
+// expired MM_TOKEN), or a login or Manager auth the vendor rejected while
+// the client renewed the session. Either is a credentials problem, never a
+// broken contract. The negative specs, which send no token or a bad one on
+// purpose, are not affected.
+func (e *Env) rejectedSession(ex *mmapi.Exchange, err error, o mmapi.CallOptions) *verdict.ConfigError {
+	var ve *mmapi.VendorError
+	if o.NoToken || o.Token != "" || o.NoRelogin || !errors.As(err, &ve) {
+		return nil
+	}
+	var msg string
+	switch {
+	case e.loginRejected(ex):
+		msg = fmt.Sprintf("credentials rejected: the vendor refused the login: bizCode=%s code=%s msg=%s "+
+			"(check MM_LOGIN_NAME, MM_LOGIN_PASSWORD and MM_COMPANY_ID, or MM_APP_ID and MM_APP_SECRET for the Manager API)",
+			ve.BizCode, ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+	case ve.TokenExpired():
+		msg = fmt.Sprintf("credentials rejected: the vendor refused the session token with %s (%s): it is expired or unknown; "+
+			"set a fresh MM_TOKEN, or MM_LOGIN_NAME and MM_LOGIN_PASSWORD so the run can log in",
+			ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+	default:
+		return nil
+	}
+	ce := &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: msg}
+	e.rejected.CompareAndSwap(nil, ce)
+	return ce
+}
+
+// loginRejected reports whether a vendor error came from obtaining the
+// session rather than from the call itself: the client returns the login's
+// exchange when a (re-)login fails, and no exchange at all when an earlier
+// login was already rejected (it never retries a rejected password).
+func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
+	if ex == nil {
+		return true
+	}
+	for _, t := range []struct {
+		c  *mmapi.Client
+		op mmapi.Operation
+	}{{e.Client, mmapi.LoginOperation}, {e.Manager, mmapi.ManagerAuthOperation}} {
+		if t.c != nil && ex.URL == t.c.URL(t.op) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {
@@ -145,14 +214,4 @@ func pointerOrRoot(p string) string {
 		return "(root)"
 	}
 	return p
-}
-
-// stallLimit is how many timed-out requests a run tolerates before it stops
-// calling the vendor and reports the remaining checks unavailable at once.
-const stallLimit = 2
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return err != nil && (errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
-		strings.Contains(err.Error(), "timeout"))
 }

@@ -97,5 +97,14 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 	return body
 }
 
+// requestBody is f.requestBody unless the run's set-up is known to be wrong:
+// then no call, not even a fact lookup, goes out.
+func (e *Env) requestBody(ctx context.Context, f *facts, c caller, op Operation) map[string]any {
+	if e.setupProblem() != nil {
+		return nil
+	}
+	return f.requestBody(ctx, c, op)
+}
+
 // factKeys are the request fields filled from facts.
 var factKeys = []string{"customerGroupId", "tradeType", "symbolId"}

@@ -55,7 +55,7 @@ func Register(env *Env) error {
 func registerOperation(env *Env, f *facts, op Operation) {
 	registerOperationWith(env, op, familyClient{client: env.Client, missing: "no Client API credentials"},
 		func(ctx SpecContext, c caller) any {
-			return f.requestBody(ctx, c, op)
+			return env.requestBody(ctx, f, c, op)
 		})
 }
 
@@ -87,7 +87,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
 			failUnlessEnvelope(env, op, o, &obs)
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 
 		It("returns an envelope that matches the envelope schema", func(ctx SpecContext) {
 			o := get(ctx)
@@ -98,7 +98,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			Expect(err).NotTo(HaveOccurred(), "validating the envelope of %s", op.BizType)
 			obs.Violations = vs
 			Expect(o.ex.Body).To(matchers.MatchEnvelopeSchema(env.Schemas), "envelope of %s", op.BizType)
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 
 		It("returns data that matches the data schema", func(ctx SpecContext) {
 			o := get(ctx)
@@ -117,7 +117,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			Expect(err).NotTo(HaveOccurred(), "validating the data of %s", op.BizType)
 			obs.Violations = vs
 			Expect(o.ex.Body).To(matchers.MatchSchema(env.Schemas, op.Family, op.BizType), "data of %s", op.BizType)
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 
 		It("keeps the envelope invariants", func(ctx SpecContext) {
 			o := get(ctx)
@@ -128,7 +128,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			if len(obs.Violations) > 0 {
 				Fail(fmt.Sprintf("%s broke %d envelope invariant(s):\n%s", op.BizType, len(obs.Violations), describeViolations(obs.Violations)))
 			}
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 
 		It("keeps the accepted response shape", func(ctx SpecContext) {
 			o := get(ctx)
@@ -144,7 +144,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			obs.Shape = o.shape
 			obs.Drift = o.drift
 			failOnBreakingDrift(op, &obs)
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 	})
 }
 
@@ -165,14 +165,14 @@ func registerNegativeAuthWith(env *Env, op Operation, fc familyClient, badToken 
 			}
 			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{NoToken: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_001")
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 		It("refuses a call with an unknown token with GATEWAY_CODE_005 or GATEWAY_CODE_017", func(ctx SpecContext) {
 			if fc.client == nil {
 				Skip(fc.missing)
 			}
 			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{Token: badToken, NoRelogin: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_005", "GATEWAY_CODE_017")
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 	})
 }
 
@@ -234,7 +234,11 @@ func failOnBreakingDrift(op Operation, obs *results.Observation) {
 
 // failIfUnavailable ends the spec as unavailable, not broken, when the vendor
 // did not answer usefully: an outage must never read as a contract break.
+// A wrong set-up (rejected credentials, wrong base URL) ends it as config.
 func failIfUnavailable(o *outcome) {
+	if ce, ok := o.setupProblem(); ok {
+		Fail("set-up problem: " + ce.Message)
+	}
 	if reason, ok := o.unavailable(); ok {
 		Fail("vendor unavailable: " + reason)
 	}

@@ -155,7 +155,7 @@ func registerPushToken(env *Env, fc familyClient) {
 				Fail(fmt.Sprintf("%s: data is not a string ending in \"push\"", op.BizType))
 			}
 			env.Redactor.Learn(tok) // a session credential for the message websocket
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 	})
 }
 
@@ -210,17 +210,17 @@ func registerOpenAPINegative(env *Env, op Operation) {
 		It("refuses a request signed with another key with "+string(signing.CodeSignatureFailed), func(ctx SpecContext) {
 			o := refused(ctx, variant("", true), mmapi.CallOptions{})
 			expectRefusal(env, op, o, string(signing.CodeSignatureFailed))
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 		It("refuses a request timestamped 10 minutes ago with "+string(signing.CodeOutsideWindow), func(ctx SpecContext) {
 			if env.OpenAPI == nil {
 				Skip(missingOpenAPI)
 			}
 			o := refused(ctx, env.OpenAPI, mmapi.CallOptions{Timestamp: time.Now().Add(-staleBy)})
 			expectRefusal(env, op, o, string(signing.CodeOutsideWindow))
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 		It("refuses an unknown apiKey with "+string(signing.CodeUnknownAPIKey), func(ctx SpecContext) {
 			o := refused(ctx, variant(unknownAPIKey, false), mmapi.CallOptions{})
 			expectRefusal(env, op, o, string(signing.CodeUnknownAPIKey))
-		}, SpecTimeout(env.callTimeout()))
+		}, SpecTimeout(env.CallTimeout()))
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner"
 	"github.com/mmcontract/mmcontract/runner/drift"
@@ -28,15 +30,20 @@ func (c *baselineCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("baseline accept", c.stderr)
 	from := fs.String("from", "out", "a run's output directory (holding ginkgo.json)")
 	dir := fs.String("baseline", "", "the baseline directory to merge into (created as needed)")
+	force := fs.Bool("force", false, "accept even from a run with broken, unavailable, error or config checks")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return &runner.UsageError{Err: fmt.Errorf("--baseline DIR is required")}
 	}
-	_, reports, err := readRun(*from)
+	res, reports, err := readRun(*from)
 	if err != nil {
 		return err
+	}
+	if bad := unacceptable(res); len(bad) > 0 && !*force {
+		return &runner.UsageError{Err: fmt.Errorf("--from %s: refusing to accept a run whose checks did not all hold, "+
+			"or its breakage would become the baseline; fix the run, or pass --force:\n%s", *from, strings.Join(bad, "\n"))}
 	}
 	observed := map[string]drift.Shape{}
 	for _, r := range reports {
@@ -67,6 +74,34 @@ func (c *baselineCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "  %s\n", f)
 	}
 	return nil
+}
+
+// refusedVerdicts are the verdicts of a run that must not become a baseline.
+var refusedVerdicts = []verdict.Verdict{verdict.Error, verdict.Config, verdict.Broken, verdict.Unavailable}
+
+// unacceptable lists, one line each, the counts and the first checks of a
+// run that make it unfit to accept.
+func unacceptable(res results.Results) []string {
+	var lines []string
+	for _, v := range refusedVerdicts {
+		if n := res.Counts[v]; n > 0 {
+			lines = append(lines, fmt.Sprintf("  %d %s", n, v))
+		}
+	}
+	const maxChecks = 10
+	shown := 0
+	for _, c := range res.Checks {
+		if !slices.Contains(refusedVerdicts, c.Verdict) {
+			continue
+		}
+		if shown == maxChecks {
+			lines = append(lines, "  …")
+			break
+		}
+		shown++
+		lines = append(lines, fmt.Sprintf("  %-11s %s: %s", c.Verdict, c.Spec, c.Message))
+	}
+	return lines
 }
 
 // scrubbedValues drops the value set of any field whose recorded values the

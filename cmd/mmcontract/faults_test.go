@@ -266,9 +266,9 @@ func TestSlowVendor(t *testing.T) {
 	}
 }
 
-// tlsSimulator serves the embedded simulator over TLS with httptest's
-// self-signed certificate.
-func tlsSimulator(t *testing.T) *httptest.Server {
+// newSimulator is the embedded simulator as an http.Handler, for tests that
+// serve it themselves.
+func newSimulator(t *testing.T) *simulator.Simulator {
 	t.Helper()
 	set, err := schemas.Load()
 	if err != nil {
@@ -278,7 +278,14 @@ func tlsSimulator(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(sim)
+	return sim
+}
+
+// tlsSimulator serves the embedded simulator over TLS with httptest's
+// self-signed certificate.
+func tlsSimulator(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(newSimulator(t))
 	// The rejected handshakes are the point of the test, not noise to log.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()

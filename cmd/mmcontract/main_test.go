@@ -44,11 +44,18 @@ type runResult struct {
 	out            string
 }
 
+// mmcontractCmd is the binary with args and a clean environment plus env,
+// not yet started.
+func mmcontractCmd(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	return cmd
+}
+
 // mmcontract runs the binary with args and a clean environment plus env.
 func mmcontract(t testing.TB, env []string, args ...string) runResult {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	cmd := mmcontractCmd(env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -143,6 +150,14 @@ func TestRunNominal(t *testing.T) {
 	if !strings.Contains(r.stdout, "verdict PASS") {
 		t.Errorf("the summary does not state the verdict:\n%s", r.stdout)
 	}
+	// A bare run checks the simulator and says so plainly (issue 11).
+	if res.TargetKind != results.TargetSimulator || !strings.Contains(r.stdout, "checking the embedded SIMULATOR, not the vendor") ||
+		!strings.Contains(r.stdout, "target: the embedded simulator, not the vendor") {
+		t.Errorf("target_kind %q; the console does not say the run checked the simulator:\n%s", res.TargetKind, r.stdout)
+	}
+	if html, err := os.ReadFile(filepath.Join(out, "report.html")); err != nil || !strings.Contains(string(html), "<strong>Simulator run:</strong>") {
+		t.Errorf("report.html lacks the simulator banner (%v)", err)
+	}
 }
 
 // Ensure a label filter selects exactly one operation's specs.
@@ -233,6 +248,17 @@ func TestRunUsageErrors(t *testing.T) {
 		{"stray argument", nil, []string{"run", "extra"}, `unexpected argument "extra"`},
 		{"report from nothing", nil, []string{"report", "--from", "/nonexistent"}, "results.json"},
 		{"baseline without dir", nil, []string{"baseline", "accept", "--from", "/nonexistent"}, "--baseline DIR is required"},
+		// Issue 11: nothing that was meant to check the vendor passes on the simulator or by accident.
+		{"fail-on empty", nil, []string{"run", "--fail-on", ""}, `--fail-on "" lists no verdict, so no run could ever fail`},
+		{"fault budget zero", nil, []string{"run", "--fault-budget", "0s"}, "--fault-budget must be positive"},
+		{"label filter selects nothing", nil, []string{"run", "--label-filter", "findCustomerInf"}, `label filter "findCustomerInf" selected no specs`},
+		{"require target flag", nil, []string{"run", "--require-target"}, "no target: --require-target (or MM_REQUIRE_TARGET=1) is set but MM_BASE_URL and --base-url are empty"},
+		{"require target env", []string{"MM_REQUIRE_TARGET=1"}, []string{"run"}, "no target: --require-target"},
+		{"login without target", []string{"MM_LOGIN_NAME=ops@example.com", "MM_LOGIN_PASSWORD=pw"}, []string{"run"},
+			"MM_LOGIN_NAME is set but MM_BASE_URL is not: the run would send your credentials to the embedded simulator"},
+		{"token without target", []string{"MM_TOKEN=t"}, []string{"run"}, "MM_TOKEN is set but MM_BASE_URL is not"},
+		{"company without target", []string{"MM_COMPANY_ID=439"}, []string{"run"}, "MM_COMPANY_ID is set but MM_BASE_URL is not"},
+		{"manager app without target", []string{"MM_APP_ID=a", "MM_APP_SECRET=s"}, []string{"run"}, "MM_APP_ID is set but MM_BASE_URL is not"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -288,13 +314,21 @@ func TestSimAsTarget(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	res := readResults(t, out)
-	if res.Target != base {
-		t.Errorf("target %q, want %q", res.Target, base)
+	if res.Target != base || res.TargetKind != results.TargetVendor {
+		t.Errorf("target %q (%s), want %q (vendor)", res.Target, res.TargetKind, base)
 	}
-	// A wrong password is a configuration error, not a broken vendor.
+	// A wrong password is a configuration error, not a broken vendor: exit
+	// 2, verdict config, and outputs still written for the monitor.
+	out = t.TempDir()
 	r = mmcontract(t, []string{"MM_BASE_URL=" + base, "MM_COMPANY_ID=" + simulator.DefaultCompanyID,
-		"MM_LOGIN_NAME=" + u.LoginName, "MM_LOGIN_PASSWORD=wrong-password"}, "run", "--out", t.TempDir())
+		"MM_LOGIN_NAME=" + u.LoginName, "MM_LOGIN_PASSWORD=wrong-password"}, "run", "--out", out)
 	if r.code != verdict.ExitUsage || !strings.Contains(r.stderr, "CUSTOMER_API_0000102") {
 		t.Errorf("wrong password: exit %d, want 2 naming CUSTOMER_API_0000102\n%s", r.code, r.stderr)
+	}
+	res = readResults(t, out)
+	if res.Verdict != verdict.Config || res.ConfigError == nil || res.ConfigError.Kind != verdict.CredentialsRejected ||
+		!strings.Contains(res.ConfigError.Message, "check MM_LOGIN_NAME, MM_LOGIN_PASSWORD") || res.Counts[verdict.Broken] != 0 {
+		t.Errorf("wrong password: verdict %s, config_error %+v, counts %v; want config, credentials_rejected naming the variables, nothing broken",
+			res.Verdict, res.ConfigError, res.Counts)
 	}
 }

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
 
 	"github.com/mmcontract/mmcontract/internal/signing"
@@ -31,6 +35,8 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&opts.AllowMutations, "allow-mutations", false, "allow specs labelled mutating against a real target (they change vendor state)")
 	fs.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (prints a warning)")
 	fs.StringVar(&opts.Scenario, "scenario", "", "simulator scenario when no target is given (see 'mmcontract sim -list')")
+	fs.DurationVar(&opts.FaultBudget, "fault-budget", mmapi.DefaultWaitBudget, "run-wide time for retry backoff and rate-limit waits; past it failures are not retried")
+	requireTarget := fs.Bool("require-target", c.getenv("MM_REQUIRE_TARGET") == "1", "refuse to run without a target (--base-url or MM_BASE_URL) instead of using the simulator (default $MM_REQUIRE_TARGET=1)")
 	redactConfig := fs.String("redact-config", "", "YAML file extending or adjusting the redacted keys (default: the built-in safe list)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also stream Ginkgo's own reporter output to stderr")
 	if err := parseFlags(fs, args); err != nil {
@@ -39,6 +45,12 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	var err error
 	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
 		return &runner.UsageError{Err: err}
+	}
+	if len(opts.FailOn) == 0 {
+		return &runner.UsageError{Err: fmt.Errorf("--fail-on %q lists no verdict, so no run could ever fail; give at least one, e.g. --fail-on %s", *failOn, verdict.DefaultFailOn)}
+	}
+	if opts.FaultBudget <= 0 {
+		return &runner.UsageError{Err: fmt.Errorf("--fault-budget must be positive, got %s", opts.FaultBudget)}
 	}
 	if opts.Redaction, err = redact.LoadFile(*redactConfig); err != nil {
 		return &runner.UsageError{Err: fmt.Errorf("--redact-config: %w", err)}
@@ -55,11 +67,42 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if opts.Credentials, err = credentialsFromEnv(c.getenv); err != nil {
 		return err
 	}
+	if opts.BaseURL == "" {
+		if *requireTarget {
+			return &runner.UsageError{Err: fmt.Errorf("no target: --require-target (or MM_REQUIRE_TARGET=1) is set but MM_BASE_URL and --base-url are empty; a run meant for the vendor must not pass on the embedded simulator")}
+		}
+		if name := credentialWithoutTarget(c.getenv); name != "" && opts.Scenario == "" {
+			return &runner.UsageError{Err: fmt.Errorf("%s is set but MM_BASE_URL is not: the run would send your credentials to the embedded simulator instead of the vendor. "+
+				"Set MM_BASE_URL (or --base-url) to the vendor's server root, or unset %s; to try credentials on the simulator on purpose, give --scenario nominal", name, name)}
+		}
+	}
+	// The signal that interrupts the run decides its exit code (130 or 143).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	opts.Signals = sigs
 	out, err := runner.Run(ctx, opts, c.stdout, c.stderr)
 	if err != nil {
 		return err
 	}
 	return &exitError{code: out.ExitCode}
+}
+
+// vendorCredentialVars are the environment variables that hold a vendor
+// credential or identity; none is meant for the embedded simulator.
+var vendorCredentialVars = []string{"MM_LOGIN_NAME", "MM_LOGIN_PASSWORD", "MM_TOKEN", "MM_COMPANY_ID",
+	"MM_APP_ID", "MM_APP_SECRET", "MM_API_KEY", "MM_API_SECRET", "MM_COMPANY_PUBLIC_KEY"}
+
+// credentialWithoutTarget names the first vendor credential set in the
+// environment, or "": a missing MM_BASE_URL secret in CI must not send the
+// real credentials to the simulator and pass.
+func credentialWithoutTarget(getenv func(string) string) string {
+	for _, name := range vendorCredentialVars {
+		if getenv(name) != "" {
+			return name
+		}
+	}
+	return ""
 }
 
 // credentialsFromEnv reads credentials from the environment only: they must

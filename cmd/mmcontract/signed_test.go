@@ -71,8 +71,10 @@ func TestRunSignedFamilies(t *testing.T) {
 // verified by the simulator, and the run passes.
 func TestRunEncryptedMode(t *testing.T) {
 	out := t.TempDir()
+	// --scenario nominal: vendor keys without a target are refused unless
+	// the simulator is chosen on purpose.
 	r := mmcontract(t, []string{"MM_COMPANY_PUBLIC_KEY=" + simulator.DemoCompanyPublicKey()},
-		"run", "--out", out, "--label-filter", "(client && smoke) || manager")
+		"run", "--out", out, "--scenario", "nominal", "--label-filter", "(client && smoke) || manager")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -145,7 +147,7 @@ func TestCanarySignedCredentialsNeverOutput(t *testing.T) {
 	const appSecret = "canary-app-secret-c0ffee"
 	out := t.TempDir()
 	r := mmcontract(t, []string{"MM_API_KEY=" + apiKey, "MM_API_SECRET=" + secret,
-		"MM_APP_ID=canary-app", "MM_APP_SECRET=" + appSecret}, "run", "--out", out, "-v")
+		"MM_APP_ID=canary-app", "MM_APP_SECRET=" + appSecret}, "run", "--out", out, "--scenario", "nominal", "-v")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0 (the embedded simulator trusts the given key)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}

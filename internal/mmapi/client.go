@@ -96,6 +96,9 @@ type Config struct {
 	MaxRetryAfter time.Duration
 	Now           func() time.Time // clock for the timestamp/trace headers; default time.Now
 	Redactor      *redact.Redactor // learns the token/password/md5 it handles; nil = a private one
+	// Breaker is the run's fault budget, shared by all of its Clients; nil
+	// means no breaker and no wait budget.
+	Breaker *Breaker
 	// Encrypted marks the encrypted mode (the http.Client wraps
 	// signing.EncryptedTransport): traces are sent with the "x-" prefix the
 	// transport would add, so Exchange.Trace matches the wire.

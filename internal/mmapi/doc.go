@@ -28,6 +28,11 @@
 // misspelled x-ratelimit-remairing), and a per-operation token bucket keeps
 // the client under the vendor's documented 300 requests per minute.
 //
+// A per-request policy can be right while the run it sits in is unbounded, so
+// every Client of a run shares one *Breaker (Config.Breaker): consecutive
+// faults to a family stop that family's calls at once, naming the cause, and
+// all backoff and vendor-requested waits draw on one run-wide budget.
+//
 // Credentials never leave the target host: redirects to another host are not
 // followed, and the redirect policy strips credential headers on any host
 // change as a second line of defence. Every secret the client handles (the

@@ -54,6 +54,9 @@ type UnavailableError struct {
 	Reason     string
 	HTTPStatus int
 	Err        error
+	// Timeout marks a request that got no complete answer within the
+	// request timeout; the Breaker counts these across families.
+	Timeout bool
 }
 
 func (e *UnavailableError) Error() string { return "vendor unavailable: " + e.Reason }
@@ -66,6 +69,9 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // the contract is broken. Reason is one line, fit for results.json.
 type ContractError struct {
 	Reason string
+	// HTTPStatus is set when a status other than 200 came without an
+	// envelope, e.g. a 404 page from a server that is not the gateway.
+	HTTPStatus int
 }
 
 func (e *ContractError) Error() string { return "contract broken: " + e.Reason }

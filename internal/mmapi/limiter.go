@@ -2,6 +2,7 @@ package mmapi
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -76,17 +77,43 @@ func (l *limiter) unreserve(key string) {
 	}
 }
 
-// wait blocks until key may send, or ctx ends.
-func (l *limiter) wait(ctx context.Context, key string) error {
-	d := l.reserve(key, time.Now())
+// wait blocks until key may send, or ctx ends. The part of the wait that a
+// block imposes (a 429, a spent window) is the vendor's, not our pacing: it
+// is paid from charge, and when charge refuses it wait returns a
+// *budgetError without waiting.
+func (l *limiter) wait(ctx context.Context, key string, charge func(time.Duration) bool) error {
+	now := time.Now()
+	blocked := l.blockedFor(key, now)
+	d := l.reserve(key, now)
 	if d <= 0 {
 		return nil
+	}
+	if blocked = min(blocked, d); !charge(blocked) {
+		l.unreserve(key)
+		return &budgetError{wait: blocked}
 	}
 	if err := sleep(ctx, d); err != nil {
 		l.unreserve(key)
 		return err
 	}
 	return nil
+}
+
+// budgetError is wait's refusal to wait out a block beyond the fault budget.
+type budgetError struct{ wait time.Duration }
+
+func (e *budgetError) Error() string {
+	return fmt.Sprintf("waiting %s exceeds the fault budget", e.wait)
+}
+
+// blockedFor is how much longer key is blocked at now.
+func (l *limiter) blockedFor(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		return max(b.blocked.Sub(now), 0)
+	}
+	return 0
 }
 
 // block holds key until until.

@@ -101,15 +101,38 @@ const (
 )
 
 // send performs op with retries, filling one Exchange with the last attempt.
+// Every attempt is counted by the run's Breaker, and every wait between
+// attempts is paid from its budget; a nil Exchange means the breaker let no
+// request go out.
 func (c *Client) send(ctx context.Context, op Operation, body []byte, token string, o CallOptions) (*Exchange, error) {
 	ex := &Exchange{Method: http.MethodPost, URL: c.URL(op), RequestBody: body}
 	key := string(op.Family) + " " + op.BizType
+	br := c.cfg.Breaker
+	var last error
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter.wait(ctx, key); err != nil {
+		if open := br.allow(op.Family); open != nil {
+			if last != nil {
+				// This call's own faults opened it: report them.
+				return ex, withReason(last, attemptsNote(attempt-1))
+			}
+			return nil, open
+		}
+		if err := c.limiter.wait(ctx, key, br.spend); err != nil {
+			var be *budgetError
+			if errors.As(err, &be) {
+				if last != nil {
+					return ex, withReason(last, attemptsNote(attempt-1)+"; not retried: "+br.refused(be.wait))
+				}
+				return nil, &UnavailableError{Reason: "not called: rate limited: " + br.refused(be.wait)}
+			}
 			return ex, fmt.Errorf("%s: waiting for the rate limiter: %w", op.BizType, err)
 		}
 		ex.Attempts = attempt
 		kind, wait, err := c.attempt(ctx, op, body, token, o.Timestamp, ex)
+		if ctx.Err() == nil {
+			br.record(op.Family, err)
+		}
+		last = err
 		if kind == final || ctx.Err() != nil {
 			if err != nil && ctx.Err() != nil {
 				return ex, fmt.Errorf("%s: %w", op.BizType, ctx.Err())
@@ -121,9 +144,7 @@ func (c *Client) send(ctx context.Context, op Operation, body []byte, token stri
 			return ex, err
 		}
 		if attempt > c.cfg.MaxRetries || (kind == transient && o.NoRetry) {
-			if attempt > 1 {
-				ue.Reason += fmt.Sprintf(" after %d attempts", attempt)
-			}
+			ue.Reason += attemptsNote(attempt)
 			return ex, err
 		}
 		if kind == throttled {
@@ -135,14 +156,37 @@ func (c *Client) send(ctx context.Context, op Operation, body []byte, token stri
 				wait = c.backoff(attempt)
 			}
 			// Blocking the operation's bucket makes concurrent callers wait
-			// too; this caller's next limiter.wait does the sleeping.
+			// too; this caller's next limiter.wait does the sleeping, and
+			// pays for it from the fault budget.
 			c.limiter.block(key, time.Now().Add(wait))
 			continue
 		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		d := c.backoff(attempt)
+		if !br.spend(d) {
+			ue.Reason += attemptsNote(attempt) + "; not retried: " + br.refused(d)
+			return ex, err
+		}
+		if err := sleep(ctx, d); err != nil {
 			return ex, fmt.Errorf("%s: %w", op.BizType, err)
 		}
 	}
+}
+
+// attemptsNote ends a reason with the number of attempts, when retried.
+func attemptsNote(attempts int) string {
+	if attempts > 1 {
+		return fmt.Sprintf(" after %d attempts", attempts)
+	}
+	return ""
+}
+
+// withReason appends to the reason of err's *UnavailableError.
+func withReason(err error, more string) error {
+	var ue *UnavailableError
+	if errors.As(err, &ue) {
+		ue.Reason += more
+	}
+	return err
 }
 
 // backoff is exponential with jitter in [d/2, d], capped at 20x the base.
@@ -239,14 +283,15 @@ func (c *Client) transportFailure(ctx context.Context, err error, phase string) 
 		return final, 0, ctx.Err()
 	}
 	reason, retry := transportReason(err)
-	if reason == "" {
+	timeout := reason == ""
+	if timeout {
 		reason = fmt.Sprintf("timeout after %s %s", c.cfg.Timeout, phase)
 	}
 	kind := final
 	if retry {
 		kind = transient
 	}
-	return kind, 0, &UnavailableError{Reason: reason, Err: err}
+	return kind, 0, &UnavailableError{Reason: reason, Err: err, Timeout: timeout}
 }
 
 // transportReason names a transport failure in one line and says whether it
@@ -338,6 +383,7 @@ func (c *Client) classify(req *http.Request, resp *http.Response, ex *Exchange, 
 		var ce *ContractError
 		if errors.As(derr, &ce) && st != http.StatusOK {
 			ce.Reason = status + ": " + ce.Reason
+			ce.HTTPStatus = st
 		}
 		return final, 0, derr
 	}

@@ -481,3 +481,26 @@ func TestChunks(t *testing.T) {
 		t.Error("last chunk caption missing")
 	}
 }
+
+// Ensure the header says plainly when a run checked the simulator, had a
+// set-up problem or was interrupted, and says none of it otherwise.
+func TestBanners(t *testing.T) {
+	res, reps := smallRun(t)
+	plain := render(t, res, reps, Options{})
+	if strings.Contains(plain, `class="notice"`) {
+		t.Error("a vendor run that completed shows a banner")
+	}
+	res.TargetKind = results.TargetSimulator
+	res.Interrupted = true
+	res.ConfigError = &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: "credentials rejected: check MM_LOGIN_NAME"}
+	out := render(t, res, reps, Options{})
+	for _, want := range []string{
+		"<strong>Simulator run:</strong> these checks ran against the embedded simulator, not the vendor.",
+		"<strong>Set-up problem:</strong> credentials rejected: check MM_LOGIN_NAME",
+		"<strong>Interrupted:</strong>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s", want)
+		}
+	}
+}

@@ -30,17 +30,22 @@ type view struct {
 	FilterCounts []count
 	Total        int
 	Target       string
-	Started      string // human form, UTC
-	StartedISO   string // for <time datetime>
-	Duration     string
-	Version      string
-	Commit       string
-	RenderedBy   string
-	LabelFilter  string
-	Baseline     string
-	Suites       []string
-	Bodies       string
-	Checks       []checkView
+	// Simulator, Setup and Interrupted are banners: a run against the
+	// embedded simulator, a set-up problem (config_error), a stopped run.
+	Simulator   bool
+	Setup       string
+	Interrupted bool
+	Started     string // human form, UTC
+	StartedISO  string // for <time datetime>
+	Duration    string
+	Version     string
+	Commit      string
+	RenderedBy  string
+	LabelFilter string
+	Baseline    string
+	Suites      []string
+	Bodies      string
+	Checks      []checkView
 	// Chunks split Checks into tables of chunkSize rows, so the browser can
 	// skip laying out the ones off screen (content-visibility: auto): a
 	// single 5,000-row table costs seconds of layout before the first paint.
@@ -199,12 +204,17 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 
 	v := view{
 		Target:      sc.text(res.Target),
+		Simulator:   res.TargetKind == results.TargetSimulator,
+		Interrupted: res.Interrupted,
 		Version:     res.Version,
 		Commit:      res.Commit,
 		LabelFilter: res.LabelFilter,
 		Baseline:    res.Baseline,
 		Bodies:      opts.Bodies,
 		Total:       len(res.Checks),
+	}
+	if res.ConfigError != nil {
+		v.Setup = sc.text(res.ConfigError.Message)
 	}
 	if v.Version == "" {
 		v.Version = opts.Version

@@ -36,17 +36,11 @@ import (
 // textRedactor is the part of *redact.Redactor this package needs.
 type textRedactor interface{ Text(string) string }
 
-// Target kinds, as in results.json's target_kind.
-const (
-	KindSimulator = "simulator"
-	KindVendor    = "vendor"
-)
-
 // Options say what the run checked; both appear in every suite's name and
 // properties.
 type Options struct {
 	Target     string // the base URL, or the simulator's description
-	TargetKind string // KindSimulator or KindVendor
+	TargetKind string // results.TargetSimulator or results.TargetVendor
 }
 
 // Suites is the junit.xml document.
@@ -222,7 +216,7 @@ func suiteName(family string, opts Options) string {
 		parts = append(parts, family)
 	}
 	switch {
-	case opts.TargetKind == KindSimulator:
+	case opts.TargetKind == results.TargetSimulator:
 		parts = append(parts, "simulator")
 	case opts.Target != "":
 		parts = append(parts, opts.Target)

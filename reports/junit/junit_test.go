@@ -98,7 +98,7 @@ func (noRedactor) Text(s string) string { return s }
 func TestWriteGolden(t *testing.T) {
 	report, checks := fixture()
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := Write(path, report, checks, noRedactor{}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: KindVendor}); err != nil {
+	if err := Write(path, report, checks, noRedactor{}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)
@@ -126,7 +126,7 @@ func TestWriteGolden(t *testing.T) {
 // label filter are not testcases.
 func TestBuildShape(t *testing.T) {
 	report, checks := fixture()
-	doc := Build(report, checks, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: KindVendor})
+	doc := Build(report, checks, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor})
 	raw, err := xml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestBuildShape(t *testing.T) {
 // Ensure a simulator run names the simulator, not its changing loopback
 // port, and an empty selection still writes a named, valid suite.
 func TestBuildSimulatorAndEmpty(t *testing.T) {
-	opts := Options{Target: "simulator (http://127.0.0.1:40515, scenario nominal)", TargetKind: KindSimulator}
+	opts := Options{Target: "simulator (http://127.0.0.1:40515, scenario nominal)", TargetKind: results.TargetSimulator}
 	doc := Build(types.Report{}, nil, opts)
 	if len(doc.Suites) != 1 || doc.Suites[0].Name != "mmcontract simulator" || doc.Name != "mmcontract simulator" {
 		t.Fatalf("suites %+v, want one named %q", doc.Suites, "mmcontract simulator")
@@ -203,7 +203,7 @@ func (m maskRedactor) Text(s string) string { return strings.ReplaceAll(s, m.sec
 func TestWriteRedacts(t *testing.T) {
 	report, checks := fixture()
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := Write(path, report, checks, maskRedactor{"prewppc-3"}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: KindVendor}); err != nil {
+	if err := Write(path, report, checks, maskRedactor{"prewppc-3"}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)

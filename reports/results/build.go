@@ -17,7 +17,11 @@ import (
 
 // Meta is what results.json says about the run beyond Ginkgo's report.
 type Meta struct {
-	Target      string
+	Target     string
+	TargetKind string // TargetSimulator or TargetVendor
+	// ConfigError is the set-up problem the runner found before the run, if
+	// any; without it, the first config check's problem is reported.
+	ConfigError *verdict.ConfigError
 	Version     string
 	Commit      string
 	LabelFilter string
@@ -30,6 +34,9 @@ func Build(report types.Report, meta Meta) Results {
 	res := Results{
 		SchemaVersion: SchemaVersion,
 		Target:        meta.Target,
+		TargetKind:    meta.TargetKind,
+		ConfigError:   meta.ConfigError,
+		Interrupted:   Interrupted(report),
 		StartedAt:     report.StartTime.UTC(),
 		FinishedAt:    report.EndTime.UTC(),
 		Version:       meta.Version,
@@ -42,7 +49,11 @@ func Build(report types.Report, meta Meta) Results {
 	for _, v := range []verdict.Verdict{verdict.Pass, verdict.Broken, verdict.Unavailable, verdict.Skipped, verdict.Drifted, verdict.Flaky} {
 		res.Counts[v] = 0
 	}
+	selected := Selector(report)
 	for _, spec := range report.SpecReports {
+		if !selected(spec) {
+			continue // not a check of this run: the label filter left it out
+		}
 		if spec.LeafNodeType != types.NodeTypeIt {
 			// A failed setup node (BeforeSuite, a report node) is a harness
 			// error: the checks it guards did not run as designed.
@@ -53,8 +64,16 @@ func Build(report types.Report, meta Meta) Results {
 			continue
 		}
 		c := CheckOf(spec)
+		if res.Interrupted && c.Verdict == verdict.Skipped && c.Message == "" && spec.NumAttempts == 0 {
+			// Selected but never attempted: the run was stopped first.
+			c.Message = "not run: interrupted"
+		}
 		res.Counts[c.Verdict]++
 		res.Checks = append(res.Checks, c)
+		if c.Verdict == verdict.Config && res.ConfigError == nil {
+			obs, _ := ObservationOf(spec)
+			res.ConfigError = &verdict.ConfigError{Kind: obs.ConfigKind, Message: c.Message}
+		}
 	}
 	worst := verdict.Skipped
 	for v, n := range res.Counts {
@@ -66,16 +85,28 @@ func Build(report types.Report, meta Meta) Results {
 	return res
 }
 
+// interruptedReason is how Ginkgo's report names a run stopped by a signal.
+const interruptedReason = "Interrupted by User"
+
+// Interrupted reports whether the run was stopped by SIGINT or SIGTERM.
+func Interrupted(report types.Report) bool {
+	for _, r := range report.SpecialSuiteFailureReasons {
+		if r == interruptedReason {
+			return true
+		}
+	}
+	return false
+}
+
 // Selector returns whether a spec of report is a check of the run: every
 // spec the run's label filter selects. Ginkgo reports the specs the filter
-// left out as skipped and never attempted, exactly as it reports a selected
-// spec it never reached after an interrupt, so the filter itself is asked
-// again. Specs the filter left out are not checks of this run (junit.xml
-// has no testcase for them).
+// left out as skipped, never attempted; they are not checks of this run and
+// must not be counted (results.json, the summary and JUnit all leave them
+// out, using this one function).
 func Selector(report types.Report) func(types.SpecReport) bool {
 	filter, err := types.ParseLabelFilter(report.SuiteConfig.LabelFilter)
 	if err != nil {
-		filter = func([]string) bool { return true } // the runner rejects a bad filter before any spec runs
+		filter = func([]string) bool { return true }
 	}
 	return func(spec types.SpecReport) bool {
 		if spec.LeafNodeType != types.NodeTypeIt || spec.NumAttempts > 0 || !spec.State.Is(types.SpecStateSkipped) {
@@ -117,11 +148,14 @@ func CheckOf(spec types.SpecReport) Check {
 		c.Message = fmt.Sprintf("%d drift difference(s), none breaking", len(obs.Drift))
 	case verdict.Skipped:
 		c.Message = oneLine(spec.Failure.Message)
+		if spec.State.Is(types.SpecStateInterrupted) {
+			c.Message = "not finished: interrupted"
+		}
 	case verdict.Flaky:
 		c.Message = fmt.Sprintf("passed on attempt %d", spec.NumAttempts)
 	default:
 		c.Message = oneLine(spec.Failure.Message)
-		if obs.Reason != "" && c.Verdict == verdict.Unavailable {
+		if obs.Reason != "" && (c.Verdict == verdict.Unavailable || c.Verdict == verdict.Config) {
 			c.Message = oneLine(obs.Reason)
 		}
 		if c.Message == "" {
@@ -143,12 +177,16 @@ func VerdictOf(spec types.SpecReport, obs Observation) verdict.Verdict {
 			return verdict.Drifted
 		}
 		return verdict.Pass
-	case spec.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+	case spec.State.Is(types.SpecStateSkipped | types.SpecStatePending | types.SpecStateInterrupted):
+		// An interrupted spec was stopped by the user, not by the vendor.
 		return verdict.Skipped
 	case spec.State.Is(types.SpecStatePanicked):
 		// A panic in a spec is our bug, not the vendor's.
 		return verdict.Error
-	case spec.State.Is(types.SpecStateTimedout | types.SpecStateInterrupted | types.SpecStateAborted):
+	case obs.Outcome == verdict.Config:
+		// The set-up is wrong: nothing was learned about the contract.
+		return verdict.Config
+	case spec.State.Is(types.SpecStateTimedout | types.SpecStateAborted):
 		// The spec ran out of time waiting for the vendor.
 		return verdict.Unavailable
 	case obs.Outcome == verdict.Unavailable:

@@ -20,17 +20,41 @@ const EntryName = "mmcontract.check"
 
 // Results is the top-level object of results.json.
 type Results struct {
-	SchemaVersion int                     `json:"schema_version"`
-	Verdict       verdict.Verdict         `json:"verdict"`
-	Target        string                  `json:"target"`
-	StartedAt     time.Time               `json:"started_at"`
-	FinishedAt    time.Time               `json:"finished_at"`
-	Version       string                  `json:"mmcontract_version"`
-	Commit        string                  `json:"mmcontract_commit,omitempty"`
-	LabelFilter   string                  `json:"label_filter,omitempty"`
-	Baseline      string                  `json:"baseline,omitempty"`
-	Counts        map[verdict.Verdict]int `json:"counts"`
-	Checks        []Check                 `json:"checks"`
+	SchemaVersion int             `json:"schema_version"`
+	Verdict       verdict.Verdict `json:"verdict"`
+	Target        string          `json:"target"`
+	// TargetKind is "simulator" when the run checked the embedded simulator,
+	// "vendor" when it checked a real target.
+	TargetKind  string    `json:"target_kind"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	Version     string    `json:"mmcontract_version"`
+	Commit      string    `json:"mmcontract_commit,omitempty"`
+	LabelFilter string    `json:"label_filter,omitempty"`
+	Baseline    string    `json:"baseline,omitempty"`
+	// Baselines says how many of the operations the run checked had an
+	// accepted baseline; omitted without --baseline.
+	Baselines *Baselines `json:"baselines,omitempty"`
+	// Interrupted marks a run stopped by SIGINT or SIGTERM; its unrun
+	// checks are skipped with "not run: interrupted".
+	Interrupted bool `json:"interrupted,omitempty"`
+	// ConfigError says what is wrong with the set-up when the verdict is config.
+	ConfigError *verdict.ConfigError    `json:"config_error,omitempty"`
+	Counts      map[verdict.Verdict]int `json:"counts"`
+	Checks      []Check                 `json:"checks"`
+}
+
+// Target kinds of results.json's target_kind.
+const (
+	TargetSimulator = "simulator"
+	TargetVendor    = "vendor"
+)
+
+// Baselines is results.json's account of the --baseline directory.
+type Baselines struct {
+	Dir                    string `json:"dir"`
+	OperationsWithBaseline int    `json:"operations_with_baseline"`
+	OperationsChecked      int    `json:"operations_checked"`
 }
 
 // Check is one spec's outcome.
@@ -75,18 +99,20 @@ type Drift struct {
 // Ginkgo ReportEntry named EntryName. Everything in it has already passed
 // through the redactor.
 type Observation struct {
-	Operation    string          `json:"operation"`
-	Family       string          `json:"family"`
-	Outcome      verdict.Verdict `json:"outcome,omitempty"` // set by the spec when it knows better than pass/fail, e.g. unavailable
-	Reason       string          `json:"reason,omitempty"`
-	HTTPStatus   int             `json:"http_status"`
-	EnvelopeCode string          `json:"envelope_code,omitempty"`
-	EnvelopeMsg  string          `json:"envelope_msg,omitempty"`
-	LatencyMS    int64           `json:"latency_ms"`
-	Violations   []Violation     `json:"violations,omitempty"`
-	Drift        []Drift         `json:"drift,omitempty"`
-	Shape        json.RawMessage `json:"shape,omitempty"` // drift shape of the response (no values but enum-like codes)
-	Exchange     *Exchange       `json:"exchange,omitempty"`
+	Operation string          `json:"operation"`
+	Family    string          `json:"family"`
+	Outcome   verdict.Verdict `json:"outcome,omitempty"` // set by the spec when it knows better than pass/fail, e.g. unavailable
+	Reason    string          `json:"reason,omitempty"`
+	// ConfigKind says what is wrong with the set-up when Outcome is config.
+	ConfigKind   verdict.ConfigKind `json:"config_kind,omitempty"`
+	HTTPStatus   int                `json:"http_status"`
+	EnvelopeCode string             `json:"envelope_code,omitempty"`
+	EnvelopeMsg  string             `json:"envelope_msg,omitempty"`
+	LatencyMS    int64              `json:"latency_ms"`
+	Violations   []Violation        `json:"violations,omitempty"`
+	Drift        []Drift            `json:"drift,omitempty"`
+	Shape        json.RawMessage    `json:"shape,omitempty"` // drift shape of the response (no values but enum-like codes)
+	Exchange     *Exchange          `json:"exchange,omitempty"`
 }
 
 // Exchange is a redacted HTTP request and response, kept for the HTML report
