@@ -17,11 +17,17 @@ import (
 // values are learned first, so a value repeated elsewhere in the same body
 // (an e-mail echoed in a message) is scrubbed there too.
 //
-// Input that is not valid JSON goes through Text. The result is always a new
-// slice.
+// Every other string value (not keys, not numbers) also goes through the
+// detectors, so a vendor msg or msgParams quoting an e-mail address is
+// scrubbed; numbers outside sensitive keys are left alone (order ids and
+// timestamps are long digit runs too), unless they contain a learned value.
+//
+// Input that is not valid JSON goes through Text, whose tolerant scanner
+// masks values under sensitive keys all the same. The result is always a
+// new slice.
 func (r *Redactor) JSON(body []byte) []byte {
 	if !json.Valid(body) {
-		return []byte(r.Text(string(body)))
+		return []byte(r.Text(string(body))) // the tolerant scanner finds the keys
 	}
 	// Pass one learns every value that will be masked; pass two writes. One
 	// pass would miss a value echoed before the key that marks it.
@@ -100,12 +106,12 @@ func (w *walker) run(b, out []byte) []byte {
 					pending = w.r.keys.lookup(lower) != plain
 					ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
 				}
-				out = w.scrubString(out, raw, esc)
+				out = w.scrubString(out, raw, esc, true)
 			case masked():
 				out = w.maskString(out, raw, esc, pending && ambiguous)
 				pending = false
 			default:
-				out = w.scrubString(out, raw, esc)
+				out = w.scrubString(out, raw, esc, false)
 			}
 			i = end
 		case 't', 'n':
@@ -151,21 +157,34 @@ func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 	return appendJSONString(out, Mask(v))
 }
 
-// scrubString writes a string that is not masked, with learned values
-// replaced. An untouched string is copied verbatim, escapes and all.
-func (w *walker) scrubString(out, raw []byte, esc bool) []byte {
+// scrubString writes a string that is not masked, with learned and, unless
+// it is a key, detected values replaced. An untouched string is copied
+// verbatim, escapes and all. The collect pass learns what the detectors find.
+func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
+	inner := raw[1 : len(raw)-1]
+	var d detection
+	if !key && mayDetect(string(inner)) {
+		d = w.r.keys.detect(decodeString(raw, esc))
+	}
 	if !w.emit {
+		w.learn = append(w.learn, d.learn...)
 		return out
 	}
-	inner := raw[1 : len(raw)-1]
 	if !esc {
-		if spans := find(w.m, inner); len(spans) > 0 {
+		spans := find(w.m, inner)
+		if len(d.spans) > 0 {
+			spans = mergeSpans(append(spans, d.spans...))
+		}
+		if len(spans) > 0 {
 			return appendJSONString(out, string(replace(nil, inner, spans)))
 		}
 		return append(out, raw...)
 	}
 	v := decodeString(raw, esc)
 	spans := find(w.m, v)
+	if len(d.spans) > 0 {
+		spans = mergeSpans(append(spans, d.spans...))
+	}
 	if len(spans) == 0 && !contains(w.m, inner) {
 		return append(out, raw...)
 	}
@@ -201,15 +220,7 @@ func scrubLiteral(m *matcher, lit []byte) []byte {
 		}
 		i = b - 1
 	}
-	merged := spans[:1]
-	for _, sp := range spans[1:] {
-		if last := &merged[len(merged)-1]; sp.start <= last.end {
-			last.end = max(last.end, sp.end)
-			continue
-		}
-		merged = append(merged, sp)
-	}
-	out := append([]byte{'"'}, replace(nil, inner, merged)...)
+	out := append([]byte{'"'}, replace(nil, inner, mergeSpans(spans))...)
 	return append(out, '"')
 }
 
