@@ -29,6 +29,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
 )
@@ -103,12 +104,19 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return verdict.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "mmcontract %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "mmcontract %s: %s\n", name, safeError(err))
 		return verdict.ExitUsage
 	default:
-		fmt.Fprintf(stderr, "mmcontract %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "mmcontract %s: %s\n", name, safeError(err))
 		return verdict.ExitHarness
 	}
+}
+
+// safeError is an error's text for the terminal: an error may quote the
+// vendor, so it goes through the detectors and has control and bidi
+// characters escaped.
+func safeError(err error) string {
+	return redact.Terminal(redact.New(redact.DefaultConfig()).Text(err.Error()))
 }
 
 func usage(w io.Writer, cmds map[string]command) {
