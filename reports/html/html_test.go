@@ -220,7 +220,7 @@ func TestHeaderAndJoin(t *testing.T) {
 		`v0.4.0 <code>0123456789ab</code>`,
 		`(rendered by v0.5.0 fedcba987654)`,
 		`<code>/src/mmcontract/suites/client/customer_test.go:57</code>`, // the Ginkgo failure location wins
-		`<dt>Vendor msg</dt><dd class="vmsg"><bdi>Success</bdi></dd>`, // vendor text is bidi-isolated
+		`<dt>Vendor msg</dt><dd class="vmsg"><bdi>Success</bdi></dd>`,    // vendor text is bidi-isolated
 		`<dt>Attempts</dt><dd>3</dd>`,
 	} {
 		if !strings.Contains(out, want) {
