@@ -107,9 +107,10 @@ func serveProfilePage(s *Simulator, w http.ResponseWriter, c *call) bool {
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head><body>\n" +
 		"<h1>Whitelabel Error Page</h1><p>NullPointerException in CustomerWebApiService for the session customer:</p>\n<table>\n")
+	// The profile as findCustomerInfo (and login) carry it.
 	for _, f := range [][2]string{{"email", u.Email}, {"phone", u.PhoneArea + " " + u.Phone}, {"name", u.Name},
 		{"firstName", u.FirstName}, {"lastName", u.LastName}, {"idCard", u.IDCard}, {"postalCode", u.PostalCode},
-		{"address", u.Address}, {"bankCardNumber", u.BankCardNumber}} {
+		{"country", u.Country}} {
 		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td></tr>\n", f[0], html.EscapeString(f[1]))
 	}
 	b.WriteString("</table></body></html>\n")
