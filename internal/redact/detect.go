@@ -58,7 +58,7 @@ func (ks *keySet) detect(s string) detection {
 // mayDetect is a cheap filter: a text with none of the bytes any detector
 // starts from ('@', '%', a digit, '=', ':', a run long enough for a token)
 // needs no closer look. Most JSON string values ("USD", "Success") stop here.
-func mayDetect(s string) bool {
+func mayDetect[T string | []byte](s T) bool {
 	if len(s) >= 40 {
 		return true
 	}

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -174,5 +175,42 @@ func TestTerminal(t *testing.T) {
 	}
 	if got := VisibleBidi("a\u202eb\u2067c"); got != "a<U+202E>b<U+2067>c" {
 		t.Errorf("VisibleBidi: %q", got)
+	}
+}
+
+// Ensure a short learned value is scrubbed where it stands alone but not
+// from inside a longer token, while long values and overlapping values are
+// scrubbed anywhere.
+func TestShortLearnedValuesWholeWord(t *testing.T) {
+	r := New(DefaultConfig())
+	r.Learn("str-5", "100000", "13977310428")
+	for in, want := range map[string]string{
+		"str-5 and str-598":          "[redacted] and str-598",
+		"zip 100000, qty 1000000":    "zip [redacted], qty 1000000",
+		"call 8613977310428":         "call 86[redacted]",
+		`{"remark":"str-598"}`:       `{"remark":"str-598"}`,
+		`{"remark":"str-5"}`:         `{"remark":"[redacted]"}`,
+		`{"qty":1000000,"z":100000}`: `{"qty":1000000,"z":100000}`,
+	} {
+		got := r.Text(in)
+		if json.Valid([]byte(in)) {
+			got = string(r.JSON([]byte(in)))
+		}
+		if got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Ensure a public key in a JSON field keeps its value: it is base64 of
+// secret length, but published on purpose.
+func TestPublicKeyKept(t *testing.T) {
+	r := New(DefaultConfig())
+	in := `{"pubKey":"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC7Vf3kq9Zt0xYpL2mN4bR8sW1eH6jK5dQ3IDAQAB",` +
+		`"note":"secret c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVmZ2hpams9PQAB7xQ"}`
+	want := `{"pubKey":"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC7Vf3kq9Zt0xYpL2mN4bR8sW1eH6jK5dQ3IDAQAB",` +
+		`"note":"secret [redacted]"}`
+	if got := string(r.JSON([]byte(in))); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

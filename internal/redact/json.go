@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -60,6 +61,7 @@ func (w *walker) run(b, out []byte) []byte {
 	expectKey := false // the next string is an object key
 	pending := false   // the key just read is sensitive: mask the next value
 	ambiguous := false // that key is one whose values are often not personal (see learnAmbiguous)
+	public := false    // that key holds a public key: base64 that is published on purpose
 	var keyBuf [64]byte
 	masked := func() bool { return pending || (len(stack) > 0 && stack[len(stack)-1].masked) }
 
@@ -105,13 +107,15 @@ func (w *walker) run(b, out []byte) []byte {
 					}
 					pending = w.r.keys.lookup(lower) != plain
 					ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
+					public = bytes.HasSuffix(lower, []byte("publickey")) || bytes.HasSuffix(lower, []byte("pubkey"))
 				}
 				out = w.scrubString(out, raw, esc, true)
 			case masked():
 				out = w.maskString(out, raw, esc, pending && ambiguous)
 				pending = false
 			default:
-				out = w.scrubString(out, raw, esc, false)
+				out = w.scrubString(out, raw, esc, public)
+				public = false
 			}
 			i = end
 		case 't', 'n':
@@ -158,12 +162,13 @@ func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 }
 
 // scrubString writes a string that is not masked, with learned and, unless
-// it is a key, detected values replaced. An untouched string is copied
+// it is a key (or a public key, which looks like a secret but is not one),
+// detected values replaced. An untouched string is copied
 // verbatim, escapes and all. The collect pass learns what the detectors find.
 func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
 	inner := raw[1 : len(raw)-1]
 	var d detection
-	if !key && mayDetect(string(inner)) {
+	if !key && mayDetect(inner) {
 		d = w.r.keys.detect(decodeString(raw, esc))
 	}
 	if !w.emit {
