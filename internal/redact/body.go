@@ -39,8 +39,11 @@ func (r *Redactor) LearnBody(body []byte) {
 // prefix followed by a line naming its full length and SHA-256, so the full
 // bytes never reach a report.
 func (r *Redactor) Body(body []byte) (out []byte, decodable bool) {
-	if len(body) == 0 || json.Valid(body) {
+	if len(body) == 0 {
 		return r.JSON(body), true
+	}
+	if json.Valid(body) {
+		return r.validJSON(body), true
 	}
 	// Scrub a window longer than the prefix, so a value that straddles the
 	// cut is seen whole and masked, then cut inside the scrubbed text.

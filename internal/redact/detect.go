@@ -362,39 +362,58 @@ var contextWords = []string{"phone", "phone number", "mobile", "mobile number", 
 	"手机", "电话", "身份证", "护照", "卡号"}
 
 // contextSpans masks a token with at least five digits that follows a
-// context word and at most four separator bytes.
+// context word and at most four separator bytes. It looks for the words in
+// one pass, only at word starts whose first byte begins one of them.
 func contextSpans(s string, d *detection) {
+	digits := 0
+	for i := 0; i < len(s) && digits < 5; i++ {
+		if isDigit(s[i]) {
+			digits++
+		}
+	}
+	if digits < 5 {
+		return
+	}
 	lower := asciiLower(s)
-	for _, w := range contextWords {
-		for off := 0; ; {
-			k := strings.Index(lower[off:], w)
-			if k < 0 {
-				break
-			}
-			k += off
-			off = k + len(w)
-			if k > 0 && isAlpha(lower[k-1]) || off < len(s) && isAlpha(s[off]) {
+	for k := 0; k < len(lower); k++ {
+		if k > 0 && isAlpha(lower[k-1]) || contextFirst[lower[k]] == nil {
+			continue
+		}
+		for _, w := range contextFirst[lower[k]] {
+			off := k + len(w)
+			if !strings.HasPrefix(lower[k:], w) || off < len(s) && isAlpha(s[off]) {
 				continue // "hotel", "telegram", "phones"
 			}
 			j := off
 			for j < len(s) && j-off < 4 && strings.IndexByte(` :=#."'\()`, s[j]) >= 0 {
 				j++
 			}
-			v := j
-			digits := 0
+			v, n := j, 0
 			for v < len(s) && (isAlnum(s[v]) || s[v] == '+' || s[v] == '-') {
 				if isDigit(s[v]) {
-					digits++
+					n++
 				}
 				v++
 			}
-			if digits >= 5 {
+			if n >= 5 {
 				d.add(s, j, v, true)
-				off = v
+				k = v - 1
+				break
 			}
 		}
 	}
 }
+
+// contextFirst indexes contextWords by first byte, longest first.
+var contextFirst = func() (idx [256][]string) {
+	for _, w := range contextWords {
+		idx[w[0]] = append(idx[w[0]], w)
+	}
+	for _, ws := range idx {
+		sort.Slice(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
+	}
+	return idx
+}()
 
 func asciiLower(s string) string {
 	for i := 0; i < len(s); i++ {
@@ -412,6 +431,9 @@ func asciiLower(s string) string {
 // is masked to the end; an object or array value is masked whole, to its
 // closing bracket or the end. Masks are never masked again.
 func (ks *keySet) kvSpans(s string, d *detection) {
+	if strings.IndexByte(s, ':') < 0 && strings.IndexByte(s, '=') < 0 {
+		return
+	}
 	var kb [64]byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]

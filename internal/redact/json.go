@@ -30,13 +30,19 @@ func (r *Redactor) JSON(body []byte) []byte {
 	if !json.Valid(body) {
 		return []byte(r.Text(string(body))) // the tolerant scanner finds the keys
 	}
+	return r.validJSON(body)
+}
+
+// validJSON is JSON for a body already known to be valid.
+func (r *Redactor) validJSON(body []byte) []byte {
 	// Pass one learns every value that will be masked; pass two writes. One
-	// pass would miss a value echoed before the key that marks it.
+	// pass would miss a value echoed before the key that marks it. The
+	// detectors run in pass one only; pass two replays what they found.
 	collect := walker{r: r}
 	collect.run(body, nil)
 	r.Learn(collect.learn...)
 
-	write := walker{r: r, m: r.current(), emit: true}
+	write := walker{r: r, m: r.current(), emit: true, found: collect.found}
 	return write.run(body, make([]byte, 0, len(body)+len(body)/16))
 }
 
@@ -48,6 +54,17 @@ type walker struct {
 	m     *matcher
 	emit  bool     // write pass; otherwise collect masked values into learn
 	learn []string // collect pass: values to learn
+	// found holds the detectors' spans per free-text string, in order of
+	// the strings' ordinals (the nth string value not masked): the collect
+	// pass fills it, the write pass replays it, since both visit the same
+	// strings in the same order.
+	found   []foundSpans
+	ordinal int
+}
+
+type foundSpans struct {
+	ordinal int
+	spans   []span
 }
 
 // frame is one open object or array.
@@ -168,8 +185,17 @@ func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
 	inner := raw[1 : len(raw)-1]
 	var d detection
-	if !key && mayDetect(inner) {
-		d = w.r.keys.detect(decodeString(raw, esc))
+	if !key {
+		w.ordinal++
+		switch {
+		case !w.emit && mayDetect(inner):
+			d = w.r.keys.detect(decodeString(raw, esc))
+			if len(d.spans) > 0 {
+				w.found = append(w.found, foundSpans{w.ordinal, d.spans})
+			}
+		case w.emit && len(w.found) > 0 && w.found[0].ordinal == w.ordinal:
+			d.spans, w.found = w.found[0].spans, w.found[1:]
+		}
 	}
 	if !w.emit {
 		w.learn = append(w.learn, d.learn...)
