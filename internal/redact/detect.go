@@ -176,6 +176,11 @@ func digitRun(s string, i int, d *detection) int {
 		break
 	}
 	end := j
+	if groups == 1 && len(digits) == 17 && end < len(s) && s[end]|0x20 == 'x' && (end+1 == len(s) || !isAlnum(s[end+1])) &&
+		isCNID(append(digits, 'X')) {
+		d.add(s, i, end+1, true) // an ID number whose check character is X
+		return end
+	}
 	if end < len(s) && (isAlpha(s[end]) || s[end] == '.' && end+1 < len(s) && isDigit(s[end+1])) {
 		for end < len(s) && (isAlnum(s[end]) || s[end] == '.') {
 			end++
@@ -194,10 +199,6 @@ func digitRun(s string, i int, d *detection) int {
 		d.add(s, i, end, true)
 	case isCard(digits):
 		d.add(s, i, end, true)
-	case groups == 1 && n == 17 && end < len(s) && (s[end] == 'X' || s[end] == 'x') &&
-		(end+1 == len(s) || !isAlnum(s[end+1])) && isCNID(append(digits, 'X')):
-		d.add(s, i, end+1, true)
-		end++
 	case groups == 1 && n == 18 && isCNID(digits):
 		d.add(s, i, end, true)
 	}
@@ -437,7 +438,9 @@ func (ks *keySet) kvSpans(s string, d *detection) {
 	var kb [64]byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isAlpha(c) && c != '_' || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
+		// A key starts a word; after '/' it is a JSON pointer's last
+		// segment ("/data/email: type: …" names the field, not its value).
+		if !isAlpha(c) && c != '_' || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '/') {
 			continue
 		}
 		j := i + 1

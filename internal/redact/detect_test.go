@@ -25,7 +25,8 @@ func TestDetectors(t *testing.T) {
 		{"card", "card 4111 1111 1111 1111 declined", "card [redacted] declined"},
 		{"card compact unionpay", "bankCard: 6222027731042899731", "bankCard: [redacted]"},
 		{"chinese id", "id 110101199003071233 ok", "id [redacted] ok"},
-		{"chinese id with X", "110101199003070005X", "110101199003070005X"},
+		{"chinese id with X", "ID 11010119900307109X.", "ID [redacted]."},
+		{"chinese id, wrong check digit", "ref 110101199003071234", "ref 110101199003071234"},
 		{"id number context", "ID number CNRY7Q04281977 is taken", "ID number [redacted] is taken"},
 		{"passport context", "passport: E12345678", "passport: [redacted]"},
 		{"jwt", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
@@ -62,6 +63,7 @@ func TestDetectors(t *testing.T) {
 		{"ip port", "127.0.0.1:9464", "127.0.0.1:9464"},
 		{"short kv", "code=GATEWAY_CODE_005 lang=en-US", "code=GATEWAY_CODE_005 lang=en-US"},
 		{"company", "company 439 customer 86001175", "company 439 customer 86001175"},
+		{"pointer names a field", "/data/email: type: expected string", "/data/email: type: expected string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := New(DefaultConfig())
