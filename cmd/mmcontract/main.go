@@ -113,10 +113,10 @@ func exitCode(stderr io.Writer, name string, err error) int {
 }
 
 // safeError is an error's text for the terminal: an error may quote the
-// vendor, so it goes through the detectors and has control and bidi
-// characters escaped.
+// vendor, so control and bidi characters are escaped. (Secrets never reach
+// an error's text; the commands redact what they wrap.)
 func safeError(err error) string {
-	return redact.Terminal(redact.New(redact.DefaultConfig()).Text(err.Error()))
+	return redact.Terminal(err.Error())
 }
 
 func usage(w io.Writer, cmds map[string]command) {

@@ -438,9 +438,10 @@ func (ks *keySet) kvSpans(s string, d *detection) {
 	var kb [64]byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		// A key starts a word; after '/' it is a JSON pointer's last
-		// segment ("/data/email: type: …" names the field, not its value).
-		if !isAlpha(c) && c != '_' || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '/') {
+		// A key starts a word; after '/' or '.' it is the last segment of a
+		// path ("/data/email: type: …", "jobs[0].name: …" name a field, not
+		// its value).
+		if !isAlpha(c) && c != '_' || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '/' || s[i-1] == '.') {
 			continue
 		}
 		j := i + 1

@@ -64,6 +64,7 @@ func TestDetectors(t *testing.T) {
 		{"short kv", "code=GATEWAY_CODE_005 lang=en-US", "code=GATEWAY_CODE_005 lang=en-US"},
 		{"company", "company 439 customer 86001175", "company 439 customer 86001175"},
 		{"pointer names a field", "/data/email: type: expected string", "/data/email: type: expected string"},
+		{"path names a field", "config jobs[0].name: duplicate job name", "config jobs[0].name: duplicate job name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := New(DefaultConfig())
