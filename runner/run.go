@@ -417,14 +417,14 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err != nil {
 		return fmt.Errorf("ginkgo.json: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "ginkgo.json"), []byte(red.Text(string(ginkgoJSON))), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "ginkgo.json"), []byte(red.Known(string(ginkgoJSON))), 0o644); err != nil {
 		return err
 	}
 	resJSON, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results.json: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Text(string(resJSON))+"\n"), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
 	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind}); err != nil {

@@ -166,9 +166,10 @@ func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
 
 func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {
 	// Redact whole bodies before cutting them: a cut body is no longer JSON,
-	// and only JSON lets the redactor find values by their keys.
-	reqBody, reqCut := capBody(e.Redactor.JSON(ex.RequestBody))
-	respBody, respCut := capBody(e.Redactor.JSON(ex.Body))
+	// and only JSON lets the redactor find values by their keys. A body that
+	// is not JSON is kept only as a short scrubbed prefix (redact.Body).
+	reqBody, reqCut := capBody(e.Redactor.Body(ex.RequestBody))
+	respBody, respCut := capBody(e.Redactor.Body(ex.Body))
 	return &results.Exchange{
 		Method:          ex.Method,
 		URL:             e.Redactor.Text(ex.URL),
@@ -181,7 +182,10 @@ func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {
 	}
 }
 
-func capBody(b []byte) ([]byte, bool) {
+func capBody(b []byte, decodable bool) ([]byte, bool) {
+	if !decodable {
+		return b, true
+	}
 	if len(b) > maxRecordedBody {
 		return b[:maxRecordedBody], true
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,9 +13,11 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -215,7 +218,12 @@ func TestCanaryNoLeak(t *testing.T) {
 
 	// Nominal first, accepted as the baseline, so the later runs compare
 	// against it and drift reports carry the values seen.
-	for i, sc := range []string{"nominal", "removed-field", "added-field", "waf-403", "non-json"} {
+	// Then the shapes that leaked before the redactor learned from every
+	// response and had detectors: bodies that are not JSON but quote the
+	// profile, a vendor msg quoting it, and vendor text that controls a
+	// terminal.
+	for i, sc := range []string{"nominal", "removed-field", "added-field", "waf-403", "non-json",
+		"truncated-90", "cut-near-end", "over-cap-profile", "html-profile", "msg-pii", "hostile-code", "hostile-field"} {
 		sim := startSim(t, "--users", usersFile, "--scenario", sc)
 		common := []string{"MM_BASE_URL=" + sim.base, "MM_COMPANY_ID=" + simulator.DefaultCompanyID}
 		creds := map[string][]string{
@@ -303,9 +311,16 @@ func TestCanaryNoLeak(t *testing.T) {
 	find := func(b []byte) (hits []string) {
 		lower := bytes.ToLower(b)
 		for name, v := range all {
-			if i := bytes.Index(lower, []byte(strings.ToLower(v))); i >= 0 {
-				lo, hi := max(0, i-80), min(len(b), i+len(v)+80)
-				hits = append(hits, fmt.Sprintf("%s: …%q…", name, b[lo:hi]))
+			for _, f := range canaryForms(v) {
+				hay := b
+				if f.fold {
+					hay = lower
+				}
+				if i := bytes.Index(hay, []byte(f.text)); i >= 0 {
+					lo, hi := max(0, i-80), min(len(b), i+len(f.text)+80)
+					hits = append(hits, fmt.Sprintf("%s (%s): …%q…", name, f.form, b[lo:hi]))
+					break
+				}
 			}
 		}
 		return hits
@@ -321,6 +336,7 @@ func TestCanaryNoLeak(t *testing.T) {
 		}
 	}
 	files := 0
+	sawBidi := false
 	err = filepath.WalkDir(work, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -332,17 +348,37 @@ func TestCanaryNoLeak(t *testing.T) {
 		files++
 		rel, _ := filepath.Rel(work, path)
 		check(rel, b)
+		switch filepath.Base(path) {
+		case "run.log":
+			checkTerminal(t, rel, b)
+		case "report.html":
+			if bytes.ContainsAny(b, bidiControls) {
+				t.Errorf("%s shows a raw bidi control", rel)
+			}
+			sawBidi = sawBidi || bytes.Contains(b, []byte("&lt;U+202E&gt;"))
+		}
 		return nil
 	})
+	if !sawBidi {
+		t.Error("no report.html shows the hostile field's U+202E as <U+202E>: the hostile scenarios proved nothing")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	if files < 20 {
 		t.Errorf("only %d files written; the test did not exercise the outputs", files)
 	}
+	sawEscape := false
 	for _, c := range console {
 		name, body, _ := strings.Cut(c, "\x00")
 		check(name, []byte(body))
+		if !strings.HasPrefix(name, "monitor page") {
+			checkTerminal(t, name, []byte(body))
+		}
+		sawEscape = sawEscape || strings.Contains(body, `\x1b[2J`)
+	}
+	if !sawEscape {
+		t.Error(`no console shows the hostile code's ESC as \x1b: the hostile scenarios proved nothing`)
 	}
 	hooks.mu.Lock()
 	defer hooks.mu.Unlock()
@@ -352,11 +388,52 @@ func TestCanaryNoLeak(t *testing.T) {
 	t.Logf("checked %d files, %d console streams, %d webhook payloads for %d canaries", files, len(console), len(hooks.payloads), len(all))
 }
 
+// bidiControls are the characters that reorder text: U+202A–U+202E and
+// U+2066–U+2069.
+const bidiControls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+// checkTerminal fails when text meant for a terminal or a log carries a raw
+// control character (other than tab, newline and CR) or bidi control.
+func checkTerminal(t *testing.T, where string, b []byte) {
+	t.Helper()
+	for i, c := range b {
+		if c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c == 0x7f {
+			t.Errorf("%s carries the raw control byte %#x: …%q…", where, c, b[max(0, i-40):min(len(b), i+40)])
+			return
+		}
+	}
+	if i := bytes.IndexAny(b, bidiControls); i >= 0 {
+		t.Errorf("%s carries a raw bidi control: …%q…", where, b[max(0, i-40):min(len(b), i+40)])
+	}
+}
+
+// canaryForm is one spelling of a canary to look for; fold means
+// case-insensitive.
+type canaryForm struct {
+	form, text string
+	fold       bool
+}
+
+// canaryForms are the spellings in which a leaked value could show up: raw,
+// URL-encoded, base64 and as its MD5.
+func canaryForms(v string) []canaryForm {
+	sum := md5.Sum([]byte(v))
+	return []canaryForm{
+		{"raw", strings.ToLower(v), true},
+		{"url-encoded", strings.ToLower(url.QueryEscape(v)), true},
+		{"path-encoded", strings.ToLower(url.PathEscape(v)), true},
+		{"base64", base64.RawStdEncoding.EncodeToString([]byte(v)), false},
+		{"base64url", base64.RawURLEncoding.EncodeToString([]byte(v)), false},
+		{"md5", hex.EncodeToString(sum[:]), true},
+	}
+}
+
 // runCanaryMonitor runs `mmcontract monitor` for about three seconds against a
 // broken canary simulator with a webhook receiver, and returns its web pages.
 func runCanaryMonitor(t *testing.T, work, usersFile string, hooks *webhookSink) map[string]string {
 	t.Helper()
 	sim := startSim(t, "--users", usersFile, "--scenario", "removed-field")
+	msgSim := startSim(t, "--users", usersFile, "--scenario", "msg-pii") // alerts quote the vendor msg
 	hook := httptest.NewServer(hooks)
 	t.Cleanup(hook.Close)
 	dir := filepath.Join(work, "monitor")
@@ -371,6 +448,11 @@ targets:
     company_id: "` + simulator.DefaultCompanyID + `"
     login_name: ${MM_LOGIN_NAME}
     login_password: ${MM_LOGIN_PASSWORD}
+  canarymsg:
+    base_url: ` + msgSim.base + `
+    company_id: "` + simulator.DefaultCompanyID + `"
+    login_name: ${MM_LOGIN_NAME}
+    login_password: ${MM_LOGIN_PASSWORD}
 jobs:
   - name: canary
     target: canary
@@ -380,6 +462,13 @@ jobs:
     flake_attempts: 1
     request_timeout: 3s
     baseline: ` + filepath.Join(work, "baselines") + `
+  - name: canarymsg
+    target: canarymsg
+    schedule: "@every 1s"
+    label_filter: "findCustomerInfo && !negative"
+    timeout: 20s
+    flake_attempts: 1
+    request_timeout: 3s
 alerting:
   unavailable_after: 1
   receivers:
@@ -421,15 +510,30 @@ alerting:
 	pages := map[string]string{}
 	time.Sleep(3500 * time.Millisecond)
 	if addr != "" {
-		for _, p := range []string{"/", "/metrics", "/healthz"} {
+		get := func(p string) {
 			resp, err := http.Get(addr + p)
 			if err != nil {
 				t.Errorf("monitor %s: %v", p, err)
-				continue
+				return
 			}
 			b, _ := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
 			pages[p] = string(b)
+		}
+		for _, p := range []string{"/", "/metrics", "/healthz", "/history"} {
+			get(p)
+		}
+		// Every run's served files: the report the monitor renders on request.
+		ids := map[string]bool{}
+		for _, m := range regexp.MustCompile(`/runs/([0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})/`).FindAllStringSubmatch(pages["/"]+pages["/history"], -1) {
+			ids[m[1]] = true
+		}
+		for id := range ids {
+			get("/runs/" + id + "/report.html")
+			get("/runs/" + id + "/results.json")
+		}
+		if len(ids) == 0 {
+			t.Errorf("the monitor's pages link no run: the served reports went unchecked\n%s", pages["/"])
 		}
 	} else {
 		t.Errorf("monitor printed no loopback address: %q\n%s", line, stderr.String())

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/runner"
 	"github.com/mmcontract/mmcontract/runner/history"
 	"github.com/mmcontract/mmcontract/runner/monitor"
@@ -93,7 +94,7 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 			took = (time.Duration(h.DurationMS) * time.Millisecond).Round(100 * time.Millisecond).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Target, r.StartedAt.Format(time.RFC3339),
-			took, v, countsText(r.Counts), oneLineNote(r.Error))
+			took, v, countsText(r.Counts), redact.Terminal(oneLineNote(r.Error))) // the note may quote the vendor
 	}
 	return tw.Flush()
 }

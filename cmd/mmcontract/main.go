@@ -32,6 +32,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
 )
@@ -128,12 +129,19 @@ func exitCode(stdout, stderr io.Writer, name string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return verdict.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "mmcontract %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "mmcontract %s: %s\n", name, safeError(err))
 		return verdict.ExitUsage
 	default:
-		fmt.Fprintf(stderr, "mmcontract %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "mmcontract %s: %s\n", name, safeError(err))
 		return verdict.ExitHarness
 	}
+}
+
+// safeError is an error's text for the terminal: an error may quote the
+// vendor, so control and bidi characters are escaped. (Secrets never reach
+// an error's text; the commands redact what they wrap.)
+func safeError(err error) string {
+	return redact.Terminal(err.Error())
 }
 
 func commandNames(cmds map[string]command) []string {

@@ -253,6 +253,9 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	ex.HTTPStatus, ex.Header = resp.StatusCode, resp.Header
 	data, over, err := readCapped(resp.Body, c.cfg.MaxBodyBytes)
 	ex.Body, ex.Latency = data, time.Since(start)
+	// Every body, the login response first, teaches the redactor the
+	// personal values it carries before any sink sees text quoting them.
+	c.red.LearnBody(data)
 	if err != nil {
 		kind, _, uerr := c.transportFailure(ctx, err, "reading the response body")
 		var ue *UnavailableError

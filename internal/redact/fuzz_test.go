@@ -66,3 +66,45 @@ func containsCanary(v any) bool {
 	}
 	return false
 }
+
+// Ensure the tolerant scanner and the detectors never panic, never make the
+// text longer than the masks they insert account for, let no learned canary
+// through, and are idempotent: redacting twice equals redacting once. The
+// same holds for JSON on any input, and Terminal output has no control
+// characters left.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{
+		`{"email":"a@b.cd","phone":"139773104`,
+		`user a@b.cd phone 13977310428 id 110101199003071233 is locked`,
+		`loginName=x&password=y&lang=en`,
+		`{\"firstName\":\"Ann Lee\",\"status\":1}`,
+		`Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N`,
+		"<td>email</td><td>x@y.zz</td> \x1b[2J \u202e",
+		`card 4111 1111 1111 1111, +86 139 7731 0428, BTC/USDT 22.05 1677654224398`,
+		`{"address":{"city":"P","street":["1 rue",`,
+		`passport: [redacted] phone=[redacted]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		r := New(DefaultConfig())
+		r.Learn(fuzzCanary)
+		out := r.Text(in)
+		if strings.Contains(strings.ToLower(out), strings.ToLower(fuzzCanary)) {
+			t.Fatalf("canary survived: %q", out)
+		}
+		if grown := len(out) - len(in); grown > 0 && grown > (len(textMask)-1)*strings.Count(out, textMask) {
+			t.Fatalf("output %d bytes longer than its %d masks need:\n in %q\nout %q", grown, strings.Count(out, textMask), in, out)
+		}
+		if again := r.Text(out); again != out {
+			t.Fatalf("Text not idempotent:\n  once %q\n twice %q", out, again)
+		}
+		j := r.JSON([]byte(in))
+		if again := r.JSON(j); string(again) != string(j) {
+			t.Fatalf("JSON not idempotent:\n  once %q\n twice %q", j, again)
+		}
+		if esc := Terminal(out); needsTerminal(esc) || Terminal(esc) != esc {
+			t.Fatalf("Terminal left controls or is not stable: %q", esc)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -17,19 +18,31 @@ import (
 // values are learned first, so a value repeated elsewhere in the same body
 // (an e-mail echoed in a message) is scrubbed there too.
 //
-// Input that is not valid JSON goes through Text. The result is always a new
-// slice.
+// Every other string value (not keys, not numbers) also goes through the
+// detectors, so a vendor msg or msgParams quoting an e-mail address is
+// scrubbed; numbers outside sensitive keys are left alone (order ids and
+// timestamps are long digit runs too), unless they contain a learned value.
+//
+// Input that is not valid JSON goes through Text, whose tolerant scanner
+// masks values under sensitive keys all the same. The result is always a
+// new slice.
 func (r *Redactor) JSON(body []byte) []byte {
 	if !json.Valid(body) {
-		return []byte(r.Text(string(body)))
+		return []byte(r.Text(string(body))) // the tolerant scanner finds the keys
 	}
+	return r.validJSON(body)
+}
+
+// validJSON is JSON for a body already known to be valid.
+func (r *Redactor) validJSON(body []byte) []byte {
 	// Pass one learns every value that will be masked; pass two writes. One
-	// pass would miss a value echoed before the key that marks it.
+	// pass would miss a value echoed before the key that marks it. The
+	// detectors run in pass one only; pass two replays what they found.
 	collect := walker{r: r}
 	collect.run(body, nil)
 	r.Learn(collect.learn...)
 
-	write := walker{r: r, m: r.current(), emit: true}
+	write := walker{r: r, m: r.current(), emit: true, found: collect.found}
 	return write.run(body, make([]byte, 0, len(body)+len(body)/16))
 }
 
@@ -41,6 +54,17 @@ type walker struct {
 	m     *matcher
 	emit  bool     // write pass; otherwise collect masked values into learn
 	learn []string // collect pass: values to learn
+	// found holds the detectors' spans per free-text string, in order of
+	// the strings' ordinals (the nth string value not masked): the collect
+	// pass fills it, the write pass replays it, since both visit the same
+	// strings in the same order.
+	found   []foundSpans
+	ordinal int
+}
+
+type foundSpans struct {
+	ordinal int
+	spans   []span
 }
 
 // frame is one open object or array.
@@ -54,6 +78,7 @@ func (w *walker) run(b, out []byte) []byte {
 	expectKey := false // the next string is an object key
 	pending := false   // the key just read is sensitive: mask the next value
 	ambiguous := false // that key is one whose values are often not personal (see learnAmbiguous)
+	public := false    // that key holds a public key: base64 that is published on purpose
 	var keyBuf [64]byte
 	masked := func() bool { return pending || (len(stack) > 0 && stack[len(stack)-1].masked) }
 
@@ -99,13 +124,15 @@ func (w *walker) run(b, out []byte) []byte {
 					}
 					pending = w.r.keys.lookup(lower) != plain
 					ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
+					public = bytes.HasSuffix(lower, []byte("publickey")) || bytes.HasSuffix(lower, []byte("pubkey"))
 				}
-				out = w.scrubString(out, raw, esc)
+				out = w.scrubString(out, raw, esc, true)
 			case masked():
 				out = w.maskString(out, raw, esc, pending && ambiguous)
 				pending = false
 			default:
-				out = w.scrubString(out, raw, esc)
+				out = w.scrubString(out, raw, esc, public)
+				public = false
 			}
 			i = end
 		case 't', 'n':
@@ -151,21 +178,44 @@ func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 	return appendJSONString(out, Mask(v))
 }
 
-// scrubString writes a string that is not masked, with learned values
-// replaced. An untouched string is copied verbatim, escapes and all.
-func (w *walker) scrubString(out, raw []byte, esc bool) []byte {
+// scrubString writes a string that is not masked, with learned and, unless
+// it is a key (or a public key, which looks like a secret but is not one),
+// detected values replaced. An untouched string is copied
+// verbatim, escapes and all. The collect pass learns what the detectors find.
+func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
+	inner := raw[1 : len(raw)-1]
+	var d detection
+	if !key {
+		w.ordinal++
+		switch {
+		case !w.emit && mayDetect(inner):
+			d = w.r.keys.detect(decodeString(raw, esc))
+			if len(d.spans) > 0 {
+				w.found = append(w.found, foundSpans{w.ordinal, d.spans})
+			}
+		case w.emit && len(w.found) > 0 && w.found[0].ordinal == w.ordinal:
+			d.spans, w.found = w.found[0].spans, w.found[1:]
+		}
+	}
 	if !w.emit {
+		w.learn = append(w.learn, d.learn...)
 		return out
 	}
-	inner := raw[1 : len(raw)-1]
 	if !esc {
-		if spans := find(w.m, inner); len(spans) > 0 {
+		spans := find(w.m, inner)
+		if len(d.spans) > 0 {
+			spans = mergeSpans(append(spans, d.spans...))
+		}
+		if len(spans) > 0 {
 			return appendJSONString(out, string(replace(nil, inner, spans)))
 		}
 		return append(out, raw...)
 	}
 	v := decodeString(raw, esc)
 	spans := find(w.m, v)
+	if len(d.spans) > 0 {
+		spans = mergeSpans(append(spans, d.spans...))
+	}
 	if len(spans) == 0 && !contains(w.m, inner) {
 		return append(out, raw...)
 	}
@@ -201,15 +251,7 @@ func scrubLiteral(m *matcher, lit []byte) []byte {
 		}
 		i = b - 1
 	}
-	merged := spans[:1]
-	for _, sp := range spans[1:] {
-		if last := &merged[len(merged)-1]; sp.start <= last.end {
-			last.end = max(last.end, sp.end)
-			continue
-		}
-		merged = append(merged, sp)
-	}
-	out := append([]byte{'"'}, replace(nil, inner, merged)...)
+	out := append([]byte{'"'}, replace(nil, inner, mergeSpans(spans))...)
 	return append(out, '"')
 }
 

@@ -169,7 +169,29 @@ func scan[T string | []byte](m *matcher, s T) (spans []span, partial int) {
 			spans = append(spans, sp)
 		}
 	}
-	return spans, int(m.depth[n])
+	// A short value matches only as a whole word; overlapping values are
+	// judged together, so "abcdef" and "defghi" still hide "abcdefghi".
+	kept := spans[:0]
+	for _, sp := range spans {
+		if sp.end-sp.start >= wholeWordBelow || wholeWord(s, sp.start, sp.end) {
+			kept = append(kept, sp)
+		}
+	}
+	return kept, int(m.depth[n])
+}
+
+// wholeWordBelow is the length under which a learned value only matches as
+// a whole word: a short value ("str-5", "Avery", a 6-digit postal code) is
+// scrubbed where it stands alone, not from inside every longer token that
+// happens to contain it ("str-598", "1000000"). Longer values match
+// anywhere, so a phone number is caught after its country code.
+const wholeWordBelow = 8
+
+// wholeWord reports whether s[start:end] has no letter or digit on either
+// side that would continue it.
+func wholeWord[T string | []byte](s T, start, end int) bool {
+	return (start == 0 || !isAlnum(s[start-1]) || !isAlnum(s[start])) &&
+		(end == len(s) || !isAlnum(s[end]) || !isAlnum(s[end-1]))
 }
 
 // contains reports whether any learned value occurs in s.
@@ -180,8 +202,10 @@ func contains[T string | []byte](m *matcher, s T) bool {
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
 		n = m.step(n, fold(s[i]))
-		if m.out[n] > 0 {
+		if l := int(m.out[n]); l >= wholeWordBelow {
 			return true
+		} else if l > 0 {
+			return len(find(m, s)) > 0 // a short one: judge it as find does
 		}
 	}
 	return false

@@ -2,10 +2,17 @@
 // piece of customer PII is removed before anything leaves the process: console,
 // logs, JUnit, results.json, ginkgo.json, HTML, baselines, history and alerts.
 //
-// It works two ways at once. Values under sensitive keys (JSON fields, HTTP
-// headers) are masked where they are structured; and every value it has masked
-// or been told about is remembered, so the same literal is scrubbed from free
-// text (a Gomega failure message, a log line) where no key names it.
+// It works three ways at once. Values under sensitive keys (JSON fields, HTTP
+// headers, and `"key": value` pairs in bodies that are not valid JSON) are
+// masked where they are structured; every value it has masked or been told
+// about is remembered, so the same literal is scrubbed from free text (a
+// Gomega failure message, a log line) where no key names it; and detectors
+// recognise e-mail addresses, phone, card and ID numbers and tokens in free
+// text without prior knowledge (see detect.go). The client passes every
+// response through LearnBody, so values are known before any text is written.
+//
+// Text for terminals and logs is also made inert (Terminal): control and bidi
+// characters are shown as escapes.
 //
 // Masks keep the shape of what they hide, because reports and baselines made
 // from redacted bodies still feed drift detection: a string stays a string
@@ -122,11 +129,32 @@ func (r *Redactor) current() *matcher {
 	return r.m.Load()
 }
 
-// Text replaces every learned value in s with "[redacted]". Overlapping
-// values are replaced as one span, so no fragment of either survives.
+// Text redacts free text: every learned value, and every value the
+// detectors recognise without having seen it (e-mail addresses, phone and
+// card numbers, ID numbers, tokens, values under sensitive keys in
+// `"key": value` and `key=value` pairs, also in JSON cut short), becomes
+// "[redacted]". Detected values are learned first, so a value echoed before
+// the key that marks it is caught as well. Overlapping values are replaced
+// as one span, so no fragment of either survives. Text(Text(s)) == Text(s).
 func (r *Redactor) Text(s string) string {
-	m := r.current()
-	spans := find(m, s)
+	d := r.keys.detect(s)
+	r.Learn(d.learn...)
+	spans := find(r.current(), s)
+	if len(d.spans) > 0 {
+		spans = mergeSpans(append(spans, d.spans...))
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	return string(replace(make([]byte, 0, len(s)), s, spans))
+}
+
+// Known replaces only learned values, without the detectors. It is for
+// whole documents we wrote ourselves (results.json, ginkgo.json) whose
+// vendor text already went through Text or JSON: there the detectors would
+// read our own hashes and ids as secrets.
+func (r *Redactor) Known(s string) string {
+	spans := find(r.current(), s)
 	if len(spans) == 0 {
 		return s
 	}

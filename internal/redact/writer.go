@@ -11,7 +11,8 @@ import (
 // still has its output delivered.
 const maxPending = 64 << 10
 
-// Writer is a line-buffered Text filter for console and log sinks. It holds
+// Writer is a line-buffered Text filter for console and log sinks, which
+// also escapes control and bidi characters (see Terminal). It holds
 // output back until a newline, so a value split across two Write calls is
 // still caught, and it also holds back any tail that could be the start of a
 // learned value (a multi-line value spans newlines). Call Flush or Close at
@@ -24,7 +25,8 @@ type Writer struct {
 	w       io.Writer
 	pending []byte
 	scratch []byte
-	err     error // sticky: the first error from w
+	escaped []byte // spare buffer for Terminal escaping
+	err     error  // sticky: the first error from w
 }
 
 // Writer returns a line-buffered Text filter writing to w. The result is a
@@ -103,8 +105,18 @@ func (w *Writer) emit(cut int, final bool) error {
 			keep = append(keep, sp)
 		}
 	}
-	w.scratch = replace(w.scratch[:0], w.pending[:cut], keep)
-	if _, err := w.w.Write(w.scratch); err != nil {
+	chunk := w.pending[:cut]
+	if d := w.r.keys.detect(string(chunk)); len(d.spans) > 0 {
+		w.r.Learn(d.learn...)
+		keep = mergeSpans(append(keep, d.spans...))
+	}
+	w.scratch = replace(w.scratch[:0], chunk, keep)
+	out := w.scratch
+	if needsTerminal(string(out)) {
+		w.escaped = appendTerminal(w.escaped[:0], out)
+		out = w.escaped
+	}
+	if _, err := w.w.Write(out); err != nil {
 		w.err = err
 		return err
 	}

@@ -75,3 +75,20 @@ func TestWriterError(t *testing.T) {
 		t.Fatal("Flush after failure returned nil")
 	}
 }
+
+// Ensure console and log output has vendor control and bidi characters
+// escaped and detected personal values masked, while its own newlines and
+// tabs pass.
+func TestWriterTerminalSafe(t *testing.T) {
+	r := New(DefaultConfig())
+	var out strings.Builder
+	w := r.NewWriter(&out)
+	_, _ = w.Write([]byte("code=\"\x1b[2J\u202e5\"\tmsg=user a@b.cd phone 13977310428\nnext\r\n"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "code=\"\\x1b[2J\\u202e5\"\tmsg=user [redacted] phone [redacted]\nnext\r\n"
+	if out.String() != want {
+		t.Fatalf("got %q\nwant %q", out.String(), want)
+	}
+}

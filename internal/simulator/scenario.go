@@ -47,8 +47,9 @@ type scenarioDef struct {
 const bigInt = "99999999999999999999"
 
 // registry is the only list of scenarios: validation, Scenarios() and the
-// CLI's help derive from it. Order is the documentation order.
-var registry = []scenarioDef{
+// CLI's help derive from it. Order is the documentation order; the leak
+// scenarios (leaks.go) come last.
+var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "nominal", Kind: KindNominal, ExpectedVerdict: verdict.Pass,
 		Description: "the vendor as documented"}},
 
@@ -160,7 +161,7 @@ var registry = []scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}
+}, leakScenarios...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

@@ -45,7 +45,8 @@ func TestScenarioRegistry(t *testing.T) {
 		"ok-fail-mismatch", "trace-not-echoed", "enum-added", "http-503", "http-500", "http-502", "http-504", "waf-403",
 		"ban-418", "non-json", "empty-200", "truncated-json", "stall", "slow-body", "rate-limit",
 		"rate-limit-no-retry-after", "redirect-off-host", "over-cap", "invalid-utf8", "deep-json", "duplicate-keys",
-		"big-int", "reset-mid-body"} {
+		"big-int", "reset-mid-body", "truncated-90", "cut-near-end", "over-cap-profile", "html-profile", "msg-pii",
+		"hostile-code", "hostile-field"} {
 		if !seen[want] {
 			t.Errorf("scenario %q missing", want)
 		}
@@ -102,6 +103,11 @@ func TestContractScenarios(t *testing.T) {
 		"trace-not-echoed": func(t *testing.T, env map[string]any, _ []byte, sent string) {
 			if tr, _ := env["trace"].(string); tr == "" || tr == sent {
 				t.Errorf("trace %q (sent %q)", tr, sent)
+			}
+		},
+		"hostile-field": func(t *testing.T, env map[string]any, _ []byte, _ string) {
+			if v := env["data"].(map[string]any)[HostileField]; v != "x" {
+				t.Errorf("data[%q] = %v, want x", HostileField, v)
 			}
 		},
 		"enum-added": func(t *testing.T, env map[string]any, _ []byte, _ string) {

@@ -124,9 +124,18 @@ func sha256Source(s string) string {
 }
 
 var funcs = template.FuncMap{
+	"vendor":   vendorText,
 	"csp":      func() string { return csp },
 	"styleCSS": func() template.CSS { return styleCSS },
 	"appJS":    func() template.JS { return appJS },
+}
+
+// vendorText renders a string the vendor controls in its own bidi isolate,
+// with every bidi control shown as "<U+202E>": a right-to-left override in a
+// field name or a msg can then neither reorder the rest of the row nor hide
+// itself.
+func vendorText(s string) template.HTML {
+	return template.HTML("<bdi>" + template.HTMLEscapeString(redact.VisibleBidi(s)) + "</bdi>")
 }
 
 // reportTemplate is the one parsed template set. It is parsed once, at package

@@ -220,7 +220,7 @@ func TestHeaderAndJoin(t *testing.T) {
 		`v0.4.0 <code>0123456789ab</code>`,
 		`(rendered by v0.5.0 fedcba987654)`,
 		`<code>/src/mmcontract/suites/client/customer_test.go:57</code>`, // the Ginkgo failure location wins
-		`<dt>Vendor msg</dt><dd class="vmsg">Success</dd>`,
+		`<dt>Vendor msg</dt><dd class="vmsg"><bdi>Success</bdi></dd>`,    // vendor text is bidi-isolated
 		`<dt>Attempts</dt><dd>3</dd>`,
 	} {
 		if !strings.Contains(out, want) {
@@ -502,5 +502,22 @@ func TestBanners(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s", want)
 		}
+	}
+}
+
+// Ensure vendor text with bidi controls is shown with the controls visible,
+// in its own bidi isolate, and that no raw control reaches the page.
+func TestBidiVisible(t *testing.T) {
+	res, reps := smallRun(t)
+	res.Checks[0].Message = "code \u202eevil\u2066 msg"
+	res.Checks[0].EnvelopeCode = "0\u202e1"
+	out := render(t, res, reps, Options{})
+	for _, want := range []string{`<bdi>code &lt;U+202E&gt;evil&lt;U+2066&gt; msg</bdi>`, `<code><bdi>0&lt;U+202E&gt;1</bdi></code>`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s", want)
+		}
+	}
+	if strings.ContainsAny(out, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		t.Error("a raw bidi control reached the page")
 	}
 }

@@ -91,7 +91,7 @@ func fixture() (types.Report, []results.Check) {
 
 type noRedactor struct{}
 
-func (noRedactor) Text(s string) string { return s }
+func (noRedactor) Known(s string) string { return s }
 
 // Ensure the default output matches the golden file and validates against
 // the Jenkins xUnit junit-10.xsd.
@@ -197,7 +197,7 @@ func TestBuildSimulatorAndEmpty(t *testing.T) {
 
 type maskRedactor struct{ secret string }
 
-func (m maskRedactor) Text(s string) string { return strings.ReplaceAll(s, m.secret, "***") }
+func (m maskRedactor) Known(s string) string { return strings.ReplaceAll(s, m.secret, "***") }
 
 // Ensure the whole document goes through the redactor.
 func TestWriteRedacts(t *testing.T) {

@@ -1,0 +1,71 @@
+package redact
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// MaxUndecodablePrefix bounds what an artifact keeps of a body that is not
+// JSON: a truncated envelope, an HTML error page, a body over the size cap.
+// Such bodies cannot be masked by key with certainty, so only a short,
+// scrubbed prefix is kept, with the length and hash that identify the rest.
+const MaxUndecodablePrefix = 2 << 10
+
+// LearnBody learns every value a response body carries under a sensitive
+// key, without writing anything: a valid JSON body by its keys, anything
+// else with the tolerant scanner and the detectors. The client calls it on
+// every response, the login response first, so the customer's e-mail, phone
+// and names are known before any free text (a vendor msg, an error page) is
+// written.
+func (r *Redactor) LearnBody(body []byte) {
+	if len(body) == 0 {
+		return
+	}
+	if json.Valid(body) {
+		collect := walker{r: r}
+		collect.run(body, nil)
+		r.Learn(collect.learn...)
+		return
+	}
+	d := r.keys.detect(string(body))
+	r.Learn(d.learn...)
+}
+
+// Body returns what an artifact may keep of a response or request body. A
+// valid JSON body is redacted whole (JSON) and reported as decodable. Any
+// other body is reduced to at most MaxUndecodablePrefix bytes of scrubbed
+// prefix followed by a line naming its full length and SHA-256, so the full
+// bytes never reach a report.
+func (r *Redactor) Body(body []byte) (out []byte, decodable bool) {
+	if len(body) == 0 {
+		return r.JSON(body), true
+	}
+	if json.Valid(body) {
+		return r.validJSON(body), true
+	}
+	// Scrub a window longer than the prefix, so a value that straddles the
+	// cut is seen whole and masked, then cut inside the scrubbed text.
+	window := body[:validUTF8Cut(body, 3*MaxUndecodablePrefix)]
+	scrubbed := []byte(r.Text(string(window)))
+	cut := validUTF8Cut(scrubbed, MaxUndecodablePrefix)
+	if i := lastMaskStart(scrubbed[:cut]); i >= 0 && i+len(textMask) > cut {
+		cut = i // never split a mask: half a mask reads like data
+	}
+	sum := sha256.Sum256(body)
+	out = append(scrubbed[:cut:cut], fmt.Sprintf("\n[not JSON: %d bytes, sha256:%s; only the first %d bytes are kept, redacted]",
+		len(body), hex.EncodeToString(sum[:]), cut)...)
+	return out, false
+}
+
+// lastMaskStart returns the index of the last '[' that may begin a text
+// mask cut off at the end of b, or -1.
+func lastMaskStart(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-len(textMask); i-- {
+		if b[i] == '[' && string(b[i:]) == textMask[:len(b)-i] {
+			return i
+		}
+	}
+	return -1
+}
