@@ -49,11 +49,15 @@ func simServer(t testing.TB, scenario string) (*simulator.Simulator, string) {
 	return sim, srv.URL
 }
 
-// hookSink is a webhook receiver that checks each body's HMAC signature.
+// hookSink is a webhook receiver that checks each delivery's Standard
+// Webhooks signature (and the legacy header kept for one release).
+// status, when set, answers instead of accepting (an outage).
 type hookSink struct {
 	t      testing.TB
 	mu     sync.Mutex
 	events []alert.Event
+	status func() int
+	hang   bool
 }
 
 func newHookSink(t testing.TB) (*hookSink, string) {
@@ -65,10 +69,26 @@ func newHookSink(t testing.TB) (*hookSink, string) {
 
 func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if got, want := r.Header.Get(webhook.SignatureHeader), webhook.Sign([]byte(hookSecret), body); got != want {
-		h.t.Errorf("webhook signature %q, want %q", got, want)
+	if err := webhook.Verify([]byte(hookSecret), r.Header, body, time.Now(), 5*time.Minute); err != nil {
+		h.t.Errorf("webhook signature: %v", err)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
+	}
+	if got, want := r.Header.Get(webhook.LegacySignatureHeader), webhook.LegacySign([]byte(hookSecret), body); got != want {
+		h.t.Errorf("legacy webhook signature %q, want %q", got, want)
+	}
+	h.mu.Lock()
+	status, hang := h.status, h.hang
+	h.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
+	if status != nil {
+		if code := status(); code != http.StatusOK {
+			http.Error(w, "receiver outage", code)
+			return
+		}
 	}
 	var ev alert.Event
 	if err := json.Unmarshal(body, &ev); err != nil {

@@ -382,21 +382,30 @@ func (d *Dispatcher) mark(err error) {
 	}
 }
 
-// SendDirect delivers events to their receivers now, without the outbox, in
-// the background: it is for what must reach on-call when the store itself is
-// failing ("monitor cannot record runs") and for the watchdog. Each receiver
-// gets a few attempts, each bounded by its timeout; nothing is retried after
-// that, and nothing is kept.
-func (d *Dispatcher) SendDirect(events ...Event) {
+// SendDirect delivers ev now, without the outbox, in the background, to the
+// named receivers (nil: those its routes choose): it is for what must reach
+// on-call when the store itself is failing ("monitor cannot record runs")
+// and for the watchdog. Each receiver gets a few attempts, each bounded by
+// its timeout; nothing is retried after that, and nothing is kept.
+func (d *Dispatcher) SendDirect(receivers []string, ev Event) {
 	if d.stopped.Load() {
 		return
 	}
-	for _, ev := range events {
-		if ev.ID == "" {
-			ev.ID = NewEventID()
+	if ev.ID == "" {
+		ev.ID = NewEventID()
+	}
+	ev = d.redact(ev)
+	ws := d.receiversOf(ev)
+	if receivers != nil {
+		ws = ws[:0]
+		for _, name := range receivers {
+			if w := d.workers[name]; w != nil {
+				ws = append(ws, w)
+			}
 		}
-		ev = d.redact(ev)
-		for _, w := range d.receiversOf(ev) {
+	}
+	{
+		for _, w := range ws {
 			d.direct.Add(1)
 			go func(w *worker, ev Event) {
 				defer d.direct.Done()
@@ -426,6 +435,9 @@ func (d *Dispatcher) SendDirect(events ...Event) {
 		}
 	}
 }
+
+// Known reports whether name is a routed receiver.
+func (d *Dispatcher) Known(name string) bool { return d.workers[name] != nil }
 
 func (d *Dispatcher) text(err error) string {
 	if d.redactor == nil {

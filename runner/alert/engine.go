@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -542,12 +544,7 @@ func (p *pass) counter(key string, hit bool, after int, newState func() *state, 
 func (p *pass) contract() {
 	out := p.out
 	ops, ran, unavailableOps := observe(out)
-	opNames := make([]string, 0, len(ops))
-	for op := range ops {
-		opNames = append(opNames, op)
-	}
-	sort.Strings(opNames)
-	for _, op := range opNames {
+	for _, op := range sortedKeys(ops) {
 		o := ops[op]
 		if !o.definitive || o.blocked {
 			continue
@@ -630,14 +627,7 @@ func (e *Engine) Sweep(ctx context.Context) ([]Event, error) {
 	return all, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (e *Engine) reminderDue(st *state, now time.Time) bool {
 	return e.remindEvery > 0 && !st.Acknowledged && now.Sub(st.LastNotified) >= e.remindEvery
