@@ -141,6 +141,7 @@ jobs:
     flake_attempts: 1
 alerting:
   unavailable_after: %d
+  flap_window: 1s
   receivers:
     - name: oncall
       type: webhook
@@ -157,6 +158,23 @@ alerting:
 		t.Fatal(err)
 	}
 	return path, store
+}
+
+// editConfig replaces old by new in the config file at path (once, and old
+// must be there): the tests that need another job timeout, scenario or flap
+// window start from monitorConfig's file.
+func editConfig(t testing.TB, path, old, new string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(old)) {
+		t.Fatalf("config %s has no %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(raw, []byte(old), []byte(new), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func monitorEnv() []string {
@@ -450,8 +468,9 @@ func TestMonitorUnavailabilityPagesAfterN(t *testing.T) {
 	}
 }
 
-// Ensure a real Alertmanager receives the monitor's alert and, after the
-// vendor recovers, no longer lists it active (API v2).
+// Ensure a real Alertmanager receives the monitor's alert with a short
+// endsAt that every run pushes forward (not now+24h), and, after the vendor
+// recovers, no longer lists it active (API v2); the watchdog is there too.
 func TestMonitorRealAlertmanager(t *testing.T) {
 	base := amtest.Start(t)
 	dir := t.TempDir()
@@ -468,12 +487,26 @@ func TestMonitorRealAlertmanager(t *testing.T) {
 	eventually(t, "the firing webhook", 30*time.Second, func() bool { return hook.count(alert.Firing) >= 1 })
 	fp := hook.got()[0].Fingerprint
 	active := func() ([]amtest.Alert, error) { return amtest.Alerts(base, fp) }
+	var first amtest.Alert
 	eventually(t, "alertmanager lists the alert active", 20*time.Second, func() bool {
 		as, err := active()
 		if err != nil || len(as) != 1 {
 			return false
 		}
+		first = as[0]
 		return as[0].Status.State == "active"
+	})
+	// Two schedule intervals (1s), the job timeout (30s) and a minute.
+	if now := time.Now(); !first.EndsAt.After(now) || first.EndsAt.After(now.Add(5*time.Minute)) {
+		t.Errorf("endsAt %s: want a short expiry after now (%s), not hours away", first.EndsAt, now)
+	}
+	eventually(t, "a later run refreshes endsAt", 20*time.Second, func() bool {
+		as, err := active()
+		return err == nil && len(as) == 1 && as[0].EndsAt.After(first.EndsAt)
+	})
+	eventually(t, "the watchdog is active in alertmanager", 20*time.Second, func() bool {
+		as, err := amtest.AlertsWhere(base, `alertname="MmcontractWatchdog"`)
+		return err == nil && len(as) == 1 && as[0].Status.State == "active"
 	})
 	if err := sim.SetScenario("nominal"); err != nil {
 		t.Fatal(err)

@@ -93,6 +93,10 @@ type Job struct {
 	RequestTimeout Duration `yaml:"request_timeout"` // per request; default 15s
 	Source         string   `yaml:"source"`          // kind spec: the vendor OpenAPI file or URL
 	Family         string   `yaml:"family"`          // kind spec: client (default), manager, auth2
+
+	// baselineAsWritten is Baseline before it was resolved against the
+	// config file's folder: messages name what the user wrote.
+	baselineAsWritten string
 }
 
 // Alerting configures receivers, routes and the alert rules.
@@ -222,7 +226,7 @@ func parseConfig(raw []byte, getenv func(string) string, dir string) (*Config, e
 	c.SetDefaults()
 	for i := range c.Jobs {
 		if b := c.Jobs[i].Baseline; dir != "" && b != "" && !filepath.IsAbs(b) {
-			c.Jobs[i].Baseline = filepath.Join(dir, b)
+			c.Jobs[i].Baseline, c.Jobs[i].baselineAsWritten = filepath.Join(dir, b), b
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -415,11 +419,15 @@ func (c *Config) Validate() error {
 				return keyErr(key+".source", "only for kind spec")
 			}
 			if j.Baseline != "" {
+				name, where := j.Baseline, ""
+				if j.baselineAsWritten != "" {
+					name, where = j.baselineAsWritten, " next to the config file"
+				}
 				switch fi, err := os.Stat(j.Baseline); {
 				case err != nil:
-					return keyErr(key+".baseline", "%s does not exist (create it with mmcontract baseline accept)", j.Baseline)
+					return keyErr(key+".baseline", "%s does not exist%s (create it with mmcontract baseline accept)", name, where)
 				case !fi.IsDir():
-					return keyErr(key+".baseline", "%s is not a directory", j.Baseline)
+					return keyErr(key+".baseline", "%s is not a directory", name)
 				}
 			}
 			if j.FlakeAttempts < 1 || j.FlakeAttempts > 5 {
