@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,9 +87,13 @@ func TestMonitorOutboxOutlivesReceiverOutage(t *testing.T) {
 	const outage = 90 * time.Second
 	_, simURL := simServer(t, "type-change")
 	hook, hookURL := newHookSink(t)
-	var recovered time.Time
-	var firstCall time.Time
+	var (
+		mu                   sync.Mutex
+		recovered, firstCall time.Time
+	)
 	hook.status = func() int {
+		mu.Lock()
+		defer mu.Unlock()
 		now := time.Now()
 		if firstCall.IsZero() {
 			firstCall = now
@@ -101,11 +106,14 @@ func TestMonitorOutboxOutlivesReceiverOutage(t *testing.T) {
 		}
 		return http.StatusOK
 	}
-	cfg, _ := monitorConfig(t, t.TempDir(), simURL, hookURL, "", 3)
+	cfg, store := monitorConfig(t, t.TempDir(), simURL, hookURL, "", 3)
 	p := startMonitor(t, cfg)
 	time.Sleep(outage / 2)
 	if m := scrape(t, p.addr); !strings.Contains(m, `mmcontract_alert_outbox_pending{receiver="oncall"} 1`) {
 		t.Errorf("during the outage the page is not pending in the metrics:\n%s", grep(m, "outbox"))
+	}
+	if r := mmcontract(t, nil, "history", "--store", store, "--last", "1"); !strings.Contains(r.stdout, "outbox: 1 notification(s) to oncall not delivered yet") {
+		t.Errorf("history during the outage does not show the pending page:\n%s%s", r.stdout, r.stderr)
 	}
 	eventually(t, "the page after the receiver recovered", outage+90*time.Second, func() bool {
 		return hook.count(alert.Firing) >= 1
@@ -118,12 +126,14 @@ func TestMonitorOutboxOutlivesReceiverOutage(t *testing.T) {
 	if len(pages) != 1 || len(hook.got()) != 1 {
 		t.Fatalf("webhooks %+v; want the page exactly once", hook.got())
 	}
-	hook.mu.Lock()
+	mu.Lock()
 	rec := recovered
-	hook.mu.Unlock()
-	if d := pages[0].at.Sub(rec); d > time.Minute {
+	mu.Unlock()
+	d := pages[0].at.Sub(rec)
+	if d > time.Minute {
 		t.Errorf("delivered %s after the receiver recovered, want within a minute", d)
 	}
+	t.Logf("page delivered %s after the receiver recovered from a %s outage", d.Round(time.Millisecond), outage)
 }
 
 // Ensure a receiver that hangs does not delay another: the healthy one gets

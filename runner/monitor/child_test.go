@@ -1,0 +1,119 @@
+package monitor
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Ensure a simulator target's child gets no MM_* variable at all, neither
+// the monitor's own credentials nor ones configured on the target.
+func TestChildEnvSimulatorHasNoCredentials(t *testing.T) {
+	t.Setenv("MM_LOGIN_NAME", "monitor-own@example.com")
+	t.Setenv("MM_LOGIN_PASSWORD", "monitor-own-secret")
+	t.Setenv("MM_TOKEN", "monitor-token")
+	t.Setenv("PATH", "/usr/bin")
+	for name, tg := range map[string]Target{
+		"bare simulator":             {},
+		"simulator with credentials": {LoginName: "ops", LoginPassword: "pw", Token: "tok", Scenario: "nominal"},
+	} {
+		env := childEnv(tg)
+		for _, kv := range env {
+			if strings.HasPrefix(kv, "MM_") {
+				t.Errorf("%s: child env has %s", name, kv)
+			}
+		}
+		if !strings.Contains(strings.Join(env, "\n"), "PATH=/usr/bin") {
+			t.Errorf("%s: child env lacks PATH: %q", name, env)
+		}
+	}
+}
+
+// Ensure the first non-empty stderr line is kept, without colour, bounded,
+// whatever the chunking of the writes.
+func TestFirstLineWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		chunks []string
+		want   string
+	}{
+		{"one write", []string{"mmcontract run: login rejected\nmore\n"}, "mmcontract run: login rejected"},
+		{"split writes", []string{"mmcontract run: lo", "gin rejected", "\nsecond\n"}, "mmcontract run: login rejected"},
+		{"leading blank lines", []string{"\n  \n", "error: x\n"}, "error: x"},
+		{"colour removed", []string{"\x1b[31merror\x1b[0m: bad filter\n"}, "error: bad filter"},
+		{"no newline yet", []string{"half a line"}, "half a line"},
+		{"long line bounded", []string{strings.Repeat("x", 1000) + "\n"}, strings.Repeat("x", maxFirstLine)},
+	} {
+		w := &firstLineWriter{}
+		for _, c := range tc.chunks {
+			if n, err := w.Write([]byte(c)); n != len(c) || err != nil {
+				t.Fatalf("%s: Write = %d, %v", tc.name, n, err)
+			}
+		}
+		if got := w.String(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Ensure the monitor's HTTP server refuses oversized headers and closes a
+// connection that never finishes its request headers.
+func TestHTTPServerLimits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "%d %v", n, err != nil)
+	}), log.New(io.Discard, "", 0))
+	srv.ReadHeaderTimeout = 300 * time.Millisecond // the production value is 10s
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", 2*maxHeaderBytes))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("oversized header: HTTP %d, want 431", resp.StatusCode)
+	}
+
+	resp, err = http.Post(base+"/", "text/plain", strings.NewReader(strings.Repeat("b", 2*maxBodyBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf("%d true", maxBodyBytes); string(body) != want {
+		t.Errorf("oversized body read as %q, want %q (capped, with an error)", body, want)
+	}
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")); err != nil { // never ends its headers
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := bufio.NewReader(c).ReadString('\n'); err == nil {
+		// The server may answer 408 before closing; either way it must close.
+		if _, err := io.ReadAll(c); err != nil {
+			t.Errorf("slow client's connection not closed: %v", err)
+		}
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Errorf("the server kept a connection with unfinished headers open for 5s")
+	}
+}
