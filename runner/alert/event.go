@@ -1,9 +1,10 @@
 // Package alert turns finished runs into pages: a state machine per
 // (job, operation, severity) that fires once when the vendor's contract breaks
 // or its responses drift, resolves once when the difference is gone, reminds
-// while it stays, and never reacts to our own harness failing; plus the
-// delivery side, a non-blocking Dispatcher that routes events to receivers
-// with retries.
+// while it stays, damps flapping, and pages our own harness failing as its
+// own kind; plus the delivery side, a Dispatcher that delivers the durable
+// outbox (rows in the history store, written with the alert state) to each
+// receiver with its own sender, retries and per-attempt timeouts.
 //
 // Receivers live in one subpackage each (webhook, slack, pagerduty,
 // alertmanager) and import this package for Event and ReceiverConfig; the
