@@ -98,13 +98,14 @@ type Dispatcher struct {
 	now      func() time.Time
 	storeErr func(error)
 
-	workers map[string]*worker
-	ctx     context.Context // cancelled when Stop's grace period ends
-	cancel  context.CancelFunc
-	drain   chan struct{} // closed by Stop: senders exit once nothing is due
-	wg      sync.WaitGroup
-	direct  sync.WaitGroup
-	stopped atomic.Bool
+	workers  map[string]*worker
+	ctx      context.Context // cancelled when Stop's grace period ends
+	cancel   context.CancelFunc
+	drain    chan struct{} // closed by Stop: senders exit once nothing is due
+	wg       sync.WaitGroup
+	direct   sync.WaitGroup
+	directMu sync.Mutex
+	stopped  atomic.Bool
 }
 
 type worker struct {
@@ -388,51 +389,54 @@ func (d *Dispatcher) mark(err error) {
 // and for the watchdog. Each receiver gets a few attempts, each bounded by
 // its timeout; nothing is retried after that, and nothing is kept.
 func (d *Dispatcher) SendDirect(receivers []string, ev Event) {
-	if d.stopped.Load() {
-		return
-	}
 	if ev.ID == "" {
 		ev.ID = NewEventID()
 	}
 	ev = d.redact(ev)
 	ws := d.receiversOf(ev)
 	if receivers != nil {
-		ws = ws[:0]
+		ws = nil
 		for _, name := range receivers {
 			if w := d.workers[name]; w != nil {
 				ws = append(ws, w)
 			}
 		}
 	}
-	{
-		for _, w := range ws {
-			d.direct.Add(1)
-			go func(w *worker, ev Event) {
-				defer d.direct.Done()
-				delay := d.backoff
-				for attempt := 1; ; attempt++ {
-					ctx, cancel := context.WithTimeout(d.ctx, w.timeout)
-					err := w.n.Send(ctx, ev)
-					cancel()
-					if err == nil {
-						w.stats.delivered.Add(1)
-						return
-					}
-					if IsPermanent(err) || attempt >= directAttempts || d.ctx.Err() != nil {
-						w.stats.failed.Add(1)
-						d.log.Error("direct alert delivery failed", "receiver", w.name, "kind", ev.Kind, "err", d.text(err))
-						return
-					}
-					t := time.NewTimer(delay)
-					select {
-					case <-t.C:
-					case <-d.ctx.Done():
-					}
-					t.Stop()
-					delay = min(2*delay, d.maxBack)
-				}
-			}(w, ev)
+	// Under directMu, so that Stop's wait never races a new send.
+	d.directMu.Lock()
+	defer d.directMu.Unlock()
+	if d.stopped.Load() {
+		return
+	}
+	for _, w := range ws {
+		d.direct.Add(1)
+		go d.sendDirect(w, ev)
+	}
+}
+
+func (d *Dispatcher) sendDirect(w *worker, ev Event) {
+	defer d.direct.Done()
+	delay := d.backoff
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(d.ctx, w.timeout)
+		err := w.n.Send(ctx, ev)
+		cancel()
+		if err == nil {
+			w.stats.delivered.Add(1)
+			return
 		}
+		if IsPermanent(err) || attempt >= directAttempts || d.ctx.Err() != nil {
+			w.stats.failed.Add(1)
+			d.log.Error("direct alert delivery failed", "receiver", w.name, "kind", ev.Kind, "err", d.text(err))
+			return
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-d.ctx.Done():
+		}
+		t.Stop()
+		delay = min(2*delay, d.maxBack)
 	}
 }
 
@@ -450,7 +454,10 @@ func (d *Dispatcher) text(err error) string {
 // them. Nothing is lost either way: undelivered rows stay in the outbox for
 // the next start. It returns ctx's error when the grace period ran out.
 func (d *Dispatcher) Stop(ctx context.Context) error {
-	if d.stopped.Swap(true) {
+	d.directMu.Lock()
+	already := d.stopped.Swap(true)
+	d.directMu.Unlock()
+	if already {
 		return nil
 	}
 	close(d.drain)

@@ -2,12 +2,15 @@ package monitor
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -115,5 +118,41 @@ func TestHTTPServerLimits(t *testing.T) {
 		}
 	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Errorf("the server kept a connection with unfinished headers open for 5s")
+	}
+}
+
+// Ensure /healthz turns 503 when a notification waited longer than
+// health.max_outbox_age (a receiver that is down) and when a job stopped
+// ticking (the scheduler), naming each problem, and is "ok" otherwise.
+func TestHealthzOutboxAgeAndScheduler(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "outage", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	cfg := baseConfig(t, down.URL) // job @every 1h
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	m := newTestMonitorAt(t, cfg, &fakeRunner{results: brokenResults(testOp)}, clock)
+	if code, body := get(t, m, "/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Fatalf("/healthz at start: %d %q", code, body)
+	}
+	m.Tick("customer") // fires; the receiver is down, so the page stays pending
+	waitUntil(t, "a pending notification", 5*time.Second, func() bool {
+		st, err := m.Store().OutboxStats(context.Background())
+		return err == nil && st["hook"].Pending == 1
+	})
+	advance(11 * time.Minute) // past the default max_outbox_age, within the hour
+	code, body := get(t, m, "/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "outbox: 1 notification(s) to hook pending since") {
+		t.Errorf("/healthz with an old pending page: %d %q", code, body)
+	}
+	if strings.Contains(body, "scheduler") {
+		t.Errorf("/healthz blames the scheduler within the hour: %q", body)
+	}
+	advance(2 * time.Hour) // the @every 1h job has not ticked since
+	if _, body := get(t, m, "/healthz"); !strings.Contains(body, "scheduler: job customer has not ticked since") {
+		t.Errorf("/healthz does not see a scheduler that stopped: %q", body)
 	}
 }

@@ -505,6 +505,11 @@ func (m *Monitor) queued(ctx context.Context, events []alert.Event) {
 // in one transaction (the spec-watch job's own alerts), then wakes the
 // senders.
 func (m *Monitor) saveAndQueue(ctx context.Context, job string, states map[string]json.RawMessage, events []alert.Event) error {
+	for i := range events {
+		if events[i].ID == "" {
+			events[i].ID = alert.NewEventID() // logged with the id receivers see
+		}
+	}
 	notes, err := m.disp.Notifications(events)
 	if err != nil {
 		return err
