@@ -50,6 +50,9 @@ type RunResult struct {
 	Config *ConfigProblem
 	// Err: the run is an error of ours (crash, kill, unreadable outputs).
 	Err error
+	// Stopped: the monitor's shutdown stopped the run (Err says so). It is
+	// recorded, but says nothing about the vendor or the harness.
+	Stopped bool
 	// FirstError is the child's first line on stderr, which names what
 	// went wrong in its own words.
 	FirstError string
@@ -141,7 +144,7 @@ func (c childRunner) RunJob(ctx context.Context, req RunRequest) RunResult {
 		out.TimedOut = true
 		return out
 	case ctx.Err() != nil:
-		out.Err = errors.New("run stopped: the monitor shut down before it finished")
+		out.Err, out.Stopped = errors.New("run stopped: the monitor shut down before it finished"), true
 		return out
 	case err == nil:
 	case errors.As(err, &exitErr) && code >= 0 && code <= verdict.ExitUnavailable:

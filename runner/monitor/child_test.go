@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -154,5 +157,77 @@ func TestHealthzOutboxAgeAndScheduler(t *testing.T) {
 	advance(2 * time.Hour) // the @every 1h job has not ticked since
 	if _, body := get(t, m, "/healthz"); !strings.Contains(body, "scheduler: job customer has not ticked since") {
 		t.Errorf("/healthz does not see a scheduler that stopped: %q", body)
+	}
+}
+
+// fakeChild writes an executable shell script standing in for `mmcontract
+// run` (called as: run --out DIR ...).
+func fakeChild(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake-mmcontract")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\nout=\"$3\"\n"+body+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Ensure the child runner tells every way a run ends apart: results,
+// results with config_error (exit 2), exit 2 without results, a crash, and
+// the job timeout; and keeps the child's first stderr line.
+func TestChildRunnerOutcomes(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	const configResults = `{"schema_version":1,"verdict":"config","checks":[],"config_error":{"kind":"credentials_rejected","message":"the vendor rejected MM_TOKEN (GATEWAY_CODE_005): get a new token"}}`
+	for _, tc := range []struct {
+		name    string
+		script  string
+		timeout time.Duration
+		check   func(RunResult) string
+	}{
+		{"results", `echo '{"schema_version":1,"verdict":"broken","checks":[]}' > "$out/results.json"; exit 1`, 10 * time.Second,
+			func(r RunResult) string {
+				if !r.HaveResults || r.Results.Verdict != "broken" || r.Err != nil || r.Config != nil || r.TimedOut {
+					return fmt.Sprintf("%+v", r)
+				}
+				return ""
+			}},
+		{"config_error in results.json", `echo '` + configResults + `' > "$out/results.json"; echo "mmcontract run: token rejected" >&2; exit 2`, 10 * time.Second,
+			func(r RunResult) string {
+				if r.Config == nil || r.Config.Summary() != "credentials rejected: the vendor rejected MM_TOKEN (GATEWAY_CODE_005): get a new token" || !r.HaveResults {
+					return fmt.Sprintf("%+v", r)
+				}
+				return ""
+			}},
+		{"exit 2 without results", `echo "" >&2; echo "mmcontract run: MM_LOGIN_NAME is set but MM_BASE_URL is not" >&2; echo second >&2; exit 2`, 10 * time.Second,
+			func(r RunResult) string {
+				if r.Config == nil || r.Config.Summary() != "set-up problem: mmcontract run: MM_LOGIN_NAME is set but MM_BASE_URL is not" || r.HaveResults || r.Err != nil {
+					return fmt.Sprintf("%+v", r)
+				}
+				return ""
+			}},
+		{"crash", `echo "panic: boom" >&2; exit 4`, 10 * time.Second,
+			func(r RunResult) string {
+				if r.Err == nil || r.FirstError != "panic: boom" || r.Config != nil || r.TimedOut {
+					return fmt.Sprintf("%+v", r)
+				}
+				return ""
+			}},
+		{"job timeout", `sleep 30`, 300 * time.Millisecond,
+			func(r RunResult) string {
+				if !r.TimedOut || r.Err != nil || r.Config != nil {
+					return fmt.Sprintf("%+v", r)
+				}
+				return ""
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := childRunner{Executable: fakeChild(t, tc.script)}
+			res := c.RunJob(context.Background(), RunRequest{Job: "customer", RunID: "r1",
+				OutDir: filepath.Join(t.TempDir(), "r1"), Timeout: tc.timeout})
+			if bad := tc.check(res); bad != "" {
+				t.Errorf("result %s", bad)
+			}
+		})
 	}
 }

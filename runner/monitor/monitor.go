@@ -430,7 +430,9 @@ func (m *Monitor) runSuite(ctx context.Context, j *Job) {
 			return
 		}
 		m.storeOK()
-		m.observe(ctx, out)
+		if !res.Stopped { // our own shutdown is nobody's page
+			m.observe(ctx, out)
+		}
 		return
 	}
 	note = ""
