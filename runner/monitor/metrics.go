@@ -62,7 +62,7 @@ func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *m
 			[]string{"operation"}),
 	}
 	m.reg.MustRegister(m.runs, m.checks, m.latency, m.drift, m.lastSuccess, m.firing, m.skipped, m.runDuration,
-		m.specChanges, m.storeErrors, deliveryCollector{d}, outboxCollector{store: store, err: storeErr},
+		m.specChanges, m.storeErrors, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range alert.Severities() {
 		m.firing.WithLabelValues(string(s)).Set(0)
@@ -131,8 +131,9 @@ type outboxStats interface {
 // outboxCollector reads the outbox at scrape time: the rows are the truth,
 // there is no counter to drift from them.
 type outboxCollector struct {
-	store outboxStats
-	err   func(error)
+	store     outboxStats
+	err       func(error)
+	receivers []string // always exported, 0 until a row exists
 }
 
 var (
@@ -156,6 +157,11 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	now := time.Now()
+	for _, name := range c.receivers {
+		if _, ok := stats[name]; !ok {
+			stats[name] = history.OutboxStat{}
+		}
+	}
 	for name, st := range stats {
 		age := 0.0
 		if st.Pending > 0 {
