@@ -96,7 +96,32 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Target, r.StartedAt.Format(time.RFC3339),
 			took, v, countsText(r.Counts), redact.Terminal(oneLineNote(r.Error))) // the note may quote the vendor
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return c.printOutbox(ctx, store)
+}
+
+// printOutbox adds a line per receiver with notifications still waiting in
+// the outbox: a page that has not reached on-call yet is history too.
+func (c *historyCommand) printOutbox(ctx context.Context, store *history.Store) error {
+	stats, err := store.OutboxStats(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(stats))
+	for name, st := range stats {
+		if st.Pending > 0 {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st := stats[name]
+		fmt.Fprintf(c.stdout, "outbox: %d notification(s) to %s not delivered yet, the oldest since %s\n", st.Pending, name,
+			st.OldestPending.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // historyRun is the JSON shape of one run: stable snake_case keys.

@@ -36,6 +36,13 @@ const hookSecret = "e2e-hook-secret"
 // switched by the test between monitor ticks.
 func simServer(t testing.TB, scenario string) (*simulator.Simulator, string) {
 	t.Helper()
+	return simServerWith(t, scenario, nil)
+}
+
+// simServerWith is simServer with wrap around the simulator's handler (a
+// vendor that is also slow, say); nil wraps nothing.
+func simServerWith(t testing.TB, scenario string, wrap func(http.Handler) http.Handler) (*simulator.Simulator, string) {
+	t.Helper()
 	set, err := schemas.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -44,16 +51,25 @@ func simServer(t testing.TB, scenario string) (*simulator.Simulator, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(sim)
+	var h http.Handler = sim
+	if wrap != nil {
+		h = wrap(sim)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return sim, srv.URL
 }
 
-// hookSink is a webhook receiver that checks each body's HMAC signature.
+// hookSink is a webhook receiver that checks each delivery's Standard
+// Webhooks signature (and the legacy header kept for one release).
+// status, when set, answers instead of accepting (an outage).
 type hookSink struct {
-	t      testing.TB
-	mu     sync.Mutex
-	events []alert.Event
+	t       testing.TB
+	mu      sync.Mutex
+	events  []alert.Event
+	arrived []time.Time
+	status  func() int
+	hang    bool
 }
 
 func newHookSink(t testing.TB) (*hookSink, string) {
@@ -65,10 +81,26 @@ func newHookSink(t testing.TB) (*hookSink, string) {
 
 func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if got, want := r.Header.Get(webhook.SignatureHeader), webhook.Sign([]byte(hookSecret), body); got != want {
-		h.t.Errorf("webhook signature %q, want %q", got, want)
+	if err := webhook.Verify([]byte(hookSecret), r.Header, body, time.Now(), 5*time.Minute); err != nil {
+		h.t.Errorf("webhook signature: %v", err)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
+	}
+	if got, want := r.Header.Get(webhook.LegacySignatureHeader), webhook.LegacySign([]byte(hookSecret), body); got != want {
+		h.t.Errorf("legacy webhook signature %q, want %q", got, want)
+	}
+	h.mu.Lock()
+	status, hang := h.status, h.hang
+	h.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
+	if status != nil {
+		if code := status(); code != http.StatusOK {
+			http.Error(w, "receiver outage", code)
+			return
+		}
 	}
 	var ev alert.Event
 	if err := json.Unmarshal(body, &ev); err != nil {
@@ -77,7 +109,27 @@ func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	h.events = append(h.events, ev)
+	h.arrived = append(h.arrived, time.Now())
 	h.mu.Unlock()
+}
+
+// delivery is one accepted webhook and when it arrived.
+type delivery struct {
+	alert.Event
+	at time.Time
+}
+
+// of returns the accepted deliveries of kind with status, in arrival order.
+func (h *hookSink) of(kind alert.Kind, st alert.Status) []delivery {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []delivery
+	for i, ev := range h.events {
+		if ev.Kind == kind && ev.Status == st {
+			out = append(out, delivery{ev, h.arrived[i]})
+		}
+	}
+	return out
 }
 
 func (h *hookSink) got() []alert.Event {
@@ -121,6 +173,7 @@ jobs:
     flake_attempts: 1
 alerting:
   unavailable_after: %d
+  flap_window: 1s
   receivers:
     - name: oncall
       type: webhook
@@ -137,6 +190,23 @@ alerting:
 		t.Fatal(err)
 	}
 	return path, store
+}
+
+// editConfig replaces old by new in the config file at path (once, and old
+// must be there): the tests that need another job timeout, scenario or flap
+// window start from monitorConfig's file.
+func editConfig(t testing.TB, path, old, new string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(old)) {
+		t.Fatalf("config %s has no %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(raw, []byte(old), []byte(new), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func monitorEnv() []string {
@@ -430,8 +500,9 @@ func TestMonitorUnavailabilityPagesAfterN(t *testing.T) {
 	}
 }
 
-// Ensure a real Alertmanager receives the monitor's alert and, after the
-// vendor recovers, no longer lists it active (API v2).
+// Ensure a real Alertmanager receives the monitor's alert with a short
+// endsAt that every run pushes forward (not now+24h), and, after the vendor
+// recovers, no longer lists it active (API v2); the watchdog is there too.
 func TestMonitorRealAlertmanager(t *testing.T) {
 	base := amtest.Start(t)
 	dir := t.TempDir()
@@ -448,12 +519,26 @@ func TestMonitorRealAlertmanager(t *testing.T) {
 	eventually(t, "the firing webhook", 30*time.Second, func() bool { return hook.count(alert.Firing) >= 1 })
 	fp := hook.got()[0].Fingerprint
 	active := func() ([]amtest.Alert, error) { return amtest.Alerts(base, fp) }
+	var first amtest.Alert
 	eventually(t, "alertmanager lists the alert active", 20*time.Second, func() bool {
 		as, err := active()
 		if err != nil || len(as) != 1 {
 			return false
 		}
+		first = as[0]
 		return as[0].Status.State == "active"
+	})
+	// Two schedule intervals (1s), the job timeout (30s) and a minute.
+	if now := time.Now(); !first.EndsAt.After(now) || first.EndsAt.After(now.Add(5*time.Minute)) {
+		t.Errorf("endsAt %s: want a short expiry after now (%s), not hours away", first.EndsAt, now)
+	}
+	eventually(t, "a later run refreshes endsAt", 20*time.Second, func() bool {
+		as, err := active()
+		return err == nil && len(as) == 1 && as[0].EndsAt.After(first.EndsAt)
+	})
+	eventually(t, "the watchdog is active in alertmanager", 20*time.Second, func() bool {
+		as, err := amtest.AlertsWhere(base, `alertname="MmcontractWatchdog"`)
+		return err == nil && len(as) == 1 && as[0].Status.State == "active"
 	})
 	if err := sim.SetScenario("nominal"); err != nil {
 		t.Fatal(err)
@@ -496,15 +581,21 @@ func childrenOf(pid int) []int {
 }
 
 // Ensure a kill -9 of the monitor in the middle of a run loses only that
-// run: after a restart the store opens, passes its integrity check, keeps
-// every earlier run, and records the interrupted one as an error.
+// run: its child dies with it (no orphan writing into a run already marked
+// interrupted); after a restart the store opens, passes its integrity
+// check, keeps every earlier run, records the interrupted one as an error,
+// and the alert that fired before the kill is not paged again.
 func TestMonitorKill9MidRun(t *testing.T) {
 	sim, simURL := simServer(t, "nominal")
-	_, hookURL := newHookSink(t)
+	hook, hookURL := newHookSink(t)
 	dir := t.TempDir()
 	cfg, store := monitorConfig(t, dir, simURL, hookURL, "", 3)
 	p := startMonitor(t, cfg)
 	waitMoreRuns(t, store, 2)
+	if err := sim.SetScenario("removed-field"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the firing webhook", 30*time.Second, func() bool { return hook.count(alert.Firing) >= 1 })
 	// A stalled vendor keeps the next run in flight for seconds.
 	if err := sim.SetScenario("stall"); err != nil {
 		t.Fatal(err)
@@ -521,22 +612,37 @@ func TestMonitorKill9MidRun(t *testing.T) {
 	})
 	before := storeRuns(t, store, "customer")
 	children := childrenOf(p.cmd.Process.Pid)
+	if len(children) == 0 {
+		t.Fatal("no child run in flight")
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	<-p.done
-	// The child has its own process group and outlives a SIGKILLed parent;
-	// end it (by pid) so it cannot write into the store folder later.
-	for _, c := range children {
+	// Issue 12 changed this: the child used to outlive its SIGKILLed parent
+	// (the test killed it). It must now die with the monitor.
+	eventually(t, "the child to die with the monitor", 10*time.Second, func() bool {
+		for _, c := range children {
+			if !processGone(c) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, c := range children { // never leave one behind, whatever happened
 		_ = syscall.Kill(-c, syscall.SIGKILL)
 	}
-	if err := sim.SetScenario("nominal"); err != nil {
+	if err := sim.SetScenario("removed-field"); err != nil {
 		t.Fatal(err)
 	}
 
 	p = startMonitor(t, cfg)
+	waitMoreRuns(t, store, 2) // still broken after the restart
 	if code := p.stop(t); code != 0 {
 		t.Errorf("restarted monitor exit %d", code)
+	}
+	if pages := hook.of(alert.KindContract, alert.Firing); len(pages) != 1 {
+		t.Errorf("%d pages of the alert across the kill and restart, want 1: %+v", len(pages), hook.got())
 	}
 	s, err := history.Open(context.Background(), store, history.ReadOnly())
 	if err != nil {

@@ -2,11 +2,14 @@ package alert
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,26 +17,46 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/runner/history"
 )
 
-// stateStore persists alert state documents per job; *history.Store
-// satisfies it. PutAlertStates must write all of a call's states atomically.
+// stateStore persists alert state documents per job and the outbox;
+// *history.Store satisfies it. SaveAlerts must write a call's states and
+// notifications atomically.
 type stateStore interface {
 	AlertStates(ctx context.Context, job string) (map[string]json.RawMessage, error)
-	PutAlertStates(ctx context.Context, job string, states map[string]json.RawMessage) error
+	SaveAlerts(ctx context.Context, job string, states map[string]json.RawMessage, notes []history.Notification) error
 }
 
-// DefaultUnavailableAfter is how many consecutive unavailable runs page.
-const DefaultUnavailableAfter = 3
+// Engine defaults.
+const (
+	// DefaultUnavailableAfter is how many consecutive unavailable runs page.
+	DefaultUnavailableAfter = 3
+	// DefaultErrorAfter is how many consecutive harness errors page.
+	DefaultErrorAfter = 3
+)
 
 // Config tunes an Engine.
 type Config struct {
 	// UnavailableAfter is the number of consecutive unavailable runs that
 	// fire the job's unavailability alert; default DefaultUnavailableAfter.
 	UnavailableAfter int
+	// ErrorAfter is the number of consecutive runs ending in error (our
+	// harness failed) that fire the job's harness alert; default
+	// DefaultErrorAfter.
+	ErrorAfter int
 	// RemindEvery re-sends a still-firing alert this long after it was last
 	// sent; 0 disables reminders.
 	RemindEvery time.Duration
+	// FlapWindow holds a resolve back this long: an alert that fires again
+	// within it stays one incident (its Flaps count grows) instead of
+	// paging again. 0 sends resolves at once (the monitor's default is
+	// on; turning it off is an explicit choice in its config).
+	FlapWindow time.Duration
+	// Notify turns events into outbox rows, written in the same
+	// transaction as the state (the Dispatcher's Notifications). Nil: no
+	// rows, events are only returned.
+	Notify func([]Event) ([]history.Notification, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -43,7 +66,10 @@ type Config struct {
 type Engine struct {
 	store            stateStore
 	unavailableAfter int
+	errorAfter       int
 	remindEvery      time.Duration
+	flapWindow       time.Duration
+	notify           func([]Event) ([]history.Notification, error)
 	now              func() time.Time
 	mu               sync.Mutex
 }
@@ -53,12 +79,16 @@ func NewEngine(store stateStore, cfg Config) (*Engine, error) {
 	if store == nil {
 		return nil, errors.New("alert: nil state store")
 	}
-	if cfg.UnavailableAfter < 0 || cfg.RemindEvery < 0 {
-		return nil, errors.New("alert: unavailable_after and remind_every must not be negative")
+	if cfg.UnavailableAfter < 0 || cfg.ErrorAfter < 0 || cfg.RemindEvery < 0 || cfg.FlapWindow < 0 {
+		return nil, errors.New("alert: unavailable_after, error_after, remind_every and flap_window must not be negative")
 	}
-	e := &Engine{store: store, unavailableAfter: cfg.UnavailableAfter, remindEvery: cfg.RemindEvery, now: cfg.Now}
+	e := &Engine{store: store, unavailableAfter: cfg.UnavailableAfter, errorAfter: cfg.ErrorAfter,
+		remindEvery: cfg.RemindEvery, flapWindow: cfg.FlapWindow, notify: cfg.Notify, now: cfg.Now}
 	if e.unavailableAfter == 0 {
 		e.unavailableAfter = DefaultUnavailableAfter
+	}
+	if e.errorAfter == 0 {
+		e.errorAfter = DefaultErrorAfter
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -70,12 +100,21 @@ func NewEngine(store stateStore, cfg Config) (*Engine, error) {
 type RunOutcome struct {
 	Job, Target, RunID, ReportURL string
 	StartedAt                     time.Time
-	// Verdict of the whole run. Error (our harness broke) changes nothing.
+	// Verdict of the whole run. Error (our harness broke) feeds only the
+	// harness alert; Config (the set-up is wrong) only the config alert.
 	Verdict verdict.Verdict
 	Checks  []CheckOutcome
 	// Unavailable: the vendor did not answer usefully in this run (some
-	// check was unavailable, or the run could not reach the target at all).
+	// check was unavailable, or the run could not reach the target at all,
+	// e.g. it was killed by its job timeout).
 	Unavailable bool
+	// Cause is the one line that explains an error, config or timed-out
+	// run (the child's first error line); it goes into the alert summary.
+	Cause string
+	// ExpiresAfter is how long the job's firing alerts stay valid without
+	// another run (about two schedule intervals and the job timeout); it
+	// sets the events' ExpiresAt. 0: no expiry is announced.
+	ExpiresAfter time.Duration
 }
 
 // CheckOutcome is one check of a run.
@@ -122,19 +161,41 @@ type state struct {
 	Acknowledged bool      `json:"acknowledged,omitempty"`
 	RunID        string    `json:"run_id,omitempty"`
 	ReportURL    string    `json:"report_url,omitempty"`
+	// ResolvingSince: the alert stopped showing and its resolve is held
+	// for the flap window (Status "resolving").
+	ResolvingSince time.Time `json:"resolving_since,omitzero"`
+	Flaps          int       `json:"flaps,omitempty"`
 }
 
-const statusPending = "pending"
+const (
+	statusPending   = "pending"
+	statusResolving = "resolving"
+)
+
+// open reports whether the alert is an open incident: firing, or resolved
+// but held back by flap damping.
+func (s *state) open() bool { return s.Status == string(Firing) || s.Status == statusResolving }
 
 func (s *state) event(st Status) Event {
-	ev := Event{Status: st, Severity: s.Severity, Kind: s.Kind, Fingerprint: s.Fingerprint, Job: s.Job,
-		Target: s.Target, Operation: s.Operation, Summary: s.Summary, Changes: append([]Change{}, s.Changes...),
-		RunID: s.RunID, ReportURL: s.ReportURL, StartedAt: s.StartedAt}
+	ev := Event{ID: NewEventID(), Status: st, Severity: s.Severity, Kind: s.Kind, Fingerprint: s.Fingerprint,
+		Job: s.Job, Target: s.Target, Operation: s.Operation, Summary: s.Summary,
+		Changes: append([]Change{}, s.Changes...), RunID: s.RunID, ReportURL: s.ReportURL, StartedAt: s.StartedAt,
+		Flaps: s.Flaps}
 	if st == Resolved {
 		ev.EndsAt = s.ResolvedAt
 		ev.Summary = "resolved: " + s.Summary
+		if s.Flaps > 0 {
+			ev.Summary += fmt.Sprintf(" (flapped %d times)", s.Flaps)
+		}
 	}
 	return ev
+}
+
+// NewEventID returns a fresh notification id: "evt_" and 128 random bits.
+func NewEventID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return "evt_" + hex.EncodeToString(b[:])
 }
 
 // item is one change with its identity.
@@ -175,6 +236,10 @@ func contractKey(job, target, op string, sev Severity) string {
 
 func unavailableKey(job, target string) string { return "unavailable|" + job + "|" + target }
 
+func configKey(job, target string) string { return "config|" + job + "|" + target }
+
+func harnessKey(job string) string { return "harness|" + job }
+
 // observe folds a run's checks into per-operation observations.
 func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailableOps []string) {
 	ops = map[string]*opObservation{}
@@ -196,7 +261,7 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 			o.groups[sev][fp] = ch
 		}
 		switch c.Verdict {
-		case verdict.Unavailable, verdict.Error:
+		case verdict.Unavailable, verdict.Error, verdict.Config:
 			o.blocked = true
 			if c.Verdict == verdict.Unavailable && !seenUnavail[c.Operation] {
 				seenUnavail[c.Operation] = true
@@ -252,10 +317,9 @@ func sortedItems(g map[string]Change) []item {
 }
 
 // Observe applies one finished run to the alert states of its job, persists
-// the transitions and returns the events to deliver. State is persisted
-// before the events are returned, so a crash can lose a notification but
-// never send one twice. On error nothing is persisted and no event returned;
-// the next run retries the same transitions.
+// the transitions together with their outbox rows, and returns the events.
+// On error nothing is persisted and no event returned; the next run retries
+// the same transitions.
 //
 // Rules: a broken contract or breaking drift fires critical at once, warning
 // drift warning, info drift info, one alert per (job, operation, severity)
@@ -263,10 +327,15 @@ func sortedItems(g map[string]Change) []item {
 // did not have is re-sent (same fingerprint), losing some only updates it;
 // it resolves on the first run that observed the operation without any
 // change of that severity. An operation is observed only when at least one of
-// its checks judged a response and none was unavailable or errored; skipped
-// checks are ignored. Unavailability fires critical after UnavailableAfter
-// consecutive unavailable runs, once per (job, target). A run whose verdict is
-// error changes nothing.
+// its checks judged a response and none was unavailable, config or errored;
+// skipped checks are ignored. Unavailability fires critical after
+// UnavailableAfter consecutive unavailable runs, once per (job, target). A
+// run whose verdict is config fires the (job, target) config alert at once
+// and judges nothing else; ErrorAfter consecutive error runs fire the job's
+// harness alert; both resolve on the next run of another kind. With a flap
+// window, a resolve is held back and an alert firing again within the window
+// stays the same incident. Every open alert the run did not notify about is
+// refreshed (for receivers that expire alerts).
 func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 	if out.Job == "" {
 		return nil, errors.New("alert: observe: run outcome without a job")
@@ -279,9 +348,6 @@ func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 		}
 		v = verdict.Worst(vs...)
 	}
-	if v == verdict.Error {
-		return nil, nil
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	states, err := e.load(ctx, out.Job)
@@ -293,39 +359,210 @@ func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 	if started.IsZero() {
 		started = now
 	}
-	started = started.UTC().Truncate(time.Second)
-	changed := map[string]*state{}
-	var events []Event
-	touched := map[string]bool{}
+	p := &pass{e: e, states: states, changed: map[string]*state{}, notified: map[string]bool{}, now: now,
+		started: started.UTC().Truncate(time.Second), out: out}
 
-	ops, ran, unavailableOps := observe(out)
-	opNames := make([]string, 0, len(ops))
-	for op := range ops {
-		opNames = append(opNames, op)
+	cause := out.Cause
+	switch v {
+	case verdict.Error:
+		p.counter(harnessKey(out.Job), true, e.errorAfter, func() *state {
+			return &state{Kind: KindHarness, Job: out.Job, Target: out.Target, Severity: Critical,
+				Fingerprint: fingerprint(string(KindHarness), out.Job)}
+		}, func(n int) string {
+			s := fmt.Sprintf("harness failing: %d consecutive runs of job %s ended in error", n, out.Job)
+			if cause != "" {
+				s += ": " + cause
+			}
+			return s
+		})
+	case verdict.Config:
+		p.counter(harnessKey(out.Job), false, 0, nil, nil)
+		p.counter(configKey(out.Job, out.Target), true, 1, func() *state {
+			return &state{Kind: KindConfig, Job: out.Job, Target: out.Target, Severity: Critical,
+				Fingerprint: fingerprint(string(KindConfig), out.Job, out.Target)}
+		}, func(int) string {
+			if cause == "" {
+				cause = "set-up problem: the run could not check the contract"
+			}
+			return fmt.Sprintf("%s (job %s, target %s)", cause, out.Job, out.Target)
+		})
+	default:
+		p.counter(harnessKey(out.Job), false, 0, nil, nil)
+		p.counter(configKey(out.Job, out.Target), false, 0, nil, nil)
+		p.contract()
 	}
-	sort.Strings(opNames)
-	for _, op := range opNames {
+	p.sweep(out.Job)
+	p.refreshAndRemind(out.Job)
+	events, err := e.save(ctx, out.Job, p.changed, p.events)
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// pass is one Observe or Sweep in progress.
+type pass struct {
+	e        *Engine
+	states   map[string]*state
+	changed  map[string]*state
+	notified map[string]bool // keys that got an event in this pass
+	events   []Event
+	now      time.Time
+	started  time.Time
+	out      RunOutcome
+}
+
+func (p *pass) emit(key string, st *state, ev Event) {
+	if ev.Status == Firing && p.out.ExpiresAfter > 0 {
+		ev.ExpiresAt = p.now.Add(p.out.ExpiresAfter).UTC().Truncate(time.Second)
+	}
+	p.events = append(p.events, ev)
+	p.changed[key], p.notified[key] = st, true
+}
+
+// fire opens (or keeps open) the alert at key. A new incident notifies; an
+// alert still open within the flap window only counts a flap, unless it
+// gained a change (news), which re-sends it.
+func (p *pass) fire(key string, st *state, grew bool) {
+	p.changed[key] = st
+	switch st.Status {
+	case statusResolving:
+		st.Status, st.ResolvingSince = string(Firing), time.Time{}
+		st.Flaps++
+		if grew {
+			st.LastNotified = p.now
+			p.emit(key, st, st.event(Firing))
+		}
+	case string(Firing):
+		switch {
+		case grew:
+			st.LastNotified = p.now
+			p.emit(key, st, st.event(Firing))
+		case p.e.reminderDue(st, p.now):
+			st.LastNotified = p.now
+			ev := st.event(Firing)
+			ev.Reminder = true
+			p.emit(key, st, ev)
+		}
+	default:
+		st.Status, st.StartedAt, st.FirstFired, st.LastNotified = string(Firing), p.started, p.now, p.now
+		st.ResolvedAt, st.ResolvingSince, st.Acknowledged, st.Flaps = time.Time{}, time.Time{}, false, 0
+		p.emit(key, st, st.event(Firing))
+	}
+}
+
+// resolve closes a firing alert, or holds its resolve for the flap window.
+func (p *pass) resolve(key string, st *state) {
+	p.changed[key] = st
+	st.RunID, st.ReportURL = p.out.RunID, p.out.ReportURL
+	if p.e.flapWindow > 0 {
+		st.Status, st.ResolvingSince = statusResolving, p.now
+		return
+	}
+	st.Status, st.ResolvedAt = string(Resolved), p.now
+	p.emit(key, st, st.event(Resolved))
+}
+
+// sweep sends the held-back resolves of job whose flap window is over.
+func (p *pass) sweep(job string) {
+	for _, k := range sortedKeys(p.states) {
+		st := p.states[k]
+		if st.Job != job || st.Status != statusResolving || p.now.Sub(st.ResolvingSince) < p.e.flapWindow {
+			continue
+		}
+		st.Status, st.ResolvedAt = string(Resolved), st.ResolvingSince
+		p.emit(k, st, st.event(Resolved))
+	}
+}
+
+// refreshAndRemind re-sends job's open alerts this pass did not notify
+// about: a reminder when one is due, else a refresh for receivers that
+// expire alerts.
+func (p *pass) refreshAndRemind(job string) {
+	for _, k := range sortedKeys(p.states) {
+		st := p.states[k]
+		if st.Job != job || !st.open() || p.notified[k] {
+			continue
+		}
+		ev := st.event(Firing)
+		if st.Status == string(Firing) && p.e.reminderDue(st, p.now) {
+			st.LastNotified = p.now
+			ev.Reminder = true
+			p.emit(k, st, ev)
+			continue
+		}
+		if p.out.RunID == "" {
+			continue // a sweep between runs refreshes nothing
+		}
+		// A refresh changes no state: append it without marking st changed.
+		ev.Refresh = true
+		if p.out.ExpiresAfter > 0 {
+			ev.ExpiresAt = p.now.Add(p.out.ExpiresAfter).UTC().Truncate(time.Second)
+		}
+		p.events = append(p.events, ev)
+	}
+}
+
+// counter drives an alert that fires after `after` consecutive hits and
+// resolves on the first miss. newState and summary are only used on a hit.
+func (p *pass) counter(key string, hit bool, after int, newState func() *state, summary func(int) string) {
+	st := p.states[key]
+	if st == nil {
+		if !hit {
+			return
+		}
+		st = newState()
+		st.Status = string(Resolved)
+		p.states[key] = st
+	}
+	if !hit {
+		if st.Consecutive == 0 && st.Status != string(Firing) {
+			return
+		}
+		st.Consecutive = 0
+		if st.Status == string(Firing) {
+			p.resolve(key, st)
+		} else if st.Status == statusPending {
+			st.Status = string(Resolved)
+			p.changed[key] = st
+		}
+		return
+	}
+	st.Consecutive++
+	st.Summary = summary(st.Consecutive)
+	st.RunID, st.ReportURL = p.out.RunID, p.out.ReportURL
+	p.changed[key] = st
+	if st.open() || st.Consecutive >= after {
+		p.fire(key, st, false)
+		return
+	}
+	st.Status = statusPending
+}
+
+// contract applies a run that reached the vendor: per-operation contract
+// alerts, then the job's unavailability counter.
+func (p *pass) contract() {
+	out := p.out
+	ops, ran, unavailableOps := observe(out)
+	for _, op := range sortedKeys(ops) {
 		o := ops[op]
 		if !o.definitive || o.blocked {
 			continue
 		}
 		for _, sev := range Severities() {
 			key := contractKey(out.Job, out.Target, op, sev)
-			st := states[key]
+			st := p.states[key]
 			items := sortedItems(o.groups[sev])
 			if len(items) == 0 {
 				if st != nil && st.Status == string(Firing) {
-					st.Status, st.ResolvedAt = string(Resolved), now
-					st.RunID, st.ReportURL = out.RunID, out.ReportURL
-					events = append(events, st.event(Resolved))
-					changed[key], touched[key] = st, true
+					p.resolve(key, st)
 				}
 				continue
 			}
 			if st == nil {
 				st = &state{Kind: KindContract, Job: out.Job, Target: out.Target, Operation: op, Severity: sev,
 					Fingerprint: fingerprint(string(KindContract), out.Job, out.Target, op, string(sev))}
-				states[key] = st
+				p.states[key] = st
 			}
 			prev := map[string]bool{}
 			for _, fp := range st.Items {
@@ -340,87 +577,57 @@ func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 			}
 			st.Summary = contractSummary(op, out.Target, sev, st.Changes)
 			st.RunID, st.ReportURL = out.RunID, out.ReportURL
-			changed[key], touched[key] = st, true
-			switch {
-			case st.Status != string(Firing):
-				st.Status, st.StartedAt, st.FirstFired, st.LastNotified = string(Firing), started, now, now
-				st.ResolvedAt, st.Acknowledged = time.Time{}, false
-				events = append(events, st.event(Firing))
-			case grew:
-				st.LastNotified = now
-				events = append(events, st.event(Firing))
-			case e.reminderDue(st, now):
-				st.LastNotified = now
-				ev := st.event(Firing)
-				ev.Reminder = true
-				events = append(events, ev)
-			}
+			p.fire(key, st, grew)
 		}
 	}
-
-	ukey := unavailableKey(out.Job, out.Target)
 	if ran || out.Unavailable {
-		st := states[ukey]
-		if st == nil {
-			st = &state{Kind: KindUnavailable, Job: out.Job, Target: out.Target, Severity: Critical,
-				Fingerprint: fingerprint(string(KindUnavailable), out.Job, out.Target), Status: string(Resolved)}
-			states[ukey] = st
-		}
-		touched[ukey] = true
-		if out.Unavailable {
-			st.Consecutive++
-			st.Summary = unavailableSummary(out.Job, out.Target, st.Consecutive, unavailableOps)
-			st.RunID, st.ReportURL = out.RunID, out.ReportURL
-			changed[ukey] = st
-			switch {
-			case st.Status == string(Firing):
-				if e.reminderDue(st, now) {
-					st.LastNotified = now
-					ev := st.event(Firing)
-					ev.Reminder = true
-					events = append(events, ev)
-				}
-			case st.Consecutive >= e.unavailableAfter:
-				st.Status, st.StartedAt, st.FirstFired, st.LastNotified = string(Firing), started, now, now
-				st.ResolvedAt, st.Acknowledged = time.Time{}, false
-				events = append(events, st.event(Firing))
-			default:
-				st.Status = statusPending
+		p.counter(unavailableKey(out.Job, out.Target), out.Unavailable, p.e.unavailableAfter, func() *state {
+			return &state{Kind: KindUnavailable, Job: out.Job, Target: out.Target, Severity: Critical,
+				Fingerprint: fingerprint(string(KindUnavailable), out.Job, out.Target)}
+		}, func(n int) string {
+			s := unavailableSummary(out.Job, out.Target, n, unavailableOps)
+			if out.Cause != "" {
+				s += ": " + out.Cause
 			}
-		} else if st.Consecutive > 0 || st.Status == string(Firing) {
-			wasFiring := st.Status == string(Firing)
-			st.Consecutive, st.Status = 0, string(Resolved)
-			changed[ukey] = st
-			if wasFiring {
-				st.ResolvedAt, st.RunID, st.ReportURL = now, out.RunID, out.ReportURL
-				events = append(events, st.event(Resolved))
-			}
-		}
+			return s
+		})
 	}
+}
 
-	// Firing alerts this run could not judge still get their reminders.
-	keys := make([]string, 0, len(states))
-	for k := range states {
-		keys = append(keys, k)
+// Sweep sends the resolves that flap damping held back once their window is
+// over, for every job, without waiting for the job's next run (a job that
+// runs hourly would otherwise resolve an hour late).
+func (e *Engine) Sweep(ctx context.Context) ([]Event, error) {
+	if e.flapWindow <= 0 {
+		return nil, nil
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		st := states[k]
-		if touched[k] || st.Status != string(Firing) || !e.reminderDue(st, now) {
-			continue
-		}
-		st.LastNotified = now
-		changed[k] = st
-		ev := st.event(Firing)
-		ev.Reminder = true
-		events = append(events, ev)
-	}
-
-	if err := e.save(ctx, out.Job, changed); err != nil {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	states, err := e.load(ctx, "")
+	if err != nil {
 		return nil, err
 	}
-	return events, nil
+	byJob := map[string]map[string]*state{}
+	for k, st := range states {
+		if byJob[st.Job] == nil {
+			byJob[st.Job] = map[string]*state{}
+		}
+		byJob[st.Job][k] = st
+	}
+	var all []Event
+	for _, job := range sortedKeys(byJob) {
+		p := &pass{e: e, states: byJob[job], changed: map[string]*state{}, notified: map[string]bool{}, now: e.now()}
+		p.sweep(job)
+		evs, err := e.save(ctx, job, p.changed, p.events)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, evs...)
+	}
+	return all, nil
 }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (e *Engine) reminderDue(st *state, now time.Time) bool {
 	return e.remindEvery > 0 && !st.Acknowledged && now.Sub(st.LastNotified) >= e.remindEvery
@@ -442,22 +649,31 @@ func (e *Engine) load(ctx context.Context, job string) (map[string]*state, error
 	return out, nil
 }
 
-func (e *Engine) save(ctx context.Context, job string, changed map[string]*state) error {
-	if len(changed) == 0 {
-		return nil
+// save persists the changed states and the events' outbox rows in one
+// transaction and returns the events.
+func (e *Engine) save(ctx context.Context, job string, changed map[string]*state, events []Event) ([]Event, error) {
+	if len(changed) == 0 && len(events) == 0 {
+		return nil, nil
 	}
 	docs := make(map[string]json.RawMessage, len(changed))
 	for k, st := range changed {
 		b, err := json.Marshal(st)
 		if err != nil {
-			return fmt.Errorf("alert: encode state %s: %w", k, err)
+			return nil, fmt.Errorf("alert: encode state %s: %w", k, err)
 		}
 		docs[k] = b
 	}
-	if err := e.store.PutAlertStates(ctx, job, docs); err != nil {
-		return fmt.Errorf("alert: save state of job %s: %w", job, err)
+	var notes []history.Notification
+	if e.notify != nil && len(events) > 0 {
+		var err error
+		if notes, err = e.notify(events); err != nil {
+			return nil, fmt.Errorf("alert: outbox rows of job %s: %w", job, err)
+		}
 	}
-	return nil
+	if err := e.store.SaveAlerts(ctx, job, docs, notes); err != nil {
+		return nil, fmt.Errorf("alert: save state of job %s: %w", job, err)
+	}
+	return events, nil
 }
 
 // Match selects alerts of one job. Empty Operation or Fingerprint match any.
@@ -485,11 +701,13 @@ func (e *Engine) Resolve(ctx context.Context, m Match) ([]Event, error) {
 // Acknowledge stops reminders for the firing alerts m selects until they
 // resolve. It returns how many it acknowledged.
 func (e *Engine) Acknowledge(ctx context.Context, m Match) (int, error) {
-	evs, err := e.update(ctx, m, func(st *state, _ time.Time) (Event, bool) {
+	n := 0
+	_, err := e.update(ctx, m, func(st *state, _ time.Time) (Event, bool) {
 		st.Acknowledged = true
+		n++
 		return Event{}, true
 	})
-	return len(evs), err
+	return n, err
 }
 
 // Firing returns the currently firing alerts of job (of every job when job
@@ -503,7 +721,7 @@ func (e *Engine) Firing(ctx context.Context, job string) ([]Event, error) {
 	}
 	var out []Event
 	for _, st := range states {
-		if st.Status == string(Firing) {
+		if st.open() {
 			out = append(out, st.event(Firing))
 		}
 	}
@@ -531,15 +749,17 @@ func (e *Engine) update(ctx context.Context, m Match, fn func(*state, time.Time)
 	sort.Strings(keys)
 	for _, k := range keys {
 		st := states[k]
-		if st.Status != string(Firing) || !m.matches(st) {
+		if !st.open() || !m.matches(st) {
 			continue
 		}
 		if ev, ok := fn(st, now); ok {
 			changed[k] = st
-			events = append(events, ev)
+			if ev.Status != "" {
+				events = append(events, ev)
+			}
 		}
 	}
-	if err := e.save(ctx, m.Job, changed); err != nil {
+	if _, err := e.save(ctx, m.Job, changed, events); err != nil {
 		return nil, err
 	}
 	return events, nil

@@ -63,7 +63,21 @@ func describe(ev alert.Event) string {
 	if ev.Reminder {
 		s += " reminder"
 	}
+	if ev.Flaps > 0 && ev.Status == alert.Resolved {
+		s += fmt.Sprintf(" flaps=%d", ev.Flaps)
+	}
 	return strings.TrimSpace(s)
+}
+
+// pages drops refreshes, which page nobody.
+func pages(evs []alert.Event) []alert.Event {
+	var out []alert.Event
+	for _, ev := range evs {
+		if !ev.Refresh {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 func openHistory(t *testing.T, path string) *history.Store {
@@ -122,12 +136,40 @@ func TestEngine(t *testing.T) {
 				want: []string{"firing critical contract " + opA}},
 			{at: 2 * time.Minute, checks: []alert.CheckOutcome{drift(opA, d("/data/b", "removed", "breaking"))}},
 		}},
-		{name: "an error run changes nothing", steps: []step{
+		// Issue 12 changed this: error runs used to change nothing at all;
+		// they still judge no contract, but error_after of them page harness.
+		{name: "error runs judge no contract and page harness after error_after", steps: []step{
 			{checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}, want: []string{"firing critical contract " + opA}},
 			{at: time.Minute, verdict: verdict.Error, checks: []alert.CheckOutcome{pass(opA)}},
 			{at: 2 * time.Minute, verdict: verdict.Error, unavail: true},
-			{at: 3 * time.Minute, verdict: verdict.Error, checks: []alert.CheckOutcome{drift(opB, d("/x", "removed", "breaking"))}},
-			{at: 4 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}, want: []string{"resolved critical contract " + opA}},
+			{at: 3 * time.Minute, verdict: verdict.Error, checks: []alert.CheckOutcome{drift(opB, d("/x", "removed", "breaking"))},
+				want: []string{"firing critical harness"}},
+			{at: 4 * time.Minute, checks: []alert.CheckOutcome{pass(opA)},
+				want: []string{"resolved critical harness", "resolved critical contract " + opA}},
+		}},
+		{name: "a config run pages its own kind at once, judges nothing else, and resolves on the next other run", steps: []step{
+			{checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}, want: []string{"firing critical contract " + opA}},
+			{at: time.Minute, verdict: verdict.Config, checks: []alert.CheckOutcome{withVerdict(verdict.Config, opA)},
+				want: []string{"firing critical config"}},
+			{at: 2 * time.Minute, verdict: verdict.Config, checks: []alert.CheckOutcome{withVerdict(verdict.Config, opA)}},
+			{at: 3 * time.Minute, checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))},
+				want: []string{"resolved critical config"}},
+		}},
+		{name: "flap damping: resolve and re-fire within the window is one incident", cfg: alert.Config{FlapWindow: 10 * time.Minute}, steps: []step{
+			{checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}, want: []string{"firing critical contract " + opA}},
+			{at: time.Minute, checks: []alert.CheckOutcome{pass(opA)}},
+			{at: 2 * time.Minute, checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}},
+			{at: 3 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}},
+			{at: 4 * time.Minute, checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}},
+			{at: 5 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}},
+			{at: 14 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}},
+			{at: 15 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}, want: []string{"resolved critical contract " + opA + " flaps=2"}},
+			{at: 30 * time.Minute, checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}, want: []string{"firing critical contract " + opA}},
+		}},
+		{name: "a run killed by its job timeout counts as unavailable", cfg: alert.Config{UnavailableAfter: 1}, steps: []step{
+			{verdict: verdict.Unavailable, unavail: true, want: []string{"firing critical unavailable"}},
+			{at: time.Minute, verdict: verdict.Unavailable, unavail: true},
+			{at: 2 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}, want: []string{"resolved critical unavailable"}},
 		}},
 		{name: "skipped, unavailable or absent checks neither fire nor resolve", steps: []step{
 			{checks: []alert.CheckOutcome{drift(opA, d("/data/a", "removed", "breaking"))}, want: []string{"firing critical contract " + opA}},
@@ -204,7 +246,7 @@ func TestEngine(t *testing.T) {
 					t.Fatalf("step %d: %v", i, err)
 				}
 				var got []string
-				for _, ev := range evs {
+				for _, ev := range pages(evs) {
 					got = append(got, describe(ev))
 					id := string(ev.Severity) + string(ev.Kind) + ev.Operation
 					if fp, ok := fps[id]; ok && fp != ev.Fingerprint {
@@ -293,10 +335,11 @@ func TestRestartDoesNotRepage(t *testing.T) {
 		t.Fatal(err)
 	}
 	fired, err := e1.Observe(ctx, run)
+	fired = pages(fired)
 	if err != nil || len(fired) != 1 {
 		t.Fatalf("first run: %v %+v", err, fired)
 	}
-	if evs, err := e1.Observe(ctx, unavailable); err != nil || len(evs) != 0 {
+	if evs, err := e1.Observe(ctx, unavailable); err != nil || len(pages(evs)) != 0 {
 		t.Fatalf("first unavailable run: %v %+v", err, evs)
 	}
 	if err := store.Close(); err != nil {
@@ -311,15 +354,17 @@ func TestRestartDoesNotRepage(t *testing.T) {
 	}
 	// The unavailable count survived the restart: the second run pages.
 	evs, err := e2.Observe(ctx, unavailable)
+	evs = pages(evs)
 	if err != nil || len(evs) != 1 || evs[0].Kind != alert.KindUnavailable {
 		t.Fatalf("second unavailable run after restart: %v %+v", err, evs)
 	}
-	if evs, err := e2.Observe(ctx, run); err != nil || len(evs) != 1 || evs[0].Kind != alert.KindUnavailable ||
-		evs[0].Status != alert.Resolved {
+	if evs, err := e2.Observe(ctx, run); err != nil || len(pages(evs)) != 1 || pages(evs)[0].Kind != alert.KindUnavailable ||
+		pages(evs)[0].Status != alert.Resolved {
 		t.Fatalf("after restart the same drift paged again (want only the unavailability resolved): %v %+v", err, evs)
 	}
 	run.Checks = []alert.CheckOutcome{pass(opA)}
 	evs, err = e2.Observe(ctx, run)
+	evs = pages(evs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +380,7 @@ func TestRestartDoesNotRepage(t *testing.T) {
 // failingStore fails writes, to show that a lost write sends nothing.
 type failingStore struct{ *history.Store }
 
-func (failingStore) PutAlertStates(context.Context, string, map[string]json.RawMessage) error {
+func (failingStore) SaveAlerts(context.Context, string, map[string]json.RawMessage, []history.Notification) error {
 	return fmt.Errorf("disk full")
 }
 

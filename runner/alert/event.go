@@ -1,9 +1,10 @@
 // Package alert turns finished runs into pages: a state machine per
 // (job, operation, severity) that fires once when the vendor's contract breaks
 // or its responses drift, resolves once when the difference is gone, reminds
-// while it stays, and never reacts to our own harness failing; plus the
-// delivery side, a non-blocking Dispatcher that routes events to receivers
-// with retries.
+// while it stays, damps flapping, and pages our own harness failing as its
+// own kind; plus the delivery side, a Dispatcher that delivers the durable
+// outbox (rows in the history store, written with the alert state) to each
+// receiver with its own sender, retries and per-attempt timeouts.
 //
 // Receivers live in one subpackage each (webhook, slack, pagerduty,
 // alertmanager) and import this package for Event and ReceiverConfig; the
@@ -60,6 +61,18 @@ const (
 	KindUnavailable Kind = "unavailable"
 	// KindSpec: the vendor's published OpenAPI changed (spec-watch job).
 	KindSpec Kind = "spec"
+	// KindConfig: runs cannot check the contract because their set-up is
+	// wrong (credentials or token rejected, wrong base URL).
+	KindConfig Kind = "config"
+	// KindHarness: error_after consecutive runs of a job ended in error (a
+	// crashed child, unreadable outputs): our side is broken.
+	KindHarness Kind = "harness"
+	// KindMonitor: the monitor itself cannot do its job (it cannot record
+	// runs). Sent directly, never through the store that is failing.
+	KindMonitor Kind = "monitor"
+	// KindWatchdog: the always-firing heartbeat; its absence means the
+	// monitor is gone (Alertmanager's Watchdog habit).
+	KindWatchdog Kind = "watchdog"
 )
 
 // Change is one difference behind an alert: a drift item or a violated rule.
@@ -71,7 +84,12 @@ type Change struct {
 
 // Event is one notification: the webhook body, and what every receiver
 // renders. It carries no secrets or PII: the Dispatcher redacts free text.
+//
+// ID identifies one notification: it is the same on every delivery attempt
+// of it (delivery is at least once) and differs between notifications, so a
+// receiver de-duplicates on it.
 type Event struct {
+	ID          string    `json:"id"`
 	Status      Status    `json:"status"`
 	Severity    Severity  `json:"severity"`
 	Kind        Kind      `json:"kind"`
@@ -86,6 +104,22 @@ type Event struct {
 	StartedAt   time.Time `json:"started_at"`
 	EndsAt      time.Time `json:"ends_at,omitzero"` // set on resolved events
 	Reminder    bool      `json:"reminder"`
+	// ExpiresAt, on firing events, is when the monitor will have refreshed
+	// the alert at the latest: an alert not heard of since then means the
+	// monitor stopped (Alertmanager's endsAt).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Flaps counts how often the alert resolved and fired again within the
+	// flap window: one incident, not a page per flip.
+	Flaps int `json:"flaps,omitempty"`
+	// Refresh marks a still-firing alert re-sent only to receivers that
+	// expire alerts (Alertmanager); nobody is paged by it.
+	Refresh bool `json:"refresh,omitempty"`
+}
+
+// Refresher is implemented by receivers that expire alerts they stop
+// hearing about and so want every run's refresh of a firing alert.
+type Refresher interface {
+	WantsRefresh() bool
 }
 
 // Notifier delivers events to one receiver. Send returns an error wrapped

@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 )
@@ -39,31 +38,5 @@ func (s *Store) AlertStates(ctx context.Context, job string) (map[string]json.Ra
 // PutAlertStates upserts alert state documents of job in one transaction, so
 // the transitions decided for one run are persisted together or not at all.
 func (s *Store) PutAlertStates(ctx context.Context, job string, states map[string]json.RawMessage) error {
-	if len(states) == 0 {
-		return nil
-	}
-	for key, st := range states {
-		if !json.Valid(st) {
-			return fmt.Errorf("history: alert state %s: not valid JSON", key)
-		}
-	}
-	now := s.now().UnixNano()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_state (key, job, state, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET job = excluded.job, state = excluded.state, updated_at = excluded.updated_at`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for key, st := range states {
-			if _, err := stmt.ExecContext(ctx, key, job, string(st), now); err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("history: put alert states of job %s: %w", job, err)
-	}
-	return nil
+	return s.SaveAlerts(ctx, job, states, nil)
 }

@@ -117,8 +117,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &maxV); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 || maxV != 1 {
-		t.Fatalf("schema_migrations: %d rows, max version %d; want 1 row of version 1", n, maxV)
+	if n != 2 || maxV != 2 {
+		t.Fatalf("schema_migrations: %d rows, max version %d; want 2 rows up to version 2", n, maxV)
 	}
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {

@@ -15,7 +15,13 @@ type Pruned struct {
 	OutDirs      []string // output folders of the removed runs, for the caller to delete
 	AlertStates  int
 	SpecVersions int
+	// Notifications: delivered outbox rows older than a day, and refused
+	// ones older than maxAge. Pending rows are never pruned.
+	Notifications int
 }
+
+// deliveredRetention is how long a delivered outbox row is kept.
+const deliveredRetention = 24 * time.Hour
 
 // pruneBatch keeps each DELETE's parameter list well under SQLite's limit.
 const pruneBatch = 500
@@ -75,15 +81,24 @@ func (s *Store) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (P
 			p.Runs += int(k)
 			ids = ids[n:]
 		}
-		if maxAge <= 0 {
-			return nil
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM alert_state
-			WHERE json_extract(state, '$.status') = 'resolved' AND updated_at < ?`, cutoff)
+		// Delivered notifications are kept a day for inspection (refreshes
+		// add one per run); ones a receiver refused for good, like runs.
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < ?)
+			OR (failed = 1 AND created_at < ?)`, s.now().Add(-deliveredRetention).UnixNano(), cutoff)
 		if err != nil {
 			return err
 		}
 		k, _ := res.RowsAffected()
+		p.Notifications = int(k)
+		if maxAge <= 0 {
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, `DELETE FROM alert_state
+			WHERE json_extract(state, '$.status') = 'resolved' AND updated_at < ?`, cutoff)
+		if err != nil {
+			return err
+		}
+		k, _ = res.RowsAffected()
 		p.AlertStates = int(k)
 		res, err = tx.ExecContext(ctx, `DELETE FROM spec_versions WHERE last_seen_at < ?
 			AND id NOT IN (SELECT (SELECT id FROM spec_versions l WHERE l.source = s.source

@@ -94,6 +94,12 @@ func (s *Store) BeginRun(ctx context.Context, job, target string, started time.T
 // the child's exit status. When res.Verdict is empty the run verdict is the
 // worst check verdict.
 func (s *Store) FinishRun(ctx context.Context, runID string, res results.Results, outDir string, exitCode int) error {
+	return s.FinishRunNote(ctx, runID, res, outDir, exitCode, "")
+}
+
+// FinishRunNote is FinishRun with a note in the run's error column: the
+// child's first error line, or why a run with results is a set-up problem.
+func (s *Store) FinishRunNote(ctx context.Context, runID string, res results.Results, outDir string, exitCode int, note string) error {
 	v := res.Verdict
 	if v == "" {
 		vs := make([]verdict.Verdict, 0, len(res.Checks))
@@ -121,7 +127,7 @@ func (s *Store) FinishRun(ctx context.Context, runID string, res results.Results
 		finished = s.now()
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if err := finishRow(ctx, tx, runID, finished, v, exitCode, string(countsJSON), outDir, ""); err != nil {
+		if err := finishRow(ctx, tx, runID, finished, v, exitCode, string(countsJSON), outDir, s.text(note)); err != nil {
 			return err
 		}
 		chk, err := tx.PrepareContext(ctx, `INSERT INTO checks
@@ -162,8 +168,18 @@ func (s *Store) FinishRun(ctx context.Context, runID string, res results.Results
 // FailRun completes an in-flight run that produced no results (the child
 // crashed, was killed or timed out) with verdict error and cause.
 func (s *Store) FailRun(ctx context.Context, runID, outDir string, exitCode int, cause string) error {
+	return s.FailRunAs(ctx, runID, outDir, exitCode, verdict.Error, cause)
+}
+
+// FailRunAs completes an in-flight run that produced no results with
+// verdict v: unavailable for a run killed by its job timeout, config for a
+// child that refused its set-up, error for our own failures.
+func (s *Store) FailRunAs(ctx context.Context, runID, outDir string, exitCode int, v verdict.Verdict, cause string) error {
+	if !v.Valid() {
+		return fmt.Errorf("history: fail run %s: unknown verdict %q", runID, v)
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return finishRow(ctx, tx, runID, s.now(), verdict.Error, exitCode, "{}", outDir, s.text(cause))
+		return finishRow(ctx, tx, runID, s.now(), v, exitCode, "{}", outDir, s.text(cause))
 	})
 	if err != nil {
 		return fmt.Errorf("history: fail run %s: %w", runID, err)

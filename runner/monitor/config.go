@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner/alert"
 	"github.com/mmcontract/mmcontract/runner/alert/receivers"
@@ -39,6 +42,15 @@ type Config struct {
 	Targets       map[string]Target `yaml:"targets"`
 	Jobs          []Job             `yaml:"jobs"`
 	Alerting      Alerting          `yaml:"alerting"`
+	Health        Health            `yaml:"health"`
+}
+
+// Health sets what /healthz tolerates before it answers 503.
+type Health struct {
+	// MaxOutboxAge: a notification pending longer than this makes the
+	// monitor unhealthy (a receiver has been unreachable for that long);
+	// default 10m.
+	MaxOutboxAge Duration `yaml:"max_outbox_age"`
 }
 
 // Retention bounds the history store.
@@ -81,6 +93,10 @@ type Job struct {
 	RequestTimeout Duration `yaml:"request_timeout"` // per request; default 15s
 	Source         string   `yaml:"source"`          // kind spec: the vendor OpenAPI file or URL
 	Family         string   `yaml:"family"`          // kind spec: client (default), manager, auth2
+
+	// baselineAsWritten is Baseline before it was resolved against the
+	// config file's folder: messages name what the user wrote.
+	baselineAsWritten string
 }
 
 // Alerting configures receivers, routes and the alert rules.
@@ -93,7 +109,31 @@ type Alerting struct {
 	UnavailableAfter int                    `yaml:"unavailable_after"`  // consecutive unavailable runs before paging; default 3
 	Reminder         Duration               `yaml:"reminder"`           // re-notify still-firing alerts; default 0 (never)
 	SpecInvalidAfter Duration               `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
+	ErrorAfter       int                    `yaml:"error_after"`        // consecutive error runs (harness failures) before paging; default 3
+	// FlapWindow holds resolves back so that an alert firing again within
+	// it stays one incident; default 5m; "0s" turns damping off, explicitly.
+	FlapWindow *Duration `yaml:"flap_window"`
+	// MaxBackoff caps the delay between delivery attempts of a pending
+	// notification: a receiver that recovers gets everything within about
+	// this long; default 30s.
+	MaxBackoff Duration `yaml:"max_backoff"`
+	Watchdog   Watchdog `yaml:"watchdog"`
 }
+
+// Watchdog is the always-firing heartbeat alert: a receiver that stops
+// getting it knows the monitor is gone (Alertmanager's Watchdog habit, routed
+// there to a dead man's switch).
+type Watchdog struct {
+	// Enabled defaults to true; only an explicit false turns it off.
+	Enabled *bool `yaml:"enabled"`
+	// Interval between heartbeats; default 1m. Each one expires after three.
+	Interval Duration `yaml:"interval"`
+	// Receivers get the heartbeat; default every alertmanager receiver.
+	Receivers []string `yaml:"receivers"`
+}
+
+// On reports whether the watchdog runs.
+func (w Watchdog) On() bool { return w.Enabled == nil || *w.Enabled }
 
 // Duration is a time.Duration written as "2m", "30s", "720h".
 type Duration time.Duration
@@ -136,7 +176,7 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	if err != nil {
 		return nil, &ConfigError{Key: "file", Err: err}
 	}
-	return ParseConfig(raw, getenv)
+	return parseConfig(raw, getenv, filepath.Dir(path))
 }
 
 // ParseConfig decodes strictly, expands ${VAR} from getenv and validates.
@@ -149,6 +189,13 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 // variable that is unset is an error: an empty password would otherwise read
 // as a vendor rejecting us.
 func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
+	return parseConfig(raw, getenv, "")
+}
+
+// parseConfig is ParseConfig for a file in dir: a relative job baseline is
+// taken relative to the file (the monitor's working directory is often /
+// under a service manager), and children get the resolved path.
+func parseConfig(raw []byte, getenv func(string) string, dir string) (*Config, error) {
 	var check Config
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
@@ -156,7 +203,7 @@ func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &ConfigError{Key: "file", Err: fmt.Errorf("empty configuration")}
 		}
-		return nil, &ConfigError{Key: "yaml", Err: err}
+		return nil, &ConfigError{Key: "yaml", Err: unknownKeys(err)}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -177,6 +224,11 @@ func ParseConfig(raw []byte, getenv func(string) string) (*Config, error) {
 		return nil, &ConfigError{Key: "yaml", Err: err}
 	}
 	c.SetDefaults()
+	for i := range c.Jobs {
+		if b := c.Jobs[i].Baseline; dir != "" && b != "" && !filepath.IsAbs(b) {
+			c.Jobs[i].Baseline, c.Jobs[i].baselineAsWritten = filepath.Join(dir, b), b
+		}
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -229,6 +281,29 @@ func (c *Config) SetDefaults() {
 	}
 	if c.Alerting.SpecInvalidAfter == 0 {
 		c.Alerting.SpecInvalidAfter = Duration(24 * time.Hour)
+	}
+	if c.Alerting.ErrorAfter == 0 {
+		c.Alerting.ErrorAfter = alert.DefaultErrorAfter
+	}
+	if c.Alerting.FlapWindow == nil {
+		d := Duration(DefaultFlapWindow)
+		c.Alerting.FlapWindow = &d
+	}
+	if c.Alerting.MaxBackoff == 0 {
+		c.Alerting.MaxBackoff = Duration(alert.DefaultMaxBackoff)
+	}
+	if c.Alerting.Watchdog.Interval == 0 {
+		c.Alerting.Watchdog.Interval = Duration(time.Minute)
+	}
+	if c.Alerting.Watchdog.Receivers == nil {
+		for _, r := range c.Alerting.Receivers {
+			if r.Type == "alertmanager" {
+				c.Alerting.Watchdog.Receivers = append(c.Alerting.Watchdog.Receivers, r.Name)
+			}
+		}
+	}
+	if c.Health.MaxOutboxAge == 0 {
+		c.Health.MaxOutboxAge = Duration(10 * time.Minute)
 	}
 	for i := range c.Jobs {
 		j := &c.Jobs[i]
@@ -293,6 +368,10 @@ func (c *Config) Validate() error {
 				return keyErr(key+".scenario", "only for the simulator (a target without base_url)")
 			}
 		}
+		if t.Scenario != "" && !slices.Contains(simulator.ScenarioNames(), t.Scenario) {
+			return keyErr(key+".scenario", "unknown simulator scenario %q%s (see mmcontract sim -list)", t.Scenario,
+				didYouMean(t.Scenario, simulator.ScenarioNames()))
+		}
 		if t.LoginType < 0 || t.LoginType > 3 {
 			return keyErr(key+".login_type", "must be 1 (email), 2 (phone) or 3 (account)")
 		}
@@ -339,6 +418,18 @@ func (c *Config) Validate() error {
 			if j.Source != "" {
 				return keyErr(key+".source", "only for kind spec")
 			}
+			if j.Baseline != "" {
+				name, where := j.Baseline, ""
+				if j.baselineAsWritten != "" {
+					name, where = j.baselineAsWritten, " next to the config file"
+				}
+				switch fi, err := os.Stat(j.Baseline); {
+				case err != nil:
+					return keyErr(key+".baseline", "%s does not exist%s (create it with mmcontract baseline accept)", name, where)
+				case !fi.IsDir():
+					return keyErr(key+".baseline", "%s is not a directory", name)
+				}
+			}
 			if j.FlakeAttempts < 1 || j.FlakeAttempts > 5 {
 				return keyErr(key+".flake_attempts", "must be between 1 and 5")
 			}
@@ -357,6 +448,9 @@ func (c *Config) Validate() error {
 		default:
 			return keyErr(key+".kind", "%q: want suite or spec", j.Kind)
 		}
+	}
+	if c.Health.MaxOutboxAge < 0 {
+		return keyErr("health.max_outbox_age", "must not be negative")
 	}
 	return c.Alerting.validate()
 }
@@ -393,8 +487,29 @@ func (a Alerting) validate() error {
 	if a.Reminder < 0 {
 		return keyErr("alerting.reminder", "must not be negative")
 	}
+	if a.ErrorAfter < 1 {
+		return keyErr("alerting.error_after", "must be at least 1")
+	}
+	if a.FlapWindow != nil && *a.FlapWindow < 0 {
+		return keyErr("alerting.flap_window", "must not be negative (0s turns flap damping off)")
+	}
+	if a.MaxBackoff < 0 || (a.MaxBackoff > 0 && a.MaxBackoff.D() < time.Second) {
+		return keyErr("alerting.max_backoff", "must be at least 1s")
+	}
+	if a.Watchdog.Interval < 0 || (a.Watchdog.Interval > 0 && a.Watchdog.Interval.D() < time.Second) {
+		return keyErr("alerting.watchdog.interval", "must be at least 1s")
+	}
+	for i, name := range a.Watchdog.Receivers {
+		if !names[name] {
+			return keyErr(fmt.Sprintf("alerting.watchdog.receivers[%d]", i), "unknown receiver %q", name)
+		}
+	}
 	return nil
 }
+
+// DefaultFlapWindow is alerting.flap_window's default, Alertmanager's
+// group_interval.
+const DefaultFlapWindow = 5 * time.Minute
 
 // validateReceiver checks a receiver against the registry: the type must be
 // registered, and its constructor (which validates the fields it reads,

@@ -52,7 +52,7 @@ func TestInvalidConfigs(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := wantedMessage(t, string(raw))
-			_, err = ParseConfig(raw, testEnv)
+			_, err = LoadConfig(f, testEnv) // as --check-config does: relative paths from the file
 			if err == nil {
 				t.Fatalf("accepted; want %q", want)
 			}

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -9,6 +10,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
+	"github.com/mmcontract/mmcontract/runner/history"
 )
 
 // metrics are the monitor's Prometheus series, on a registry of its own:
@@ -25,9 +27,10 @@ type metrics struct {
 	skipped     *prometheus.CounterVec
 	runDuration *prometheus.HistogramVec
 	specChanges *prometheus.CounterVec
+	storeErrors *prometheus.CounterVec
 }
 
-func newMetrics(d *alert.Dispatcher) *metrics {
+func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_runs_total",
@@ -54,9 +57,12 @@ func newMetrics(d *alert.Dispatcher) *metrics {
 		specChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_spec_changes_total",
 			Help: "Changes between successive valid versions of a watched vendor spec, by job and severity."},
 			[]string{"job", "severity"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_store_errors_total",
+			Help: "Failed writes or reads of the history store and run folders, by operation; each one also fails /healthz until a run is recorded again."},
+			[]string{"operation"}),
 	}
 	m.reg.MustRegister(m.runs, m.checks, m.latency, m.drift, m.lastSuccess, m.firing, m.skipped, m.runDuration,
-		m.specChanges, deliveryCollector{d},
+		m.specChanges, m.storeErrors, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range alert.Severities() {
 		m.firing.WithLabelValues(string(s)).Set(0)
@@ -104,16 +110,64 @@ func (m *metrics) setFiring(events []alert.Event) {
 type deliveryCollector struct{ d *alert.Dispatcher }
 
 var deliveriesDesc = prometheus.NewDesc("mmcontract_alert_deliveries_total",
-	"Alert notifications by receiver and outcome: delivered, failed (given up), retried (extra attempts), dropped (queue full or shutdown).",
+	"Alert notification attempts by receiver and outcome: delivered, failed (refused for good, kept in the outbox as failed), retried (attempts after the first).",
 	[]string{"receiver", "outcome"}, nil)
 
 func (c deliveryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- deliveriesDesc }
 
 func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 	for name, s := range c.d.Stats() {
-		for outcome, v := range map[string]int64{"delivered": s.Delivered, "failed": s.Failed, "retried": s.Retries,
-			"dropped": s.Dropped} {
+		for outcome, v := range map[string]int64{"delivered": s.Delivered, "failed": s.Failed, "retried": s.Retries} {
 			ch <- prometheus.MustNewConstMetric(deliveriesDesc, prometheus.CounterValue, float64(v), name, outcome)
 		}
+	}
+}
+
+// outboxStats is the store's outbox summary.
+type outboxStats interface {
+	OutboxStats(ctx context.Context) (map[string]history.OutboxStat, error)
+}
+
+// outboxCollector reads the outbox at scrape time: the rows are the truth,
+// there is no counter to drift from them.
+type outboxCollector struct {
+	store     outboxStats
+	err       func(error)
+	receivers []string // always exported, 0 until a row exists
+}
+
+var (
+	outboxPendingDesc = prometheus.NewDesc("mmcontract_alert_outbox_pending",
+		"Alert notifications waiting in the outbox for delivery, by receiver.", []string{"receiver"}, nil)
+	outboxAgeDesc = prometheus.NewDesc("mmcontract_alert_outbox_oldest_pending_age_seconds",
+		"Age of the oldest notification waiting for delivery, by receiver (0 when none waits).", []string{"receiver"}, nil)
+)
+
+func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxPendingDesc
+	ch <- outboxAgeDesc
+}
+
+func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stats, err := c.store.OutboxStats(ctx)
+	if err != nil {
+		c.err(err)
+		return
+	}
+	now := time.Now()
+	for _, name := range c.receivers {
+		if _, ok := stats[name]; !ok {
+			stats[name] = history.OutboxStat{}
+		}
+	}
+	for name, st := range stats {
+		age := 0.0
+		if st.Pending > 0 {
+			age = max(now.Sub(st.OldestPending).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(outboxPendingDesc, prometheus.GaugeValue, float64(st.Pending), name)
+		ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age, name)
 	}
 }

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +82,10 @@ type Monitor struct {
 	closeOnce sync.Once
 	closeErr  error
 	pruneMu   sync.Mutex
+	health    *health
+	started   time.Time
+	// loops are the monitor's own goroutines (flap sweep, watchdog).
+	loops sync.WaitGroup
 }
 
 // New opens the history store, builds the alert engine and dispatcher from
@@ -132,25 +137,35 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	m.engine, err = alert.NewEngine(store, alert.Config{UnavailableAfter: cfg.Alerting.UnavailableAfter,
-		RemindEvery: cfg.Alerting.Reminder.D(), Now: m.now})
-	if err != nil {
-		return fail(fmt.Errorf("monitor: %w", err))
-	}
 	notifiers := map[string]alert.Notifier{}
+	timeouts := map[string]time.Duration{}
 	for i, rc := range cfg.Alerting.Receivers {
 		n, err := receivers.New(rc)
 		if err != nil {
 			return fail(&ConfigError{Key: fmt.Sprintf("alerting.receivers[%d]", i), Err: err})
 		}
-		notifiers[rc.Name] = n
+		notifiers[rc.Name], timeouts[rc.Name] = n, rc.Timeout
 	}
+	m.health = newHealth(m.now)
+	m.started = m.now()
 	m.disp, err = alert.NewDispatcher(alert.DispatcherConfig{Notifiers: notifiers, Routes: cfg.Alerting.Routes,
-		Redactor: m.red, Logger: m.log})
+		Store: store, Timeouts: timeouts, MaxBackoff: cfg.Alerting.MaxBackoff.D(), Redactor: m.red, Logger: m.log,
+		Now: m.now, OnStoreError: func(err error) { m.storeFailed("outbox", err) }})
 	if err != nil {
 		return fail(fmt.Errorf("monitor: %w", err))
 	}
-	m.metrics = newMetrics(m.disp)
+	var flap time.Duration
+	if cfg.Alerting.FlapWindow != nil {
+		flap = cfg.Alerting.FlapWindow.D()
+	}
+	m.engine, err = alert.NewEngine(store, alert.Config{UnavailableAfter: cfg.Alerting.UnavailableAfter,
+		ErrorAfter: cfg.Alerting.ErrorAfter, RemindEvery: cfg.Alerting.Reminder.D(), FlapWindow: flap,
+		Notify: m.disp.Notifications, Now: m.now})
+	if err != nil {
+		_ = m.disp.Stop(ctx)
+		return fail(fmt.Errorf("monitor: %w", err))
+	}
+	m.metrics = newMetrics(m.disp, store, func(err error) { m.storeFailed("outbox stats", err) })
 	m.ln = opts.Listener
 	if m.ln == nil {
 		if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -190,7 +205,7 @@ func (m *Monitor) Store() *history.Store { return m.store }
 // grace period (then stops it), drains the alert queue within the grace
 // period, and closes the store. A clean shutdown returns nil.
 func (m *Monitor) Run(ctx context.Context) error {
-	srv := &http.Server{Handler: m.web.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(m.web.handler, slog.NewLogLogger(m.log.Handler(), slog.LevelWarn))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(m.ln) }()
 
@@ -207,6 +222,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		c.Schedule(sched, job)
 	}
 	c.Start()
+	m.startLoops()
 	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", m.cfg.Store)
 
 	var err error
@@ -219,6 +235,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	close(m.stopping)
 	cronDone := c.Stop()
 	m.waitRuns(cronDone)
+	m.loops.Wait()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = srv.Shutdown(shutCtx)
 	cancel()
@@ -305,6 +322,7 @@ func (m *Monitor) Tick(name string) {
 	}
 	m.active.Add(1)
 	defer m.active.Done()
+	m.health.ticked(j.Name)
 	if j.Jitter > 0 {
 		d := time.Duration(rand.Int64N(int64(j.Jitter)))
 		t := time.NewTimer(d)
@@ -330,9 +348,10 @@ func (m *Monitor) Tick(name string) {
 
 func (m *Monitor) recordSkipped(j *Job) {
 	m.metrics.skipped.WithLabelValues(j.Name).Inc()
+	m.health.ticked(j.Name)
 	reason := "skipped: the previous run of this job was still running"
 	if _, err := m.store.RecordSkipped(context.Background(), j.Name, m.targetOf(j), m.now(), reason); err != nil {
-		m.log.Error("recording a skipped tick", "job", j.Name, "err", err)
+		m.storeFailed("record skipped tick", err)
 		return
 	}
 	m.log.Warn("tick skipped: previous run still running", "job", j.Name)
@@ -351,12 +370,16 @@ func (m *Monitor) reportURL(runID, file string) string {
 }
 
 // runSuite runs a suite job as a child and records everything it learnt.
+// Every way a run ends is recorded and fed to the alert engine as its kind:
+// results (contract, drift, unavailability), a job timeout (unavailable), a
+// set-up problem (config), or our own failure (error, paging as harness).
 func (m *Monitor) runSuite(ctx context.Context, j *Job) {
 	t := m.cfg.Targets[j.Target]
 	started := m.now()
 	runID, err := m.store.BeginRun(ctx, j.Name, j.Target, started)
 	if err != nil {
-		m.log.Error("cannot record the run; skipping the tick", "job", j.Name, "err", err)
+		m.storeFailed("begin run", err)
+		m.log.Error("cannot record the run; skipping the tick", "job", j.Name, "err", m.red.Text(err.Error()))
 		return
 	}
 	outDir := filepath.Join(m.runsDir, runID)
@@ -369,49 +392,136 @@ func (m *Monitor) runSuite(ctx context.Context, j *Job) {
 	res := m.runner.RunJob(m.runCtx, req)
 	elapsed := m.now().Sub(started)
 	m.metrics.runDuration.WithLabelValues(j.Name).Observe(elapsed.Seconds())
-	if res.Err != nil {
-		m.metrics.runs.WithLabelValues(j.Name, string(verdict.Error)).Inc()
-		cause := m.red.Text(res.Err.Error())
-		m.log.Error("run failed", "job", j.Name, "run", runID, "err", cause)
-		if err := m.store.FailRun(ctx, runID, outDir, res.ExitCode, cause); err != nil {
-			m.log.Error("recording the failed run", "job", j.Name, "run", runID, "err", err)
+	if res.RecordErr != nil {
+		m.storeFailed("write the run folder", res.RecordErr)
+	}
+	out := alert.RunOutcome{Job: j.Name, Target: j.Target, RunID: runID, ReportURL: m.reportURL(runID, "report.html"),
+		StartedAt: started, ExpiresAfter: m.expiresAfter(j)}
+	firstErr := m.red.Text(res.FirstError)
+	var v verdict.Verdict
+	var note string
+	switch {
+	case res.TimedOut:
+		v, note = verdict.Unavailable, fmt.Sprintf("run exceeded its timeout of %s and was stopped; counted as unavailable (the vendor answered too slowly or not at all)", j.Timeout.D())
+		if firstErr != "" {
+			note += ": " + firstErr
+		}
+		out.Unavailable = true
+	case res.Config != nil:
+		v, note = verdict.Config, m.red.Text(res.Config.Summary())
+	case res.Err != nil:
+		v, note = verdict.Error, m.red.Text(res.Err.Error())
+		if firstErr != "" && !strings.Contains(note, firstErr) {
+			note += ": " + firstErr
+		}
+	}
+	out.Verdict, out.Cause = v, note
+	if v != "" {
+		m.metrics.runs.WithLabelValues(j.Name, string(v)).Inc()
+		m.log.Error("run failed", "job", j.Name, "run", runID, "verdict", v, "err", note)
+		var err error
+		if res.HaveResults {
+			err = m.store.FinishRunNote(ctx, runID, res.Results, outDir, res.ExitCode, note)
+		} else {
+			err = m.store.FailRunAs(ctx, runID, outDir, res.ExitCode, v, note)
+		}
+		if err != nil {
+			m.storeFailed("finish run", err)
+			return
+		}
+		m.storeOK()
+		if !res.Stopped { // our own shutdown is nobody's page
+			m.observe(ctx, out)
 		}
 		return
 	}
-	if err := m.store.FinishRun(ctx, runID, res.Results, outDir, res.ExitCode); err != nil {
-		m.log.Error("recording the run", "job", j.Name, "run", runID, "err", err)
+	note = ""
+	if res.Results.Verdict == verdict.Error && firstErr != "" {
+		note = firstErr // the child's own harness error, in its words
+	}
+	if err := m.store.FinishRunNote(ctx, runID, res.Results, outDir, res.ExitCode, note); err != nil {
+		m.storeFailed("finish run", err)
+		m.log.Error("recording the run", "job", j.Name, "run", runID, "err", m.red.Text(err.Error()))
 		return
 	}
+	m.storeOK()
 	m.metrics.observeRun(j.Name, res.Results, m.now())
-	out := alert.OutcomeFromResults(j.Name, runID, m.reportURL(runID, "report.html"), res.Results)
+	ro := alert.OutcomeFromResults(j.Name, runID, out.ReportURL, res.Results)
 	// Alerts name the configured target, not the URL results.json records.
-	out.Target = j.Target
-	if out.StartedAt.IsZero() {
-		out.StartedAt = started
+	ro.Target, ro.Cause, ro.ExpiresAfter = j.Target, note, out.ExpiresAfter
+	if ro.StartedAt.IsZero() {
+		ro.StartedAt = started
 	}
-	m.observe(ctx, out)
+	m.observe(ctx, ro)
 	m.log.Info("run finished", "job", j.Name, "run", runID, "verdict", res.Results.Verdict, "took", elapsed.Round(time.Millisecond))
 }
 
-// observe feeds a run to the alert engine and queues its events.
+// expiresAfter is how long a job's firing alerts stay valid without another
+// run: two schedule intervals, the job timeout and a minute of slack. A
+// receiver that expires alerts (Alertmanager) drops them after that, so a
+// dead monitor leaves no page standing for long.
+func (m *Monitor) expiresAfter(j *Job) time.Duration {
+	sched, err := ParseSchedule(j.Schedule)
+	if err != nil {
+		return 0
+	}
+	now := m.now()
+	next := sched.Next(now)
+	interval := sched.Next(next).Sub(next)
+	return 2*interval + j.Timeout.D() + time.Minute
+}
+
+// observe feeds a run to the alert engine, which queues its notifications
+// in the outbox, and wakes the senders.
 func (m *Monitor) observe(ctx context.Context, out alert.RunOutcome) {
 	events, err := m.engine.Observe(ctx, out)
 	if err != nil {
-		m.log.Error("alert engine", "job", out.Job, "run", out.RunID, "err", err)
+		m.storeFailed("save alert state", err)
+		m.log.Error("alert engine", "job", out.Job, "run", out.RunID, "err", m.red.Text(err.Error()))
 		return
 	}
-	m.enqueue(ctx, events)
+	m.queued(ctx, events)
 }
 
-func (m *Monitor) enqueue(ctx context.Context, events []alert.Event) {
+// queued logs events already in the outbox and wakes the senders.
+func (m *Monitor) queued(ctx context.Context, events []alert.Event) {
+	pages := 0
 	for _, ev := range events {
-		m.log.Info("alert", "status", ev.Status, "severity", ev.Severity, "job", ev.Job, "fingerprint", ev.Fingerprint,
-			"reminder", ev.Reminder, "summary", m.red.Text(ev.Summary))
+		if ev.Refresh {
+			continue
+		}
+		pages++
+		m.log.Info("alert", "status", ev.Status, "severity", ev.Severity, "kind", ev.Kind, "job", ev.Job,
+			"fingerprint", ev.Fingerprint, "id", ev.ID, "reminder", ev.Reminder, "flaps", ev.Flaps,
+			"summary", m.red.Text(ev.Summary))
 	}
-	m.disp.Enqueue(events...)
 	if len(events) > 0 {
+		m.disp.Wake()
+	}
+	if pages > 0 {
 		m.refreshFiring(ctx)
 	}
+}
+
+// saveAndQueue persists alert states of job and their events' outbox rows
+// in one transaction (the spec-watch job's own alerts), then wakes the
+// senders.
+func (m *Monitor) saveAndQueue(ctx context.Context, job string, states map[string]json.RawMessage, events []alert.Event) error {
+	for i := range events {
+		if events[i].ID == "" {
+			events[i].ID = alert.NewEventID() // logged with the id receivers see
+		}
+	}
+	notes, err := m.disp.Notifications(events)
+	if err != nil {
+		return err
+	}
+	if err := m.store.SaveAlerts(ctx, job, states, notes); err != nil {
+		m.storeFailed("save alert state", err)
+		return err
+	}
+	m.queued(ctx, events)
+	return nil
 }
 
 // refreshFiring sets the firing-alerts gauge from the engine's state.
@@ -431,7 +541,7 @@ func (m *Monitor) prune(ctx context.Context) {
 	defer m.pruneMu.Unlock()
 	p, err := m.store.Prune(ctx, m.cfg.Retention.MaxAge.D(), m.cfg.Retention.MaxRuns)
 	if err != nil {
-		m.log.Error("retention", "err", err)
+		m.storeFailed("retention", err)
 		return
 	}
 	root := filepath.Clean(m.runsDir) + string(filepath.Separator)
@@ -475,17 +585,26 @@ func childArgs(j *Job, t Target) []string {
 
 // passEnv are the monitor's own variables a child needs to work at all.
 // Nothing else is inherited: a stray MM_BASE_URL in the monitor's
-// environment must not redirect a job to another target.
+// environment must not redirect a job to another target, and the monitor's
+// own MM_* credentials must never reach a child (least of all one that runs
+// against the simulator).
 var passEnv = []string{"PATH", "HOME", "TMPDIR", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"}
 
 // childEnv carries a target's credentials to the child in MM_* variables,
-// never on the command line, where ps would show them.
+// never on the command line, where ps would show them. The environment is
+// built from the target's configuration only. A simulator target (no
+// base_url) gets no MM_* variable at all: credentials configured for it
+// would be sent to the simulator, and `run` refuses credentials without a
+// target.
 func childEnv(t Target) []string {
 	var env []string
 	for _, k := range passEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
+	}
+	if t.BaseURL == "" {
+		return env
 	}
 	add := func(k, v string) {
 		if v != "" {

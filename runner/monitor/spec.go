@@ -189,7 +189,9 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 		ev.Changes = append(ev.Changes, alert.Change{Pointer: c.Operation + " " + c.Location + " " + c.Pointer,
 			Change: c.Change, Severity: c.Severity})
 	}
-	m.enqueue(ctx, []alert.Event{ev})
+	if err := m.saveAndQueue(ctx, j.Name, nil, []alert.Event{ev}); err != nil {
+		m.log.Error("queueing the spec alert", "job", j.Name, "err", m.red.Text(err.Error()))
+	}
 }
 
 // specInvalid drives the "published spec is invalid" alert: pending from
@@ -236,11 +238,7 @@ func (m *Monitor) specInvalid(ctx context.Context, j *Job, runID string, valid b
 	if err != nil {
 		return err
 	}
-	if err := m.store.PutAlertStates(ctx, j.Name, map[string]json.RawMessage{key: doc}); err != nil {
-		return err
-	}
-	m.enqueue(ctx, events)
-	return nil
+	return m.saveAndQueue(ctx, j.Name, map[string]json.RawMessage{key: doc}, events)
 }
 
 // failSpec records a spec tick that failed on our side.

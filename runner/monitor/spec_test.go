@@ -44,6 +44,8 @@ func TestSpecWatch(t *testing.T) {
 	defer src.Close()
 
 	cfg := baseConfig(t, hs.URL)
+	noDamping := Duration(0) // resolves are asserted at the step that resolves
+	cfg.Alerting.FlapWindow = &noDamping
 	cfg.Jobs = []Job{{Name: "vendor-spec", Kind: "spec", Schedule: "@daily", Source: src.URL + "/client.json"}}
 	cfg.Alerting.UnavailableAfter = 2
 	cfg.SetDefaults()

@@ -85,15 +85,18 @@ func (w *web) auth(next http.Handler) http.Handler {
 	})
 }
 
-// healthz reports whether the store answers.
+// healthz answers 200 "ok" when the store reads and takes writes, every
+// job ticks on time and no notification waited longer than
+// health.max_outbox_age; otherwise 503 with one line per problem.
 func (w *web) healthz(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := w.m.store.Runs(ctx, history.Filter{Last: 1}); err != nil {
-		http.Error(rw, "store unavailable", http.StatusServiceUnavailable)
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if problems := w.m.healthProblems(ctx); len(problems) > 0 {
+		rw.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = rw.Write([]byte(strings.Join(problems, "\n") + "\n"))
 		return
 	}
-	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = rw.Write([]byte("ok\n"))
 }
 

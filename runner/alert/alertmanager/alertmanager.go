@@ -3,11 +3,13 @@
 // inhibit there get mmcontract's alerts like any other.
 //
 // Alertmanager identifies an alert by its label set, so firing and resolved
-// events of one alert carry identical labels. A firing alert is sent with
-// endsAt = now + TTL: Alertmanager resolves alerts it stops hearing about,
-// and a monitor that died should not leave a page standing forever; the
-// monitor's reminders (RemindEvery below TTL) keep a long-lived alert alive.
-// A resolved alert is sent with endsAt = the resolve time, which removes it
+// events of one alert carry identical labels. A firing alert is sent with a
+// short endsAt, the event's ExpiresAt (about two schedule intervals of its
+// job), and refreshed after every run (the Notifier asks for refreshes):
+// Alertmanager resolves alerts it stops hearing about, so a monitor that
+// died leaves no page standing for long (the watchdog says it died). Events
+// without ExpiresAt (spec-watch alerts, not refreshed) get now + TTL. A
+// resolved alert is sent with endsAt = the resolve time, which removes it
 // from the active alerts.
 package alertmanager
 
@@ -30,7 +32,14 @@ type Notifier struct {
 	now      func() time.Time
 }
 
-var _ alert.Notifier = (*Notifier)(nil)
+var (
+	_ alert.Notifier  = (*Notifier)(nil)
+	_ alert.Refresher = (*Notifier)(nil)
+)
+
+// WantsRefresh is true: Alertmanager expires alerts at endsAt, so every run
+// re-sends the ones still firing.
+func (n *Notifier) WantsRefresh() bool { return true }
 
 // New returns an Alertmanager Notifier; url is the Alertmanager base URL
 // (e.g. http://127.0.0.1:9093), ttl defaults to alert.DefaultTTL.
@@ -62,6 +71,14 @@ func AlertName(ev alert.Event) string {
 		return "MmcontractVendorUnavailable"
 	case alert.KindSpec:
 		return "MmcontractSpecChanged"
+	case alert.KindConfig:
+		return "MmcontractSetupRejected"
+	case alert.KindHarness:
+		return "MmcontractHarnessFailing"
+	case alert.KindMonitor:
+		return "MmcontractMonitorCannotRecord"
+	case alert.KindWatchdog:
+		return "MmcontractWatchdog"
 	}
 	if ev.Severity == alert.Critical {
 		return "MmcontractContractBroken"
@@ -90,6 +107,9 @@ func Render(ev alert.Event, now time.Time, ttl time.Duration) Alert {
 		StartsAt:     ev.StartedAt.UTC(),
 		EndsAt:       now.UTC().Add(ttl),
 		GeneratorURL: ev.ReportURL,
+	}
+	if !ev.ExpiresAt.IsZero() {
+		a.EndsAt = ev.ExpiresAt.UTC()
 	}
 	if ev.ReportURL != "" {
 		a.Annotations["report_url"] = ev.ReportURL

@@ -45,6 +45,13 @@ func TestRender(t *testing.T) {
 	if f.Annotations["report_url"] != ev.ReportURL || f.GeneratorURL != ev.ReportURL || r.Annotations["summary"] != ev.Summary {
 		t.Fatalf("annotations = %v / %v", f.Annotations, r.Annotations)
 	}
+	// A run-derived alert announces when the monitor will have refreshed it:
+	// that, not now + TTL, is its endsAt.
+	ex := ev
+	ex.ExpiresAt = now.Add(3 * time.Minute)
+	if a := alertmanager.Render(ex, now, time.Hour); !a.EndsAt.Equal(ex.ExpiresAt) {
+		t.Fatalf("endsAt %v, want the event's ExpiresAt %v", a.EndsAt, ex.ExpiresAt)
+	}
 	u := ev
 	u.Kind, u.Operation = alert.KindUnavailable, ""
 	if l := alertmanager.Render(u, now, time.Hour).Labels; l["alertname"] != "MmcontractVendorUnavailable" {

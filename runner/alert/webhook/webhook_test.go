@@ -25,8 +25,9 @@ func event() alert.Event {
 		RunID: "r1", ReportURL: "http://127.0.0.1:9464/runs/r1/report.html", StartedAt: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 }
 
-// Ensure the body is the JSON event and, with a secret, the signature header
-// is the HMAC-SHA256 of exactly the bytes received.
+// Ensure the body is the JSON event and, with a secret, the legacy signature
+// header (kept for one release) is the HMAC-SHA256 of exactly the bytes
+// received.
 func TestSendSigned(t *testing.T) {
 	const secret = "hook-secret-value"
 	type got struct {
@@ -37,7 +38,7 @@ func TestSendSigned(t *testing.T) {
 	ch := make(chan got, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		ch <- got{b, r.Header.Get("X-Mmcontract-Signature"), r.Header.Get("Content-Type")}
+		ch <- got{b, r.Header.Get(webhook.LegacySignatureHeader), r.Header.Get("Content-Type")}
 	}))
 	defer srv.Close()
 	for _, withSecret := range []bool{true, false} {
@@ -116,5 +117,69 @@ func TestTransportErrorHidesURL(t *testing.T) {
 	}
 	if alert.IsPermanent(err) {
 		t.Fatalf("a connection failure must be retryable: %v", err)
+	}
+}
+
+// Ensure Sign follows the Standard Webhooks scheme: the test vector of the
+// spec's reference libraries (whsec_ secret, msg id, timestamp, payload).
+func TestStandardWebhooksVector(t *testing.T) {
+	key, err := webhook.SigningKey("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := webhook.Sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, []byte(`{"test": 2432232314}`))
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("signature %s, want %s", got, want)
+	}
+	if _, err := webhook.SigningKey("whsec_not base64!"); err == nil {
+		t.Fatal("a malformed whsec_ secret was accepted")
+	}
+}
+
+// Ensure a signed delivery carries webhook-id (the event id), a current
+// webhook-timestamp and a webhook-signature that Verify accepts, and that
+// Verify refuses a replay outside the tolerance, a tampered body and a
+// wrong key.
+func TestSendStandardWebhooks(t *testing.T) {
+	const secret = "hook-secret-value"
+	type got struct {
+		body []byte
+		h    http.Header
+	}
+	ch := make(chan got, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		ch <- got{b, r.Header.Clone()}
+	}))
+	defer srv.Close()
+	n, err := webhook.New(alert.ReceiverConfig{Name: "oncall", URL: srv.URL, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := event()
+	ev.ID = "evt_0123"
+	if err := n.Send(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	g := <-ch
+	if g.h.Get(webhook.IDHeader) != "evt_0123" {
+		t.Fatalf("webhook-id %q, want the event id", g.h.Get(webhook.IDHeader))
+	}
+	now := time.Now()
+	if err := webhook.Verify([]byte(secret), g.h, g.body, now, 5*time.Minute); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		key  string
+		body []byte
+		now  time.Time
+	}{
+		"replayed an hour later": {secret, g.body, now.Add(time.Hour)},
+		"tampered body":          {secret, append([]byte(nil), append(g.body, ' ')...), now},
+		"wrong key":              {"other", g.body, now},
+	} {
+		if err := webhook.Verify([]byte(tc.key), g.h, tc.body, tc.now, 5*time.Minute); err == nil {
+			t.Errorf("%s: Verify accepted it", name)
+		}
 	}
 }

@@ -92,7 +92,13 @@ type Alert struct {
 // label. API v2 leaves out alerts whose endsAt has passed, so a resolved
 // alert disappears from this list.
 func Alerts(base, fingerprint string) ([]Alert, error) {
-	q := url.Values{"filter": {fmt.Sprintf("fingerprint=%q", fingerprint)}}
+	return AlertsWhere(base, fmt.Sprintf("fingerprint=%q", fingerprint))
+}
+
+// AlertsWhere lists the alerts matching one API v2 filter, e.g.
+// alertname="MmcontractWatchdog".
+func AlertsWhere(base, filter string) ([]Alert, error) {
+	q := url.Values{"filter": {filter}}
 	resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
 	if err != nil {
 		return nil, err
