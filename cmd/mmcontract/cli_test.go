@@ -114,20 +114,6 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
-// Ensure the edit distance counts a swap of neighbours as one typo.
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"run", "run", 0}, {"rn", "run", 1}, {"histroy", "history", 1}, {"", "sim", 3}, {"report", "repot", 1}, {"spec", "sim", 3},
-	} {
-		if got := editDistance(c.a, c.b); got != c.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}
-
 var ansiEscape = "\x1b["
 
 // Ensure nothing mmcontract prints carries ANSI colour codes when NO_COLOR

@@ -33,6 +33,7 @@ import (
 	"syscall"
 
 	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/suggest"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
 )
@@ -207,46 +208,10 @@ func parseHeld(fs *flag.FlagSet, parse func() error) error {
 	return &runner.UsageError{Err: fmt.Errorf("%v%s (see '%s -h')", err, hint, fs.Name())}
 }
 
-// didYouMean suggests the candidate nearest to got, if any is near enough
-// to be a typo: ", did you mean \"run\"?".
+// didYouMean is the ", did you mean \"run\"?" hint for a near miss, or "".
 func didYouMean(got string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(got), strings.ToLower(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
+	if best, ok := suggest.Nearest(got, candidates); ok {
+		return fmt.Sprintf(", did you mean %q?", best)
 	}
-	// Up to a third of the word may be wrong, at least one letter.
-	if bestDist < 0 || bestDist > max(1, len(got)/3) {
-		return ""
-	}
-	return fmt.Sprintf(", did you mean %q?", best)
-}
-
-// editDistance is the optimal-string-alignment distance: insertions,
-// deletions, substitutions and transpositions of neighbours ("histroy").
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
+	return ""
 }
