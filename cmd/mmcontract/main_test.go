@@ -257,6 +257,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"login without target", []string{"MM_LOGIN_NAME=ops@example.com", "MM_LOGIN_PASSWORD=pw"}, []string{"run"},
 			"MM_LOGIN_NAME is set but MM_BASE_URL is not: the run would send your credentials to the embedded simulator"},
 		{"token without target", []string{"MM_TOKEN=t"}, []string{"run"}, "MM_TOKEN is set but MM_BASE_URL is not"},
+		{"half a login without target", []string{"MM_LOGIN_NAME=ops@example.com"}, []string{"run"}, "MM_LOGIN_NAME is set but MM_BASE_URL is not"},
 		{"company without target", []string{"MM_COMPANY_ID=439"}, []string{"run"}, "MM_COMPANY_ID is set but MM_BASE_URL is not"},
 		{"manager app without target", []string{"MM_APP_ID=a", "MM_APP_SECRET=s"}, []string{"run"}, "MM_APP_ID is set but MM_BASE_URL is not"},
 	}

@@ -64,9 +64,6 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if opts.FlakeAttempts < 1 || opts.FlakeAttempts > 5 {
 		return &runner.UsageError{Err: fmt.Errorf("--flake-attempts must be between 1 and 5, got %d", opts.FlakeAttempts)}
 	}
-	if opts.Credentials, err = credentialsFromEnv(c.getenv); err != nil {
-		return err
-	}
 	if opts.BaseURL == "" {
 		if *requireTarget {
 			return &runner.UsageError{Err: fmt.Errorf("no target: --require-target (or MM_REQUIRE_TARGET=1) is set but MM_BASE_URL and --base-url are empty; a run meant for the vendor must not pass on the embedded simulator")}
@@ -75,6 +72,11 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 			return &runner.UsageError{Err: fmt.Errorf("%s is set but MM_BASE_URL is not: the run would send your credentials to the embedded simulator instead of the vendor. "+
 				"Set MM_BASE_URL (or --base-url) to the vendor's server root, or unset %s; to try credentials on the simulator on purpose, give --scenario nominal", name, name)}
 		}
+	}
+	// After the target checks: a credential without a target is the problem to
+	// name first, before whether the credentials are complete.
+	if opts.Credentials, err = credentialsFromEnv(c.getenv); err != nil {
+		return err
 	}
 	// The signal that interrupts the run decides its exit code (130 or 143).
 	sigs := make(chan os.Signal, 1)

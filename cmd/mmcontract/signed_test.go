@@ -112,7 +112,9 @@ func TestRunKeyUsageErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := mmcontract(t, tc.env, "run", "--out", t.TempDir())
+			// On the simulator on purpose (--scenario): without it the run
+			// would stop earlier, at the credential given without a target.
+			r := mmcontract(t, tc.env, "run", "--scenario", "nominal", "--out", t.TempDir())
 			if r.code != verdict.ExitUsage {
 				t.Fatalf("exit %d, want 2\nstderr: %s", r.code, r.stderr)
 			}

@@ -14,7 +14,7 @@ import (
 const (
 	KindNominal  = "nominal"  // the vendor behaving as documented
 	KindContract = "contract" // findCustomerInfo's response drifts; the transport is fine
-	KindFault    = "fault"    // every /global/ request meets an infrastructure fault; login does not
+	KindFault    = "fault"    // every /global/ request meets an infrastructure fault; login does not (outages: see scenarioDef.outage)
 )
 
 // Scenario describes one named behaviour of the simulator. End-to-end tests
@@ -41,6 +41,10 @@ type scenarioDef struct {
 	envelope func(s *Simulator, env *envelope)
 	serve    func(s *Simulator, w http.ResponseWriter, c *call) bool
 	rewrite  func(s *Simulator, env *envelope) []byte
+	// outage marks a fault of the whole vendor (its load balancer, WAF or
+	// rate limiter), which the signed Open API and Manager API routes meet
+	// too: a total outage must not leave two families answering.
+	outage bool
 }
 
 // bigInt is an integer beyond int64 (and beyond float64's exact range).
@@ -85,22 +89,28 @@ var registry = append([]scenarioDef{
 	// Fault scenarios: every /global/ request, never login.
 	{Scenario: Scenario{Name: "http-500", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 500 with an HTML error page"},
-		serve: statusPage(http.StatusInternalServerError, "text/html", nginxPage("500 Internal Server Error"))},
+		serve:  statusPage(http.StatusInternalServerError, "text/html", nginxPage("500 Internal Server Error")),
+		outage: true},
 	{Scenario: Scenario{Name: "http-502", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 502 from the load balancer"},
-		serve: statusPage(http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))},
+		serve:  statusPage(http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway")),
+		outage: true},
 	{Scenario: Scenario{Name: "http-503", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 503 from the load balancer"},
-		serve: statusPage(http.StatusServiceUnavailable, "text/html", nginxPage("503 Service Temporarily Unavailable"))},
+		serve:  statusPage(http.StatusServiceUnavailable, "text/html", nginxPage("503 Service Temporarily Unavailable")),
+		outage: true},
 	{Scenario: Scenario{Name: "http-504", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 504 from the load balancer"},
-		serve: statusPage(http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))},
+		serve:  statusPage(http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out")),
+		outage: true},
 	{Scenario: Scenario{Name: "waf-403", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 403 HTML page from a web application firewall"},
-		serve: statusPage(http.StatusForbidden, "text/html; charset=utf-8", wafPage)},
+		serve:  statusPage(http.StatusForbidden, "text/html; charset=utf-8", wafPage),
+		outage: true},
 	{Scenario: Scenario{Name: "ban-418", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 418: the client's IP is banned for ignoring 429s"},
-		serve: statusPage(http.StatusTeapot, "text/html; charset=utf-8", banPage)},
+		serve:  statusPage(http.StatusTeapot, "text/html; charset=utf-8", banPage),
+		outage: true},
 	{Scenario: Scenario{Name: "non-json", Kind: KindFault, ExpectedVerdict: verdict.Broken,
 		Description: "HTTP 200 with an HTML body"},
 		serve: statusPage(http.StatusOK, "text/html; charset=utf-8", maintenancePage)},
@@ -115,16 +125,19 @@ var registry = append([]scenarioDef{
 		}},
 	{Scenario: Scenario{Name: "stall", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "no response headers until the client gives up or StallFor passes (then a normal answer)"},
-		serve: serveStall},
+		serve:  serveStall,
+		outage: true},
 	{Scenario: Scenario{Name: "slow-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers at once, then the normal body 8 bytes per SlowBodyInterval"},
 		serve: serveSlowBody},
 	{Scenario: Scenario{Name: "rate-limit", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 429 with Retry-After: 1 on every request"},
-		serve: serveRateLimited(true)},
+		serve:  serveRateLimited(true),
+		outage: true},
 	{Scenario: Scenario{Name: "rate-limit-no-retry-after", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 429 without Retry-After on every request"},
-		serve: serveRateLimited(false)},
+		serve:  serveRateLimited(false),
+		outage: true},
 	{Scenario: Scenario{Name: "redirect-off-host", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "HTTP 307 to the same path on another host (RedirectTo)"},
 		serve: serveRedirect},

@@ -269,6 +269,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	if fam, rt, ok := parseSignedRoute(r.URL.Path); ok {
 		c := &call{r: r, route: rt, trace: r.Header.Get("trace"), started: now}
+		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {
+			return
+		}
 		if fam == "openapi" {
 			s.serveOpenAPI(w, c)
 		} else {
