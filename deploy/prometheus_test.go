@@ -53,3 +53,56 @@ func TestREADMERulesAreTheRuleFile(t *testing.T) {
 		t.Errorf("the README's rule block differs from %s:\nREADME:\n%s\nfile:\n%s", rulesFile, blocks[0], file)
 	}
 }
+
+// Ensure the README's scrape config for the monitor is one Prometheus loads,
+// with the rule file beside it.
+func TestREADMEScrapeConfig(t *testing.T) {
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (CI installs it)")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "```yaml\nscrape_configs:\n")
+	if !ok {
+		t.Fatal("README has no scrape_configs example")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	const tokenFile = "/etc/prometheus/secrets/mmcontract-token"
+	if !strings.Contains(block, tokenFile) || !strings.Contains(block, "honor_labels: true") || !strings.Contains(block, "job_name: mmcontract-monitor") {
+		t.Fatalf("the scrape config lacks the token file, honor_labels or the job name the rules expect:\n%s", block)
+	}
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	rules, err := filepath.Abs(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := "rule_files:\n  - " + rules + "\nscrape_configs:\n" + strings.ReplaceAll(block, tokenFile, token)
+	path := filepath.Join(dir, "prometheus.yml")
+	for name, body := range map[string]string{token: "dummy-token\n", path: config} {
+		if err := os.WriteFile(name, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(bin, "check", "config", path).CombinedOutput()
+	if err != nil && strings.Contains(string(out), "field kubernetes_sd_configs not found") {
+		// Debian builds Prometheus without Kubernetes service discovery:
+		// check everything else, with static targets in its place.
+		const sd = "    kubernetes_sd_configs:\n      - role: endpoints\n"
+		if !strings.Contains(config, sd) {
+			t.Fatalf("the scrape config's service discovery is not %q", sd)
+		}
+		t.Log("this promtool has no Kubernetes service discovery (Debian's build): kubernetes_sd_configs checked by the real Prometheus only")
+		config = strings.Replace(config, sd, "    static_configs:\n      - targets: [\"mmcontract-monitor:9464\"]\n", 1)
+		if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err = exec.Command(bin, "check", "config", path).CombinedOutput()
+	}
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s\nconfig:\n%s", err, out, config)
+	}
+}
