@@ -458,7 +458,7 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard}); err != nil {
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard, Merged: res.Merged}); err != nil {
 		return err
 	}
 	return writeHTML(dir, report, res, red)
