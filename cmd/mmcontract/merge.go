@@ -47,7 +47,7 @@ func (c *mergeCommand) Run(ctx context.Context, args []string) error {
 	}
 	var shards []runner.ShardRun
 	for _, dir := range dirs {
-		res, reports, err := readRun(dir)
+		res, reports, err := readRunAs("shard output", dir)
 		if err != nil {
 			return err
 		}

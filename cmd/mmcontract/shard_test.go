@@ -205,6 +205,7 @@ func TestMergeRefusals(t *testing.T) {
 		{"missing", []string{s1}, "shards 1 of 2 merged (missing: 2)"},
 		{"not a shard", []string{s1, unsharded}, "is not a shard's output"},
 		{"no shards", nil, "give the shards' output directories"},
+		{"not a run", []string{s1, dir}, "shard output: open " + filepath.Join(dir, "results.json")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
