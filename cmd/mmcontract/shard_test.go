@@ -314,6 +314,22 @@ func TestShardSelection(t *testing.T) {
 			if tc.name == "empty shard" && (len(res.Checks) != 0 || res.Counts["pass"] != 0) {
 				t.Errorf("empty shard has %d checks", len(res.Checks))
 			}
+			if tc.shard == nil {
+				return
+			}
+			raw, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, suite := range junittest.Parse(t, raw).Suites {
+				if got := suite.Props()["shard"]; got != tc.shard.String() {
+					t.Errorf("junit suite %q: shard property %q, want %q", suite.Name, got, tc.shard.String())
+				}
+			}
+			html, err := os.ReadFile(filepath.Join(out, "report.html"))
+			if want := fmt.Sprintf("<dt>Shard</dt><dd>%d of %d</dd>", tc.shard.Index, tc.shard.Total); err != nil || !strings.Contains(string(html), want) {
+				t.Errorf("report.html lacks %q (%v)", want, err)
+			}
 		})
 	}
 }
