@@ -36,7 +36,8 @@ func useDemoCredentials(creds *Credentials, demo simulator.DemoCredentials, red 
 
 // buildFamilies makes one mmapi.Client per family whose credentials exist.
 // Key material is parsed here; parse errors never quote the key.
-func buildFamilies(target string, creds Credentials, opts Options, red *redact.Redactor, breaker *mmapi.Breaker) (families, error) {
+// ratePerMinute is each client's limit per operation.
+func buildFamilies(target string, creds Credentials, opts Options, ratePerMinute int, red *redact.Redactor, breaker *mmapi.Breaker) (families, error) {
 	var f families
 	var companyPub *rsa.PublicKey
 	if creds.CompanyPublicKey != "" {
@@ -55,7 +56,7 @@ func buildFamilies(target string, creds Credentials, opts Options, red *redact.R
 		BaseURL: target, CompanyID: creds.CompanyID, Lang: creds.Lang,
 		LoginName: creds.LoginName, LoginPassword: creds.LoginPassword, LoginType: creds.LoginType, PhoneArea: creds.PhoneArea,
 		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret,
-		Timeout: opts.Timeout, MaxRetries: retries, Redactor: red, Breaker: breaker,
+		Timeout: opts.Timeout, MaxRetries: retries, Redactor: red, Breaker: breaker, RatePerMinute: ratePerMinute,
 		Encrypted: companyPub != nil,
 	}
 	// encrypted wraps hc's transport in the encrypted mode when a company

@@ -70,11 +70,17 @@ type Options struct {
 	FaultBudget time.Duration
 	// Signals delivers the SIGINT or SIGTERM that interrupts the run, so its
 	// exit code can say which (130 or 143); nil reads as SIGINT.
-	Signals   <-chan os.Signal
-	Redaction redact.Config // sensitive keys; the zero value is the safe default
-	Verbose   bool
-	Version   string
-	Commit    string
+	Signals <-chan os.Signal
+	// Shard narrows the run to one shard of the selected operations; nil
+	// runs them all.
+	Shard *results.Shard
+	// RatePerMinute is the target's per-operation budget (0: the client's
+	// default, 240); a shard uses its share (ShardRate).
+	RatePerMinute int
+	Redaction     redact.Config // sensitive keys; the zero value is the safe default
+	Verbose       bool
+	Version       string
+	Commit        string
 }
 
 // UsageError is a problem with flags, environment or configuration: exit 2.
@@ -148,7 +154,8 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		fmt.Fprintln(stderr, "WARNING: --insecure: TLS certificates are not verified; anyone on the path can read the credentials")
 	}
 	breaker := mmapi.NewBreaker(0, 0, opts.FaultBudget)
-	fam, err := buildFamilies(target, creds, opts, red, breaker)
+	rate := ShardRate(opts.RatePerMinute, opts.Shard)
+	fam, err := buildFamilies(target, creds, opts, rate, red, breaker)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -167,6 +174,15 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	env.Drift = drift
 	if err := suites.Register(env); err != nil {
 		return Outcome{}, fmt.Errorf("building the suite: %w", err)
+	}
+	var plan shardPlan
+	if opts.Shard != nil {
+		if plan, err = planShard(env, opts.LabelFilter, *opts.Shard); err != nil {
+			return Outcome{}, err
+		}
+		if plan.selected == 0 {
+			return Outcome{}, noSpecs(opts.LabelFilter)
+		}
 	}
 	// The login is checked once, before the first spec, and only when the
 	// label filter selected any: a rejected login or a gateway that does not
@@ -205,18 +221,27 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	} else {
 		fmt.Fprintf(console, "mmcontract %s: checking the vendor at %s\n", opts.Version, red.Text(target))
 	}
+	if opts.Shard != nil {
+		fmt.Fprintf(console, "shard %s: %d of the %d operations the label filter selects; %d requests per minute per operation (%d shared by %d shards)\n",
+			opts.Shard, len(plan.mine), plan.selected, rate, ShardRate(opts.RatePerMinute, nil), opts.Shard.Total)
+		if len(plan.mine) == 0 {
+			fmt.Fprintf(console, "shard %s is empty: the label filter selects only %d operations; nothing to check here\n", opts.Shard, plan.selected)
+		}
+	}
 	if ctx.Err() != nil {
 		return Outcome{ExitCode: interruptExit(opts.Signals)}, nil
 	}
 	ginkgo.RunSpecs(failer{}, "mmcontract", suiteConfig, reporterConfig)
 
-	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) {
-		return Outcome{}, usagef("label filter %q selected no specs (labels: operation names such as findCustomerInfo, "+
-			"families client, openapi, manager; areas; readonly, mutating, smoke, negative, catalog)", opts.LabelFilter)
+	// An empty shard is not an error: the filter selected operations, the
+	// other shards have them (planShard refused a filter selecting none).
+	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) && opts.Shard == nil {
+		return Outcome{}, noSpecs(opts.LabelFilter)
 	}
 	res := results.Build(report, results.Meta{
 		Target: displayTarget(opts.BaseURL, target, opts.Scenario), TargetKind: kind, Version: opts.Version, Commit: opts.Commit,
 		LabelFilter: opts.LabelFilter, Baseline: opts.BaselineDir, ConfigError: env.Setup,
+		Shard: opts.Shard, RatePerMinute: rate,
 	})
 	if opts.BaselineDir != "" {
 		res.Baselines = drift.account(opts.BaselineDir, res.Checks)
@@ -226,6 +251,12 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	}
 	printSummary(console, res, opts)
 	return Outcome{Results: res, ExitCode: exitCode(res, opts, red, stderr)}, nil
+}
+
+// noSpecs is the usage error of a label filter that selects nothing.
+func noSpecs(filter string) error {
+	return usagef("label filter %q selected no specs (labels: operation names such as findCustomerInfo, "+
+		"families client, openapi, manager; areas; readonly, mutating, smoke, negative, catalog)", filter)
 }
 
 // exitCode is the run's exit code: --fail-on's, unless the run was
@@ -427,7 +458,7 @@ func writeOutputs(dir string, report types.Report, res results.Results, red *red
 	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind}); err != nil {
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard, Merged: res.Merged}); err != nil {
 		return err
 	}
 	return writeHTML(dir, report, res, red)

@@ -49,9 +49,15 @@ type Env struct {
 	// the clients' shared mmapi.Breaker.
 	Setup *verdict.ConfigError
 
+	// Include, when set, narrows the tree to the operations it accepts (by
+	// OperationKey): a shard of a sharded run. Nil includes every operation.
+	Include func(operation string) bool
+
 	// rejected is the set-up problem found during the run: the vendor
 	// refused the session token.
 	rejected atomic.Pointer[verdict.ConfigError]
+	// specOps maps spec texts to the operation they check (OperationOf).
+	specOps map[string]string
 }
 
 // driftChecker is the consumer-side view of runner/drift.

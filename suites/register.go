@@ -80,7 +80,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 		}
 		return last
 	}
-	Describe(op.title(), Label(op.Labels()...), func() {
+	env.describe(op, op.title(), op.Labels(), func() {
 		It("answers HTTP 200 with a JSON envelope", func(ctx SpecContext) {
 			o := get(ctx)
 			obs := o.observation(op)
@@ -158,7 +158,7 @@ func registerNegativeAuth(env *Env, op Operation) {
 // badToken is a well-formed token the vendor never issued.
 func registerNegativeAuthWith(env *Env, op Operation, fc familyClient, badToken string) {
 	labels := append(op.Labels(), "negative")
-	Describe(op.title()+" without valid credentials", Label(labels...), func() {
+	env.describe(op, op.title()+" without valid credentials", labels, func() {
 		It("refuses a call without a token with GATEWAY_CODE_001", func(ctx SpecContext) {
 			if fc.client == nil {
 				Skip(fc.missing)

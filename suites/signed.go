@@ -133,7 +133,7 @@ func registerSigned(env *Env) error {
 // as a bare string, a UUID followed by "push".
 func registerPushToken(env *Env, fc familyClient) {
 	op := getMsgPushTokenOp
-	Describe(op.title(), Label(op.Labels()...), func() {
+	env.describe(op, op.title(), op.Labels(), func() {
 		It("returns a message token: a string ending in \"push\"", func(ctx SpecContext) {
 			if fc.client == nil {
 				Skip(fc.missing)
@@ -206,7 +206,7 @@ func registerOpenAPINegative(env *Env, op Operation) {
 		o.NoRetry = true
 		return env.call(ctx, c, op, map[string]any{}, o)
 	}
-	Describe(op.title()+" with bad Open API authentication", Label(labels...), func() {
+	env.describe(op, op.title()+" with bad Open API authentication", labels, func() {
 		It("refuses a request signed with another key with "+string(signing.CodeSignatureFailed), func(ctx SpecContext) {
 			o := refused(ctx, variant("", true), mmapi.CallOptions{})
 			expectRefusal(env, op, o, string(signing.CodeSignatureFailed))

@@ -7,6 +7,7 @@
 //	mmcontract run [flags]        run the contract suites once
 //	mmcontract sim [flags]        serve the vendor simulator
 //	mmcontract report [flags]     re-render report.html from a run's outputs
+//	mmcontract merge [flags] DIR… combine a sharded run's outputs into one
 //	mmcontract baseline accept    merge a run's observed shapes into baselines
 //	mmcontract monitor [flags]    repeat the suites on schedules, keep history, alert
 //	mmcontract history [flags]    print recent monitored runs
@@ -64,6 +65,7 @@ func commands(s stdio) map[string]command {
 		"run":      &runCommand{stdio: s},
 		"sim":      &simCommand{stdio: s},
 		"report":   &reportCommand{stdio: s},
+		"merge":    &mergeCommand{stdio: s},
 		"baseline": &baselineCommand{stdio: s},
 		"monitor":  &monitorCommand{stdio: s},
 		"history":  &historyCommand{stdio: s},

@@ -55,27 +55,32 @@ func (c *reportCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// readRun loads a run's results.json and ginkgo.json. A missing or malformed
-// file is a usage error naming the file.
+// readRun loads a run's results.json and ginkgo.json (given as --from). A
+// missing or malformed file is a usage error naming the file.
 func readRun(dir string) (results.Results, []types.Report, error) {
+	return readRunAs("--from", dir)
+}
+
+// readRunAs is readRun for a directory that what names in messages.
+func readRunAs(what, dir string) (results.Results, []types.Report, error) {
 	var res results.Results
-	if err := readJSON(filepath.Join(dir, "results.json"), &res); err != nil {
+	if err := readJSON(what, filepath.Join(dir, "results.json"), &res); err != nil {
 		return res, nil, err
 	}
 	var reports []types.Report
-	if err := readJSON(filepath.Join(dir, "ginkgo.json"), &reports); err != nil {
+	if err := readJSON(what, filepath.Join(dir, "ginkgo.json"), &reports); err != nil {
 		return res, nil, err
 	}
 	return res, reports, nil
 }
 
-func readJSON(path string, into any) error {
+func readJSON(what, path string, into any) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return &runner.UsageError{Err: fmt.Errorf("--from: %w", err)}
+		return &runner.UsageError{Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	if err := json.Unmarshal(raw, into); err != nil {
-		return &runner.UsageError{Err: fmt.Errorf("--from: %s is not a run's output: %s", path, jsonReason(err))}
+		return &runner.UsageError{Err: fmt.Errorf("%s: %s is not a run's output: %s", what, path, jsonReason(err))}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner"
 )
 
@@ -39,10 +40,20 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	requireTarget := fs.Bool("require-target", c.getenv("MM_REQUIRE_TARGET") == "1", "refuse to run without a target (--base-url or MM_BASE_URL) instead of using the simulator (default $MM_REQUIRE_TARGET=1)")
 	redactConfig := fs.String("redact-config", "", "YAML file extending or adjusting the redacted keys (default: the built-in safe list)")
 	fs.BoolVar(&opts.Verbose, "v", false, "also stream Ginkgo's own reporter output to stderr")
+	shard := fs.String("shard", "", "run shard I of N (I/N, counted from 1) of the selected operations (default: JOB_COMPLETION_INDEX+1 of JOB_COMPLETIONS when both are set)")
+	rate := fs.String("rate-per-minute", c.getenv("MM_RATE_PER_MINUTE"), "the target's budget of requests per minute per operation; a shard uses its share, rate/N (default $MM_RATE_PER_MINUTE, else 240)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var err error
+	if opts.Shard, err = shardOption(*shard, c.getenv); err != nil {
+		return &runner.UsageError{Err: err}
+	}
+	if *rate != "" {
+		if opts.RatePerMinute, err = strconv.Atoi(*rate); err != nil || opts.RatePerMinute < 1 {
+			return &runner.UsageError{Err: fmt.Errorf("--rate-per-minute (or MM_RATE_PER_MINUTE) must be a positive integer, got %q", *rate)}
+		}
+	}
 	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
 		return &runner.UsageError{Err: err}
 	}
@@ -88,6 +99,15 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	return &exitError{code: out.ExitCode}
+}
+
+// shardOption is --shard, else the Indexed Job's environment, else nil.
+func shardOption(flag string, getenv func(string) string) (*results.Shard, error) {
+	if flag == "" {
+		return runner.ShardFromEnv(getenv)
+	}
+	s, err := runner.ParseShard(flag)
+	return &s, err
 }
 
 // vendorCredentialVars are the environment variables that hold a vendor

@@ -43,9 +43,12 @@ type view struct {
 	RenderedBy  string
 	LabelFilter string
 	Baseline    string
-	Suites      []string
-	Bodies      string
-	Checks      []checkView
+	// Shard is "2 of 5" for a sharded run, or "shards 1, 2 of 3 merged
+	// (missing: 3)" for merged shards; empty otherwise.
+	Shard  string
+	Suites []string
+	Bodies string
+	Checks []checkView
 	// Chunks split Checks into tables of chunkSize rows, so the browser can
 	// skip laying out the ones off screen (content-visibility: auto): a
 	// single 5,000-row table costs seconds of layout before the first paint.
@@ -210,6 +213,7 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 		Commit:      res.Commit,
 		LabelFilter: res.LabelFilter,
 		Baseline:    res.Baseline,
+		Shard:       shardText(res),
 		Bodies:      opts.Bodies,
 		Total:       len(res.Checks),
 	}
@@ -735,6 +739,17 @@ func domID(id string, i int) string {
 		}
 	}
 	return "c-" + id
+}
+
+// shardText says which part of the selected operations the report covers.
+func shardText(res results.Results) string {
+	switch {
+	case res.Shard != nil:
+		return fmt.Sprintf("%d of %d", res.Shard.Index, res.Shard.Total)
+	case res.Merged != nil:
+		return results.MergedText(*res.Merged)
+	}
+	return ""
 }
 
 func shortCommit(c string) string {

@@ -43,6 +43,10 @@ type textRedactor interface{ Known(string) string }
 type Options struct {
 	Target     string // the base URL, or the simulator's description
 	TargetKind string // results.TargetSimulator or results.TargetVendor
+	// Shard, for a sharded run, becomes the suites' "shard" property
+	// ("2/5"); Merged, for merged shards, their "shards" property.
+	Shard  *results.Shard
+	Merged *results.Merged
 }
 
 // Suites is the junit.xml document.
@@ -233,6 +237,12 @@ func suiteProperties(family, filter string, opts Options, counts map[verdict.Ver
 	}
 	if filter != "" {
 		props = append(props, Property{"label_filter", filter})
+	}
+	if opts.Shard != nil {
+		props = append(props, Property{"shard", opts.Shard.String()})
+	}
+	if opts.Merged != nil {
+		props = append(props, Property{"shards", results.MergedText(*opts.Merged)})
 	}
 	var vs []verdict.Verdict
 	for v, n := range counts {

@@ -26,6 +26,10 @@ type Meta struct {
 	Commit      string
 	LabelFilter string
 	Baseline    string
+	// Shard is the shard a sharded run checked; nil when not sharded.
+	Shard *Shard
+	// RatePerMinute is the per-operation client rate the run used.
+	RatePerMinute int
 }
 
 // Build derives results.json from Ginkgo's report. It is a pure function:
@@ -43,6 +47,8 @@ func Build(report types.Report, meta Meta) Results {
 		Commit:        meta.Commit,
 		LabelFilter:   meta.LabelFilter,
 		Baseline:      meta.Baseline,
+		Shard:         meta.Shard,
+		RatePerMinute: meta.RatePerMinute,
 		Counts:        map[verdict.Verdict]int{},
 		Checks:        []Check{},
 	}

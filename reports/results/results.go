@@ -5,6 +5,9 @@ package results
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
@@ -39,9 +42,51 @@ type Results struct {
 	// checks are skipped with "not run: interrupted".
 	Interrupted bool `json:"interrupted,omitempty"`
 	// ConfigError says what is wrong with the set-up when the verdict is config.
-	ConfigError *verdict.ConfigError    `json:"config_error,omitempty"`
-	Counts      map[verdict.Verdict]int `json:"counts"`
-	Checks      []Check                 `json:"checks"`
+	ConfigError *verdict.ConfigError `json:"config_error,omitempty"`
+	// Shard is the part of the selected operations a sharded run checked;
+	// omitted when the run was not sharded.
+	Shard *Shard `json:"shard,omitempty"`
+	// Merged says which shards `mmcontract merge` combined; omitted
+	// otherwise.
+	Merged *Merged `json:"merged,omitempty"`
+	// RatePerMinute is the client-side limit per operation the run used:
+	// the target's budget, divided among the shards that share it.
+	RatePerMinute int                     `json:"rate_per_minute,omitempty"`
+	Counts        map[verdict.Verdict]int `json:"counts"`
+	Checks        []Check                 `json:"checks"`
+}
+
+// Shard is results.json's "shard": shard Index (1-based) of Total.
+type Shard struct {
+	Index int `json:"index"`
+	Total int `json:"total"`
+}
+
+// String is how flags and reports write a shard: "2/5".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Total) }
+
+// Merged is results.json's "merged": the shards (1-based indices) of Total
+// that were combined, and the ones missing (only with --allow-partial).
+type Merged struct {
+	Total   int   `json:"total"`
+	Shards  []int `json:"shards"`
+	Missing []int `json:"missing,omitempty"`
+}
+
+// MergedText is how reports write m: "shards 1, 2 of 3 merged (missing: 3)".
+func MergedText(m Merged) string {
+	join := func(xs []int) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = strconv.Itoa(x)
+		}
+		return strings.Join(s, ", ")
+	}
+	text := fmt.Sprintf("shards %s of %d merged", join(m.Shards), m.Total)
+	if len(m.Missing) > 0 {
+		text += fmt.Sprintf(" (missing: %s)", join(m.Missing))
+	}
+	return text
 }
 
 // Target kinds of results.json's target_kind.

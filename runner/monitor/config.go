@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -74,9 +75,17 @@ type Target struct {
 	APIKey           string `yaml:"api_key"`
 	APISecret        string `yaml:"api_secret"`
 	CompanyPublicKey string `yaml:"company_public_key"`
-	RatePerMinute    int    `yaml:"rate_per_minute"`
-	Insecure         bool   `yaml:"insecure"`
-	Scenario         string `yaml:"scenario"` // simulator scenario, only without base_url
+	// RatePerMinute is the target's budget per operation (default the
+	// client's 240). The target's suite jobs share it: SetDefaults leaves
+	// each job's share here (budget / jobs, at least 1), which the child
+	// gets as MM_RATE_PER_MINUTE.
+	RatePerMinute int    `yaml:"rate_per_minute"`
+	Insecure      bool   `yaml:"insecure"`
+	Scenario      string `yaml:"scenario"` // simulator scenario, only without base_url
+
+	// rateBudget is RatePerMinute as written (0: the default), kept so
+	// that SetDefaults can run twice without dividing twice.
+	rateBudget *int
 }
 
 // Job is one scheduled check.
@@ -310,6 +319,10 @@ func (c *Config) SetDefaults() {
 		if j.Kind == "" {
 			j.Kind = "suite"
 		}
+	}
+	c.shareRates()
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
 		if j.Timeout == 0 {
 			j.Timeout = Duration(2 * time.Minute)
 		}
@@ -322,6 +335,34 @@ func (c *Config) SetDefaults() {
 		if j.Family == "" {
 			j.Family = "client"
 		}
+	}
+}
+
+// shareRates divides each target's per-operation budget among its suite
+// jobs. Jobs of different names may run at the same time, and the vendor
+// counts every request per endpoint per company or key, so each job gets
+// budget/jobs (at least 1 per minute): together they never exceed the
+// budget, whatever overlaps. A target with one job keeps its budget.
+func (c *Config) shareRates() {
+	jobs := map[string]int{}
+	for _, j := range c.Jobs {
+		if j.Kind == "suite" {
+			jobs[j.Target]++
+		}
+	}
+	for name, t := range c.Targets {
+		if t.rateBudget == nil {
+			budget := t.RatePerMinute
+			t.rateBudget = &budget
+		}
+		// A negative rate is Validate's to refuse; one job keeps the budget.
+		if budget := *t.rateBudget; budget >= 0 && jobs[name] > 1 {
+			if budget == 0 {
+				budget = mmapi.DefaultRatePerMinute
+			}
+			t.RatePerMinute = max(1, budget/jobs[name])
+		}
+		c.Targets[name] = t
 	}
 }
 
