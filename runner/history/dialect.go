@@ -47,9 +47,13 @@ func DisplayStore(store string) string {
 	return u.String()
 }
 
-// storePassword returns the password a PostgreSQL URL carries, so errors
-// from the driver can be scrubbed of it.
-func storePassword(store string) string {
+// StorePassword returns the password a PostgreSQL URL carries ("" for a
+// file or a URL without one), so a redactor can learn it and errors from
+// the driver can be scrubbed of it.
+func StorePassword(store string) string {
+	if !IsPostgresURL(store) {
+		return ""
+	}
 	u, err := url.Parse(store)
 	if err != nil {
 		return ""

@@ -23,7 +23,7 @@ const writerLock = 0x6d6d6332 // "mmc2"
 // pending migrations and, holding writerLock, marks runs a dead monitor left
 // in flight as interrupted.
 func openPostgres(ctx context.Context, url string, o options) (*Store, error) {
-	s := &Store{path: url, dialect: postgresDialect, redactor: o.redactor, now: o.now, password: storePassword(url)}
+	s := &Store{path: url, dialect: postgresDialect, redactor: o.redactor, now: o.now, password: StorePassword(url)}
 	sdb, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", s.Path(), s.scrub(err))

@@ -132,6 +132,11 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		m.log.Warn("runs left in flight by a previous monitor marked interrupted", "runs", n)
 	}
 	m.runsDir = filepath.Join(filepath.Dir(cfg.Store), "runs")
+	if store.Postgres() {
+		// No file to sit beside: each replica keeps the outputs of the runs
+		// it ran in its working directory.
+		m.runsDir = PostgresRunsDir
+	}
 	fail := func(err error) (*Monitor, error) {
 		m.cancelRun()
 		_ = store.Close()
@@ -181,7 +186,7 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 // learnSecrets teaches the redactor every secret the configuration holds,
 // so none can reach the store, a log line or an alert.
 func learnSecrets(r *redact.Redactor, cfg *Config) {
-	r.Learn(cfg.AuthToken)
+	r.Learn(cfg.AuthToken, history.StorePassword(cfg.Store))
 	for _, t := range cfg.Targets {
 		r.Learn(t.LoginPassword, t.Token, t.AppSecret, t.APISecret)
 	}
@@ -223,7 +228,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	c.Start()
 	m.startLoops()
-	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", m.cfg.Store)
+	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", history.DisplayStore(m.cfg.Store))
 
 	var err error
 	select {
