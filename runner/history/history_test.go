@@ -138,8 +138,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &maxV); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 || maxV != 2 {
-		t.Fatalf("schema_migrations: %d rows, max version %d; want 2 rows up to version 2", n, maxV)
+	if n != 3 || maxV != 3 {
+		t.Fatalf("schema_migrations: %d rows, max version %d; want 3 rows up to version 3", n, maxV)
 	}
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -192,7 +192,8 @@ func TestLockAndReadOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := history.Open(ctx, path); !errors.Is(err, history.ErrLocked) {
+		// SQLite has one writer; replicas share a PostgreSQL store.
+		if _, err := history.Open(ctx, path); be.name == "sqlite" && !errors.Is(err, history.ErrLocked) {
 			t.Fatalf("second writer: err = %v, want ErrLocked", err)
 		}
 		ro := openStore(t, path, history.ReadOnly())
@@ -249,8 +250,19 @@ func TestRoundTrip(t *testing.T) {
 		}
 
 		s = openStore(t, path)
-		if s.Recovered() != 1 {
-			t.Fatalf("Recovered() = %d, want 1", s.Recovered())
+		recovered := s.Recovered()
+		if be.name == "postgres" {
+			// Replicas share the database: the one taking the job over
+			// marks its runs left in flight.
+			if ok, err := s.AcquireLease(ctx, history.JobLease("customer"), time.Minute); err != nil || !ok {
+				t.Fatalf("AcquireLease = %v, %v", ok, err)
+			}
+			if recovered, err = s.InterruptRuns(ctx, "customer"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if recovered != 1 {
+			t.Fatalf("recovered %d in-flight runs, want 1", recovered)
 		}
 		r, err := s.Run(ctx, id)
 		if err != nil {
@@ -704,4 +716,107 @@ func TestPostgresPasswordNeverShown(t *testing.T) {
 	if got := history.DisplayStore("postgres://u:p%40ss@h/db?password=two"); strings.Contains(got, "p%40ss") || strings.Contains(got, "two") {
 		t.Fatalf("DisplayStore = %q", got)
 	}
+}
+
+// Ensure a job lease is held by one replica until it expires, is taken over
+// after that, fences the alert-state writes of the replica that lost it, and
+// is free at once when released. SQLite has one replica: it only shows that
+// the lease is granted and renewed.
+func TestLeases(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		path := be.store(t)
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		var mu sync.Mutex
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		a := openStore(t, path, history.WithReplica("a"), history.WithClock(clock))
+		lease := history.JobLease("customer")
+		state := map[string]json.RawMessage{"k": json.RawMessage(`{"status":"firing"}`)}
+		for i := 0; i < 2; i++ {
+			if ok, err := a.AcquireLease(ctx, lease, 15*time.Second); err != nil || !ok {
+				t.Fatalf("acquire #%d by a = %v, %v; want held", i+1, ok, err)
+			}
+		}
+		if err := a.SaveAlerts(ctx, "customer", state, nil); err != nil {
+			t.Fatalf("holder's SaveAlerts: %v", err)
+		}
+		if be.name == "sqlite" {
+			return
+		}
+		b := openStore(t, path, history.WithReplica("b"), history.WithClock(clock))
+		if ok, err := b.AcquireLease(ctx, lease, 15*time.Second); err != nil || ok {
+			t.Fatalf("acquire by b while a holds it = %v, %v; want refused", ok, err)
+		}
+		if err := b.SaveAlerts(ctx, "customer", state, nil); !errors.Is(err, history.ErrNotLeaseHolder) {
+			t.Fatalf("standby's SaveAlerts err = %v, want ErrNotLeaseHolder", err)
+		}
+		advance(16 * time.Second) // a stopped renewing
+		if ok, err := b.AcquireLease(ctx, lease, 15*time.Second); err != nil || !ok {
+			t.Fatalf("takeover by b after expiry = %v, %v; want held", ok, err)
+		}
+		if ok, _ := a.AcquireLease(ctx, lease, 15*time.Second); ok {
+			t.Fatal("a renewed a lease b took over")
+		}
+		if err := a.SaveAlerts(ctx, "customer", state, nil); !errors.Is(err, history.ErrNotLeaseHolder) {
+			t.Fatalf("old holder's SaveAlerts err = %v, want ErrNotLeaseHolder", err)
+		}
+		holders, err := a.LeaseHolders(ctx)
+		if err != nil || holders[lease] != "b" {
+			t.Fatalf("LeaseHolders = %v, %v; want %s held by b", holders, err, lease)
+		}
+		if err := b.ReleaseLease(ctx, lease); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := a.AcquireLease(ctx, lease, 15*time.Second); err != nil || !ok {
+			t.Fatalf("acquire after release = %v, %v; want held", ok, err)
+		}
+	})
+}
+
+// Ensure outbox rows are claimed by one replica at a time, in order, and
+// return to the others once a dead replica's claim expired.
+func TestOutboxClaims(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		path := be.store(t)
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		var mu sync.Mutex
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		a := openStore(t, path, history.WithReplica("a"), history.WithClock(clock))
+		var notes []history.Notification
+		for i := 0; i < 3; i++ {
+			notes = append(notes, history.Notification{ID: fmt.Sprintf("ev-%d", i), Receiver: "oncall",
+				Payload: json.RawMessage(`{}`)})
+		}
+		if err := a.SaveAlerts(ctx, "customer", nil, notes); err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.ClaimNotifications(ctx, "oncall", 2)
+		if err != nil || len(got) != 2 || got[0].ID != "ev-0" || got[1].ID != "ev-1" {
+			t.Fatalf("a's claim = %+v, %v; want ev-0, ev-1", got, err)
+		}
+		if err := a.MarkNotificationSent(ctx, got[0].Seq, now); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = a.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 2 || got[0].ID != "ev-1" {
+			t.Fatalf("a's renewed claim = %+v, %v; want ev-1, ev-2", got, err)
+		}
+		if be.name == "sqlite" {
+			return
+		}
+		b := openStore(t, path, history.WithReplica("b"), history.WithClock(clock))
+		if got, err := b.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 0 {
+			t.Fatalf("b claimed %+v, %v while a holds the head; want nothing", got, err)
+		}
+		mu.Lock()
+		now = now.Add(history.ClaimTTL + time.Second) // a died
+		mu.Unlock()
+		if got, err := b.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 2 || got[0].ID != "ev-1" {
+			t.Fatalf("b's claim after a's expired = %+v, %v; want ev-1, ev-2", got, err)
+		}
+		if got, err := a.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 0 {
+			t.Fatalf("a claimed %+v, %v after b took over; want nothing", got, err)
+		}
+	})
 }

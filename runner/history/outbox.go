@@ -60,6 +60,9 @@ func (s *Store) SaveAlerts(ctx context.Context, job string, states map[string]js
 	}
 	now := s.now().UnixNano()
 	err := s.tx(ctx, func(tx *txn) error {
+		if err := s.checkLease(ctx, tx, job); err != nil {
+			return err
+		}
 		if len(states) > 0 {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_state (key, job, state, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET job = excluded.job, state = excluded.state, updated_at = excluded.updated_at`)
@@ -89,7 +92,7 @@ func (s *Store) SaveAlerts(ctx context.Context, job string, states map[string]js
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("history: save alerts of job %s: %w", job, err)
+		return fmt.Errorf("history: save alerts of job %s: %w", job, s.scrub(err))
 	}
 	return nil
 }
@@ -109,23 +112,31 @@ func (s *Store) PendingNotifications(ctx context.Context, receiver string, limit
 	defer rows.Close()
 	var out []PendingNotification
 	for rows.Next() {
-		var (
-			p             PendingNotification
-			payload       string
-			created, next int64
-		)
-		if err := rows.Scan(&p.Seq, &p.ID, &p.Receiver, &p.Fingerprint, &p.Status, &p.Supersede, &payload, &created,
-			&p.Attempts, &next, &p.LastError); err != nil {
+		p, err := scanPending(rows)
+		if err != nil {
 			return nil, fmt.Errorf("history: outbox of %s: %w", receiver, err)
 		}
-		p.Payload = json.RawMessage(payload)
-		p.CreatedAt, p.NextAttemptAt = fromNanos(created), fromNanos(next)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: outbox of %s: %w", receiver, err)
 	}
 	return out, nil
+}
+
+func scanPending(rows *sql.Rows) (PendingNotification, error) {
+	var (
+		p             PendingNotification
+		payload       string
+		created, next int64
+	)
+	if err := rows.Scan(&p.Seq, &p.ID, &p.Receiver, &p.Fingerprint, &p.Status, &p.Supersede, &payload, &created,
+		&p.Attempts, &next, &p.LastError); err != nil {
+		return PendingNotification{}, err
+	}
+	p.Payload = json.RawMessage(payload)
+	p.CreatedAt, p.NextAttemptAt = fromNanos(created), fromNanos(next)
+	return p, nil
 }
 
 // errNoSuchRow: the row was delivered, superseded or pruned meanwhile.

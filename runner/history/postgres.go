@@ -12,18 +12,14 @@ import (
 // senders, the lease keeper and the web pages share them.
 const pgMaxConns = 8
 
-// writerLock is the session advisory lock a read-write store holds on a
-// dedicated connection for its lifetime: the PostgreSQL counterpart of the
-// SQLite lock file. The server drops it when the session ends, also when the
-// process is killed (the socket closes), so holding it proves no other live
-// monitor owns the runs Open marks interrupted.
-const writerLock = 0x6d6d6332 // "mmc2"
-
-// openPostgres opens a store on the PostgreSQL database at url, applies
-// pending migrations and, holding writerLock, marks runs a dead monitor left
-// in flight as interrupted.
+// openPostgres opens a store on the PostgreSQL database at url and applies
+// pending migrations. Unlike SQLite it takes no lock and marks nothing
+// interrupted: several replicas share the database, and the runs in flight
+// may be another live replica's. The replica that takes a job's lease over
+// marks that job's runs left in flight (InterruptRuns).
 func openPostgres(ctx context.Context, url string, o options) (*Store, error) {
-	s := &Store{path: url, dialect: postgresDialect, redactor: o.redactor, now: o.now, password: StorePassword(url)}
+	s := &Store{path: url, dialect: postgresDialect, redactor: o.redactor, now: o.now, password: StorePassword(url),
+		replica: o.replica}
 	sdb, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", s.Path(), s.scrub(err))
@@ -44,27 +40,9 @@ func openPostgres(ctx context.Context, url string, o options) (*Store, error) {
 		return s, nil
 	}
 	s.w = x
-	fail := func(err error) (*Store, error) {
+	if err := s.migrate(ctx); err != nil {
 		_ = s.closeDBs()
 		return nil, err
-	}
-	conn, err := sdb.Conn(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("history: connect to %s: %w", s.Path(), s.scrub(err)))
-	}
-	s.lockConn = conn
-	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", writerLock).Scan(&got); err != nil {
-		return fail(fmt.Errorf("history: lock %s: %w", s.Path(), s.scrub(err)))
-	}
-	if !got {
-		return fail(fmt.Errorf("history: %s: %w", s.Path(), ErrLocked))
-	}
-	if err := s.migrate(ctx); err != nil {
-		return fail(err)
-	}
-	if err := s.recoverInterrupted(ctx); err != nil {
-		return fail(err)
 	}
 	return s, nil
 }

@@ -22,9 +22,9 @@
 //     error "interrupted". An advisory lock file next to the store makes sure
 //     the runs it marks are not in flight in another live monitor.
 //
-// For PostgreSQL the lock file is a session advisory lock, held on a
-// dedicated connection while the store is open; like the file lock it dies
-// with the process, so a second monitor on the same database is refused.
+// For PostgreSQL there is no lock: several monitor replicas share one
+// database. Leases (lease.go) decide which replica schedules each job, and
+// the replica taking a job over marks its runs left in flight interrupted.
 //
 // For SQLite, all writes go through one connection (SQLite has one writer anyway; a single
 // connection turns lock contention into queueing), reads use a small pool of
@@ -77,6 +77,7 @@ type options struct {
 	redactor *redact.Redactor
 	now      func() time.Time
 	readOnly bool
+	replica  string
 }
 
 // WithRedactor applies r.Text to every free-text field written (run errors,
@@ -99,11 +100,11 @@ type Store struct {
 	w         *db // nil when read-only
 	r         *db
 	lock      *os.File
-	lockConn  *sql.Conn // PostgreSQL: the session holding writerLock
 	redactor  *redact.Redactor
 	now       func() time.Time
 	recovered int
 	password  string // of a PostgreSQL URL, scrubbed from driver errors
+	replica   string // carried by leases, outbox claims and fenced writes
 }
 
 // Open opens (creating it and its folder when missing) the store at path,
@@ -113,6 +114,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.replica == "" {
+		o.replica = NewReplicaID()
 	}
 	if path == "" {
 		return nil, errors.New("history: empty store path")
@@ -124,7 +128,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		// The path goes into a file: URI; these would start its query.
 		return nil, fmt.Errorf("history: store path %q must not contain '?' or '#'", path)
 	}
-	s := &Store{path: path, dialect: sqliteDialect, redactor: o.redactor, now: o.now}
+	s := &Store{path: path, dialect: sqliteDialect, redactor: o.redactor, now: o.now, replica: o.replica}
 	if o.readOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("history: open %s: %w", path, err)
@@ -230,13 +234,6 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	if s.lockConn != nil {
-		// Closing the session releases the advisory lock.
-		if err := s.lockConn.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("history: release lock: %w", s.scrub(err)))
-		}
-		s.lockConn = nil
-	}
 	closed := map[*db]bool{}
 	for _, x := range []*db{s.r, s.w} {
 		if x != nil && !closed[x] {
