@@ -143,6 +143,21 @@ var claimLock = map[dialect]string{
 	postgresDialect: " FOR UPDATE SKIP LOCKED",
 }
 
+// releaseClaims returns this replica's outbox claims at Close, so the next
+// replica (or this monitor restarted, under a new id) delivers them at once.
+// SQLite's Open clears every claim: holding the lock file proves their
+// holder is gone.
+func (s *Store) releaseClaims(ctx context.Context) error {
+	q, args := "UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ? AND sent_at IS NULL", []any{s.replica}
+	if s.dialect == sqliteDialect {
+		q, args = "UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE claimed_by <> '' AND sent_at IS NULL", nil
+	}
+	if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("history: release outbox claims: %w", s.scrub(err))
+	}
+	return nil
+}
+
 // ClaimNotifications claims up to limit undelivered rows of receiver for
 // this replica for ClaimTTL (renewing the claims it holds) and returns
 // them oldest first, due or not. Rows another live replica claimed are
@@ -187,22 +202,21 @@ func (s *Store) ClaimNotifications(ctx context.Context, receiver string, limit i
 // takeover is refused. A job without a lease row (a monitor-level alert,
 // or a store never shared) is not fenced.
 func (s *Store) checkLease(ctx context.Context, tx *txn, job string) error {
-	q := "SELECT holder, expires_at FROM leases WHERE name = ?"
+	q := "SELECT holder FROM leases WHERE name = ?"
 	if s.dialect == postgresDialect {
 		q += " FOR UPDATE"
 	}
-	var (
-		holder  string
-		expires int64
-	)
-	err := tx.QueryRowContext(ctx, q, JobLease(job)).Scan(&holder, &expires)
+	var holder string
+	err := tx.QueryRowContext(ctx, q, JobLease(job)).Scan(&holder)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if holder != s.replica || expires < nanos(s.now()) {
+	// An expired lease nobody took over is still ours: the takeover
+	// changes the holder, under this very row lock.
+	if holder != s.replica {
 		return ErrNotLeaseHolder
 	}
 	return nil

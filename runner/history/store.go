@@ -170,6 +170,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := s.recoverInterrupted(ctx); err != nil {
 		return fail(err)
 	}
+	if err := s.releaseClaims(ctx); err != nil {
+		return fail(err)
+	}
 	return s, nil
 }
 
@@ -217,6 +220,11 @@ func (s *Store) Recovered() int { return s.recovered }
 // what "flushes the store" on monitor shutdown.
 func (s *Store) Close() error {
 	var errs []error
+	if s.w != nil {
+		if err := s.releaseClaims(context.Background()); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if s.w != nil && s.dialect == sqliteDialect {
 		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 			errs = append(errs, fmt.Errorf("history: checkpoint: %w", err))

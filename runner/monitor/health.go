@@ -153,9 +153,12 @@ func (m *Monitor) healthProblems(ctx context.Context) []string {
 // startLoops starts the monitor's own goroutines: the flap-damping sweep
 // and the watchdog. They stop when shutdown begins.
 func (m *Monitor) startLoops() {
+	m.loop(LeaseRenew, func() { m.leases.renew(context.Background()) })
 	if fw := m.cfg.Alerting.FlapWindow; fw != nil && fw.D() > 0 {
 		every := min(max(fw.D()/5, time.Second), 30*time.Second)
 		m.loop(every, func() {
+			// Sweep skips the jobs another replica leads (their saves are
+			// refused by the lease fence).
 			events, err := m.engine.Sweep(context.Background())
 			if err != nil {
 				m.storeFailed("save alert state", err)
