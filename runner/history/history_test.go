@@ -726,10 +726,7 @@ func TestLeases(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		ctx := context.Background()
 		path := be.store(t)
-		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-		var mu sync.Mutex
-		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-		advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		clock, advance := fakeClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 		a := openStore(t, path, history.WithReplica("a"), history.WithClock(clock))
 		lease := history.JobLease("customer")
 		state := map[string]json.RawMessage{"k": json.RawMessage(`{"status":"firing"}`)}
@@ -780,9 +777,7 @@ func TestOutboxClaims(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		ctx := context.Background()
 		path := be.store(t)
-		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-		var mu sync.Mutex
-		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		clock, advance := fakeClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 		a := openStore(t, path, history.WithReplica("a"), history.WithClock(clock))
 		var notes []history.Notification
 		for i := 0; i < 3; i++ {
@@ -796,7 +791,7 @@ func TestOutboxClaims(t *testing.T) {
 		if err != nil || len(got) != 2 || got[0].ID != "ev-0" || got[1].ID != "ev-1" {
 			t.Fatalf("a's claim = %+v, %v; want ev-0, ev-1", got, err)
 		}
-		if err := a.MarkNotificationSent(ctx, got[0].Seq, now); err != nil {
+		if err := a.MarkNotificationSent(ctx, got[0].Seq, clock()); err != nil {
 			t.Fatal(err)
 		}
 		if got, err = a.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 2 || got[0].ID != "ev-1" {
@@ -809,9 +804,7 @@ func TestOutboxClaims(t *testing.T) {
 		if got, err := b.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 0 {
 			t.Fatalf("b claimed %+v, %v while a holds the head; want nothing", got, err)
 		}
-		mu.Lock()
-		now = now.Add(history.ClaimTTL + time.Second) // a died
-		mu.Unlock()
+		advance(history.ClaimTTL + time.Second) // a died
 		if got, err := b.ClaimNotifications(ctx, "oncall", 10); err != nil || len(got) != 2 || got[0].ID != "ev-1" {
 			t.Fatalf("b's claim after a's expired = %+v, %v; want ev-1, ev-2", got, err)
 		}
@@ -819,4 +812,12 @@ func TestOutboxClaims(t *testing.T) {
 			t.Fatalf("a claimed %+v, %v after b took over; want nothing", got, err)
 		}
 	})
+}
+
+// fakeClock is a clock shared by the stores of one test, moved by advance.
+func fakeClock(start time.Time) (now func() time.Time, advance func(time.Duration)) {
+	var mu sync.Mutex
+	t := start
+	return func() time.Time { mu.Lock(); defer mu.Unlock(); return t },
+		func(d time.Duration) { mu.Lock(); t = t.Add(d); mu.Unlock() }
 }

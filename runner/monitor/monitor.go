@@ -144,7 +144,11 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 	if store.Postgres() {
 		// No file to sit beside: each replica keeps the outputs of the runs
 		// it ran in its working directory.
-		m.runsDir = PostgresRunsDir
+		if m.runsDir, err = filepath.Abs(PostgresRunsDir); err != nil {
+			m.cancelRun()
+			_ = store.Close()
+			return nil, fmt.Errorf("monitor: run folder: %w", err)
+		}
 	}
 	fail := func(err error) (*Monitor, error) {
 		m.cancelRun()
