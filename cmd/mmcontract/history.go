@@ -18,14 +18,14 @@ import (
 )
 
 // historyCommand prints recent runs from the monitor's store:
-// `mmcontract history [--config FILE | --store PATH] [--job NAME] [--last N] [--format text|json]`.
+// `mmcontract history [--config FILE | --store PATH|URL] [--job NAME] [--last N] [--format text|json]`.
 // It opens the store read-only, so it works next to a running monitor.
 type historyCommand struct{ stdio }
 
 func (c *historyCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("history", c.stderr)
 	cfgPath := fs.String("config", "", "monitor configuration file; its store is read")
-	storePath := fs.String("store", "", "history store file (instead of --config)")
+	storePath := fs.String("store", "", "history store: an SQLite file or a postgres:// URL (instead of --config)")
 	job := fs.String("job", "", "only this job's runs")
 	last := fs.Int("last", 20, "how many runs, newest first")
 	format := fs.String("format", "text", "output format: text or json")
@@ -46,7 +46,7 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 		// Reading history needs no secret: an unset ${VAR} keeps its
 		// reference as a placeholder instead of failing the load.
 		getenv := func(k string) string {
-			if v := c.getenv(k); v != "" {
+			if v := c.getenv(k); v != "" || k == monitor.StoreURLEnv {
 				return v
 			}
 			return "${" + k + "}"
@@ -57,7 +57,7 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 		}
 		path = cfg.Store
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil && !history.IsPostgresURL(path) {
 		// Said plainly before the store adds its own context to it.
 		return &runner.UsageError{Err: fmt.Errorf("no history store at %s (has the monitor run yet?)", path)}
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"github.com/mmcontract/mmcontract/runner/history/pgtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 	if err := build.Run(); err != nil {
 		panic("building mmcontract: " + err.Error())
 	}
-	code := m.Run()
+	code := pgtest.Main(m) // stops the PostgreSQL server if a test started one
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/runner"
+	"github.com/mmcontract/mmcontract/runner/history"
 	"github.com/mmcontract/mmcontract/runner/monitor"
 )
 
@@ -55,7 +56,7 @@ func (c *monitorCommand) Run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(c.stdout, "monitor listening on http://%s (store %s)\n", m.Addr(), cfg.Store)
+	fmt.Fprintf(c.stdout, "monitor listening on http://%s (store %s)\n", m.Addr(), history.DisplayStore(cfg.Store))
 	start := time.Now()
 	if err := m.Run(ctx); err != nil {
 		return err

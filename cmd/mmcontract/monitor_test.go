@@ -245,8 +245,15 @@ var listeningRE = regexp.MustCompile(`monitor listening on http://(\S+)`)
 // serves HTTP. The process is killed at cleanup if the test left it running.
 func startMonitor(t testing.TB, cfg string) *monitorProc {
 	t.Helper()
+	return startMonitorEnv(t, cfg)
+}
+
+// startMonitorEnv is startMonitor with more environment variables.
+func startMonitorEnv(t testing.TB, cfg string, env ...string) *monitorProc {
+	t.Helper()
 	cmd := exec.Command(binary, "monitor", "--config", cfg)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, monitorEnv()...)
+	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, monitorEnv()...), env...)
+	cmd.Dir = filepath.Dir(cfg) // a Postgres-backed monitor keeps run folders in its working directory
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,9 @@ const (
 
 // outboxStore is the outbox side of the history store.
 type outboxStore interface {
-	PendingNotifications(ctx context.Context, receiver string, limit int) ([]history.PendingNotification, error)
+	// ClaimNotifications returns the receiver's undelivered rows this replica
+	// may deliver (claiming them), oldest first.
+	ClaimNotifications(ctx context.Context, receiver string, limit int) ([]history.PendingNotification, error)
 	MarkNotificationSent(ctx context.Context, seq int64, at time.Time) error
 	MarkNotificationAttempt(ctx context.Context, seq int64, next time.Time, errText string, permanent bool) error
 }
@@ -268,7 +270,7 @@ func (d *Dispatcher) run(w *worker) {
 			return
 		}
 		wait := d.poll
-		rows, err := d.store.PendingNotifications(d.ctx, w.name, outboxBatch)
+		rows, err := d.store.ClaimNotifications(d.ctx, w.name, outboxBatch)
 		switch {
 		case err != nil:
 			if d.ctx.Err() != nil {

@@ -619,6 +619,9 @@ func (e *Engine) Sweep(ctx context.Context) ([]Event, error) {
 		p := &pass{e: e, states: byJob[job], changed: map[string]*state{}, notified: map[string]bool{}, now: e.now()}
 		p.sweep(job)
 		evs, err := e.save(ctx, job, p.changed, p.events)
+		if errors.Is(err, history.ErrNotLeaseHolder) {
+			continue // another replica leads this job and sweeps it
+		}
 		if err != nil {
 			return all, err
 		}

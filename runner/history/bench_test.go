@@ -7,13 +7,21 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/runner/history"
+	"github.com/mmcontract/mmcontract/runner/history/pgtest"
 )
 
 // BenchmarkBeginFinishRun measures storing one run of 50 checks: two
 // transactions, each fsynced (synchronous=FULL).
+// Sub-benchmarks: sqlite, postgres (a local server with fsync off, so the
+// figure is the protocol and SQL cost, not the disk).
 func BenchmarkBeginFinishRun(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchBeginFinish(b, filepath.Join(b.TempDir(), "history.db")) })
+	b.Run("postgres", func(b *testing.B) { benchBeginFinish(b, pgtest.URL(b)) })
+}
+
+func benchBeginFinish(b *testing.B, store string) {
 	ctx := context.Background()
-	s, err := history.Open(ctx, filepath.Join(b.TempDir(), "history.db"))
+	s, err := history.Open(ctx, store)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,7 +59,10 @@ func (s *Store) SaveAlerts(ctx context.Context, job string, states map[string]js
 		}
 	}
 	now := s.now().UnixNano()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
+		if err := s.checkLease(ctx, tx, job); err != nil {
+			return err
+		}
 		if len(states) > 0 {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO alert_state (key, job, state, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET job = excluded.job, state = excluded.state, updated_at = excluded.updated_at`)
@@ -82,14 +85,14 @@ func (s *Store) SaveAlerts(ctx context.Context, job string, states map[string]js
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, receiver, fingerprint, status, supersede, payload,
 				created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Receiver, n.Fingerprint, n.Status,
-				n.Supersede, string(n.Payload), now, now); err != nil {
+				b2i(n.Supersede), string(n.Payload), now, now); err != nil {
 				return fmt.Errorf("outbox: %w", err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("history: save alerts of job %s: %w", job, err)
+		return fmt.Errorf("history: save alerts of job %s: %w", job, s.scrub(err))
 	}
 	return nil
 }
@@ -109,23 +112,31 @@ func (s *Store) PendingNotifications(ctx context.Context, receiver string, limit
 	defer rows.Close()
 	var out []PendingNotification
 	for rows.Next() {
-		var (
-			p             PendingNotification
-			payload       string
-			created, next int64
-		)
-		if err := rows.Scan(&p.Seq, &p.ID, &p.Receiver, &p.Fingerprint, &p.Status, &p.Supersede, &payload, &created,
-			&p.Attempts, &next, &p.LastError); err != nil {
+		p, err := scanPending(rows)
+		if err != nil {
 			return nil, fmt.Errorf("history: outbox of %s: %w", receiver, err)
 		}
-		p.Payload = json.RawMessage(payload)
-		p.CreatedAt, p.NextAttemptAt = fromNanos(created), fromNanos(next)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: outbox of %s: %w", receiver, err)
 	}
 	return out, nil
+}
+
+func scanPending(rows *sql.Rows) (PendingNotification, error) {
+	var (
+		p             PendingNotification
+		payload       string
+		created, next int64
+	)
+	if err := rows.Scan(&p.Seq, &p.ID, &p.Receiver, &p.Fingerprint, &p.Status, &p.Supersede, &payload, &created,
+		&p.Attempts, &next, &p.LastError); err != nil {
+		return PendingNotification{}, err
+	}
+	p.Payload = json.RawMessage(payload)
+	p.CreatedAt, p.NextAttemptAt = fromNanos(created), fromNanos(next)
+	return p, nil
 }
 
 // errNoSuchRow: the row was delivered, superseded or pruned meanwhile.
@@ -142,11 +153,11 @@ func (s *Store) MarkNotificationSent(ctx context.Context, seq int64, at time.Tim
 // refused it for good, e.g. HTTP 400), keeping it for inspection.
 func (s *Store) MarkNotificationAttempt(ctx context.Context, seq int64, next time.Time, errText string, permanent bool) error {
 	return s.outboxUpdate(ctx, seq, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
-		failed = ? WHERE seq = ? AND sent_at IS NULL`, next.UnixNano(), s.text(errText), permanent, seq)
+		failed = ? WHERE seq = ? AND sent_at IS NULL`, next.UnixNano(), s.text(errText), b2i(permanent), seq)
 }
 
 func (s *Store) outboxUpdate(ctx context.Context, seq int64, q string, args ...any) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -171,7 +182,7 @@ func (s *Store) OutboxStats(ctx context.Context) (map[string]OutboxStat, error) 
 	rows, err := s.r.QueryContext(ctx, `SELECT receiver,
 		SUM(CASE WHEN sent_at IS NULL AND failed = 0 THEN 1 ELSE 0 END),
 		MIN(CASE WHEN sent_at IS NULL AND failed = 0 THEN created_at END),
-		SUM(failed) FROM outbox GROUP BY receiver`)
+		SUM(CASE WHEN failed = 1 THEN 1 ELSE 0 END) FROM outbox GROUP BY receiver`)
 	if err != nil {
 		return nil, fmt.Errorf("history: outbox stats: %w", err)
 	}

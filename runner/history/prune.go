@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -22,6 +21,12 @@ type Pruned struct {
 
 // deliveredRetention is how long a delivered outbox row is kept.
 const deliveredRetention = 24 * time.Hour
+
+// jsonStatus reads the "status" member of an alert state document.
+var jsonStatus = map[dialect]string{
+	sqliteDialect:   "json_extract(state, '$.status')",
+	postgresDialect: "(state::jsonb ->> 'status')",
+}
 
 // pruneBatch keeps each DELETE's parameter list well under SQLite's limit.
 const pruneBatch = 500
@@ -45,11 +50,11 @@ func (s *Store) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (P
 	if maxRuns > 0 {
 		keep = maxRuns
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, out_dir FROM (
 				SELECT id, out_dir, started_at, finished_at,
 				       ROW_NUMBER() OVER (PARTITION BY job ORDER BY started_at DESC, id DESC) AS rn
-				FROM runs WHERE finished_at IS NOT NULL)
+				FROM runs WHERE finished_at IS NOT NULL) AS ranked
 			WHERE rn > ? OR started_at < ?`, keep, cutoff)
 		if err != nil {
 			return err
@@ -94,7 +99,7 @@ func (s *Store) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (P
 			return nil
 		}
 		res, err = tx.ExecContext(ctx, `DELETE FROM alert_state
-			WHERE json_extract(state, '$.status') = 'resolved' AND updated_at < ?`, cutoff)
+			WHERE `+jsonStatus[s.dialect]+` = 'resolved' AND updated_at < ?`, cutoff)
 		if err != nil {
 			return err
 		}
@@ -104,10 +109,10 @@ func (s *Store) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (P
 			AND id NOT IN (SELECT (SELECT id FROM spec_versions l WHERE l.source = s.source
 			                       ORDER BY last_seen_at DESC, id DESC LIMIT 1)
 			               FROM (SELECT DISTINCT source FROM spec_versions) s)
-			AND id NOT IN (SELECT (SELECT id FROM spec_versions l WHERE l.source = s.source AND l.valid
+			AND id NOT IN (SELECT (SELECT id FROM spec_versions l WHERE l.source = s.source AND l.valid = 1
 			                       ORDER BY last_seen_at DESC, id DESC LIMIT 1)
 			               FROM (SELECT DISTINCT source FROM spec_versions) s
-			               WHERE EXISTS (SELECT 1 FROM spec_versions v WHERE v.source = s.source AND v.valid))`, cutoff)
+			               WHERE EXISTS (SELECT 1 FROM spec_versions v WHERE v.source = s.source AND v.valid = 1))`, cutoff)
 		if err != nil {
 			return err
 		}

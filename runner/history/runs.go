@@ -78,7 +78,7 @@ func (s *Store) BeginRun(ctx context.Context, job, target string, started time.T
 	if err != nil {
 		return "", err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO runs (id, job, target, started_at) VALUES (?, ?, ?, ?)",
 			id, job, target, nanos(started))
 		return err
@@ -126,7 +126,7 @@ func (s *Store) FinishRunNote(ctx context.Context, runID string, res results.Res
 	if finished.IsZero() {
 		finished = s.now()
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		if err := finishRow(ctx, tx, runID, finished, v, exitCode, string(countsJSON), outDir, s.text(note)); err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Store) FailRunAs(ctx context.Context, runID, outDir string, exitCode in
 	if !v.Valid() {
 		return fmt.Errorf("history: fail run %s: unknown verdict %q", runID, v)
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		return finishRow(ctx, tx, runID, s.now(), v, exitCode, "{}", outDir, s.text(cause))
 	})
 	if err != nil {
@@ -194,7 +194,7 @@ func (s *Store) RecordSkipped(ctx context.Context, job, target string, at time.T
 	if err != nil {
 		return "", err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, job, target, started_at, finished_at, verdict, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, job, target, nanos(at), nanos(at), string(verdict.Skipped), s.text(reason))
 		return err
@@ -208,7 +208,7 @@ func (s *Store) RecordSkipped(ctx context.Context, job, target string, at time.T
 // errRunNotInFlight distinguishes "no such run" from "already finished".
 var errRunNotInFlight = errors.New("run is not in flight (unknown, already finished, or marked interrupted)")
 
-func finishRow(ctx context.Context, tx *sql.Tx, runID string, finished time.Time, v verdict.Verdict,
+func finishRow(ctx context.Context, tx *txn, runID string, finished time.Time, v verdict.Verdict,
 	exitCode int, counts, outDir, errText string) error {
 	res, err := tx.ExecContext(ctx, `UPDATE runs SET finished_at = ?, verdict = ?, exit_code = ?, counts = ?,
 		out_dir = ?, error = ? WHERE id = ? AND finished_at IS NULL`,

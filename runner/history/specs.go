@@ -21,6 +21,9 @@ type SpecVersion struct {
 	Content     []byte
 }
 
+// greatest is the two-argument maximum: SQLite overloads MAX.
+var greatest = map[dialect]string{sqliteDialect: "MAX", postgresDialect: "GREATEST"}
+
 // PutSpecVersion records that source served content at fetchedAt. A content
 // already stored for source only moves its LastSeenAt; created reports whether
 // it is new. The returned version carries the stored first-seen time.
@@ -29,7 +32,7 @@ func (s *Store) PutSpecVersion(ctx context.Context, source string, content []byt
 	sum := sha256.Sum256(content)
 	v = SpecVersion{Source: source, Hash: hex.EncodeToString(sum[:]), FirstSeenAt: fetchedAt.UTC(),
 		LastSeenAt: fetchedAt.UTC(), Valid: valid, Reason: s.text(reason), Content: content}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		var (
 			first int64
 			ok    bool
@@ -42,14 +45,14 @@ func (s *Store) PutSpecVersion(ctx context.Context, source string, content []byt
 			created = true
 			_, err = tx.ExecContext(ctx, `INSERT INTO spec_versions
 				(source, hash, first_seen_at, last_seen_at, valid, reason, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				source, v.Hash, nanos(fetchedAt), nanos(fetchedAt), valid, v.Reason, content)
+				source, v.Hash, nanos(fetchedAt), nanos(fetchedAt), b2i(valid), v.Reason, content)
 			return err
 		case err != nil:
 			return err
 		}
 		// Same bytes, same verdict: the stored validity stands.
 		v.FirstSeenAt, v.Valid, v.Reason = fromNanos(first), ok, rsn
-		_, err = tx.ExecContext(ctx, "UPDATE spec_versions SET last_seen_at = MAX(last_seen_at, ?) WHERE source = ? AND hash = ?",
+		_, err = tx.ExecContext(ctx, "UPDATE spec_versions SET last_seen_at = "+greatest[s.dialect]+"(last_seen_at, ?) WHERE source = ? AND hash = ?",
 			nanos(fetchedAt), source, v.Hash)
 		return err
 	})
@@ -73,7 +76,7 @@ func (s *Store) LatestValidSpecVersion(ctx context.Context, source string) (Spec
 func (s *Store) latestSpec(ctx context.Context, source string, validOnly bool) (SpecVersion, bool, error) {
 	q := "SELECT hash, first_seen_at, last_seen_at, valid, reason, content FROM spec_versions WHERE source = ?"
 	if validOnly {
-		q += " AND valid"
+		q += " AND valid = 1"
 	}
 	q += " ORDER BY last_seen_at DESC, id DESC LIMIT 1"
 	v := SpecVersion{Source: source}

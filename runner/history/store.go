@@ -1,7 +1,12 @@
 // Package history is the monitor's durable memory: runs, their checks and
 // drift events, alert state and the vendor spec versions seen by the
-// spec-watch job, in one SQLite file (pure Go, modernc.org/sqlite).
+// spec-watch job, in one SQLite file (pure Go, modernc.org/sqlite) or in a
+// PostgreSQL database (github.com/jackc/pgx/v5) shared by several monitor
+// replicas. One concrete Store serves both: the queries are written once and
+// differ by dialect only where the SQL does (see dialect.go); migrations are
+// one numbered sequence with a file per dialect where needed.
 //
+// For SQLite:
 // The store is built so that a kill -9 at any moment loses at most the run in
 // flight and never corrupts the file:
 //   - WAL journal with synchronous=FULL: every commit is on disk before it
@@ -17,7 +22,11 @@
 //     error "interrupted". An advisory lock file next to the store makes sure
 //     the runs it marks are not in flight in another live monitor.
 //
-// All writes go through one connection (SQLite has one writer anyway; a single
+// For PostgreSQL there is no lock: several monitor replicas share one
+// database. Leases (lease.go) decide which replica schedules each job, and
+// the replica taking a job over marks its runs left in flight interrupted.
+//
+// For SQLite, all writes go through one connection (SQLite has one writer anyway; a single
 // connection turns lock contention into queueing), reads use a small pool of
 // query-only connections so the HTML pages and `mmcontract history` never
 // wait for a write.
@@ -40,7 +49,8 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 )
 
 //go:embed migrations/*.sql
@@ -67,6 +77,7 @@ type options struct {
 	redactor *redact.Redactor
 	now      func() time.Time
 	readOnly bool
+	replica  string
 }
 
 // WithRedactor applies r.Text to every free-text field written (run errors,
@@ -84,13 +95,16 @@ func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // Store is the history database. Its methods are safe for concurrent use.
 type Store struct {
-	path      string
-	w         *sql.DB // nil when read-only
-	r         *sql.DB
+	path      string // a file path, or a PostgreSQL URL
+	dialect   dialect
+	w         *db // nil when read-only
+	r         *db
 	lock      *os.File
 	redactor  *redact.Redactor
 	now       func() time.Time
 	recovered int
+	password  string // of a PostgreSQL URL, scrubbed from driver errors
+	replica   string // carried by leases, outbox claims and fenced writes
 }
 
 // Open opens (creating it and its folder when missing) the store at path,
@@ -101,14 +115,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.replica == "" {
+		o.replica = NewReplicaID()
+	}
 	if path == "" {
 		return nil, errors.New("history: empty store path")
+	}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, o)
 	}
 	if strings.ContainsAny(path, "?#") {
 		// The path goes into a file: URI; these would start its query.
 		return nil, fmt.Errorf("history: store path %q must not contain '?' or '#'", path)
 	}
-	s := &Store{path: path, redactor: o.redactor, now: o.now}
+	s := &Store{path: path, dialect: sqliteDialect, redactor: o.redactor, now: o.now, replica: o.replica}
 	if o.readOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("history: open %s: %w", path, err)
@@ -150,13 +170,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := s.recoverInterrupted(ctx); err != nil {
 		return fail(err)
 	}
+	if err := s.releaseClaims(ctx); err != nil {
+		return fail(err)
+	}
 	return s, nil
 }
 
 // openDB opens one side of the store. The writer has exactly one connection
 // and starts its transactions IMMEDIATE, taking the write lock up front rather
 // than failing with SQLITE_BUSY on a read-to-write upgrade.
-func openDB(path string, reader bool) (*sql.DB, error) {
+func openDB(path string, reader bool) (*db, error) {
 	q := []string{
 		"_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")",
 		"_pragma=foreign_keys(1)",
@@ -167,23 +190,28 @@ func openDB(path string, reader bool) (*sql.DB, error) {
 	} else {
 		q = append(q, "_pragma=journal_mode(WAL)", "_txlock=immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+strings.Join(q, "&"))
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+strings.Join(q, "&"))
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
 	if reader {
-		db.SetMaxOpenConns(4)
-		db.SetMaxIdleConns(4)
+		sdb.SetMaxOpenConns(4)
+		sdb.SetMaxIdleConns(4)
 	} else {
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
+		sdb.SetMaxOpenConns(1)
+		sdb.SetMaxIdleConns(1)
 	}
-	db.SetConnMaxIdleTime(0)
-	return db, nil
+	sdb.SetConnMaxIdleTime(0)
+	return &db{DB: sdb, d: sqliteDialect}, nil
 }
 
-// Path returns the store's file path; run output folders live beside it.
-func (s *Store) Path() string { return s.path }
+// Path returns the store's file path, or its PostgreSQL URL without the
+// password; run output folders of an SQLite store live beside it.
+func (s *Store) Path() string { return DisplayStore(s.path) }
+
+// Postgres reports whether the store is a PostgreSQL database, which
+// several monitor replicas may share.
+func (s *Store) Postgres() bool { return s.dialect == postgresDialect }
 
 // Recovered returns how many runs Open found in flight and marked interrupted.
 func (s *Store) Recovered() int { return s.recovered }
@@ -193,6 +221,11 @@ func (s *Store) Recovered() int { return s.recovered }
 func (s *Store) Close() error {
 	var errs []error
 	if s.w != nil {
+		if err := s.releaseClaims(context.Background()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.w != nil && s.dialect == sqliteDialect {
 		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 			errs = append(errs, fmt.Errorf("history: checkpoint: %w", err))
 		}
@@ -209,9 +242,11 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	for _, db := range []*sql.DB{s.r, s.w} {
-		if db != nil {
-			if err := db.Close(); err != nil {
+	closed := map[*db]bool{}
+	for _, x := range []*db{s.r, s.w} {
+		if x != nil && !closed[x] {
+			closed[x] = true
+			if err := x.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("history: close: %w", err))
 			}
 		}
@@ -221,8 +256,15 @@ func (s *Store) closeDBs() error {
 }
 
 // IntegrityCheck runs SQLite's integrity_check and returns an error unless it
-// reports "ok".
+// reports "ok". PostgreSQL guards its own files; there it checks that the
+// server answers.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
+	if s.dialect == postgresDialect {
+		if err := s.r.PingContext(ctx); err != nil {
+			return fmt.Errorf("history: ping: %w", s.scrub(err))
+		}
+		return nil
+	}
 	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
 	if err != nil {
 		return fmt.Errorf("history: integrity_check: %w", err)
@@ -247,11 +289,25 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
-// migration is one embedded, numbered SQL file.
+// migration is one numbered schema change. A change whose SQL is the same
+// for both dialects is one file, NNNN_name.sql; one that differs has a file
+// per dialect, NNNN_name.sqlite.sql and NNNN_name.postgres.sql. Both stores
+// therefore walk the same version numbers.
 type migration struct {
 	version int
 	name    string
-	sql     string
+	sql     map[dialect]string // "" key: the file shared by every dialect
+}
+
+// sqlFor returns the migration's SQL for d.
+func (m migration) sqlFor(d dialect) (string, error) {
+	if q, ok := m.sql[d]; ok {
+		return q, nil
+	}
+	if q, ok := m.sql[""]; ok {
+		return q, nil
+	}
+	return "", fmt.Errorf("history: migration %s has no %s file", m.name, d)
 }
 
 func migrations() ([]migration, error) {
@@ -259,24 +315,48 @@ func migrations() ([]migration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: read migrations: %w", err)
 	}
-	var out []migration
+	byVersion := map[int]*migration{}
 	for _, e := range entries {
 		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
+		num, rest, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("history: migration %q: name must start with a positive number and '_'", name)
+		if !ok || err != nil || v <= 0 || !strings.HasSuffix(rest, ".sql") {
+			return nil, fmt.Errorf("history: migration %q: name must be NNNN_name[.dialect].sql", name)
+		}
+		base, d := strings.TrimSuffix(rest, ".sql"), dialect("")
+		if stem, suffix, ok := strings.Cut(base, "."); ok {
+			base, d = stem, dialect(suffix)
+			if d != sqliteDialect && d != postgresDialect {
+				return nil, fmt.Errorf("history: migration %q: unknown dialect %q", name, suffix)
+			}
 		}
 		body, err := migrationFS.ReadFile("migrations/" + name)
 		if err != nil {
 			return nil, fmt.Errorf("history: read migration %s: %w", name, err)
 		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
+		m := byVersion[v]
+		if m == nil {
+			m = &migration{version: v, name: num + "_" + base, sql: map[dialect]string{}}
+			byVersion[v] = m
+		}
+		if m.name != num+"_"+base {
+			return nil, fmt.Errorf("history: migration %d has two names: %s and %s", v, m.name, num+"_"+base)
+		}
+		m.sql[d] = string(body)
+	}
+	out := make([]migration, 0, len(byVersion))
+	for _, m := range byVersion {
+		out = append(out, *m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i := range out {
 		if out[i].version != i+1 {
 			return nil, fmt.Errorf("history: migrations are not numbered 1..n: %s", out[i].name)
+		}
+		for _, d := range []dialect{sqliteDialect, postgresDialect} {
+			if _, err := out[i].sqlFor(d); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -291,39 +371,67 @@ func schemaVersion() (int, error) {
 	return len(ms), nil
 }
 
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// replicas starting at once against the same database.
+const migrationLock = 0x6d6d6331 // "mmc1"
+
 // migrate applies every pending migration, each in its own transaction
 // together with its schema_migrations row, so a crash mid-migration leaves
-// the previous version intact.
+// the previous version intact. On PostgreSQL each transaction first takes an
+// advisory lock and re-reads the version, so two replicas starting together
+// apply each migration once.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("history: create schema_migrations: %w", err)
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("history: create schema_migrations: %w", s.scrub(err))
 	}
-	var current int
-	if err := s.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-		return fmt.Errorf("history: read schema version: %w", err)
-	}
-	if current > len(ms) {
-		return fmt.Errorf("history: %s has schema version %d, newer than this binary's %d; use a newer mmcontract", s.path, current, len(ms))
-	}
-	for _, m := range ms[current:] {
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	for {
+		done := false
+		var applied string
+		err := s.tx(ctx, func(tx *txn) error {
+			if s.dialect == postgresDialect {
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
+					return err
+				}
+			}
+			var current int
+			if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+				return fmt.Errorf("read schema version: %w", err)
+			}
+			if current > len(ms) {
+				return fmt.Errorf("%s has schema version %d, newer than this binary's %d; use a newer mmcontract", s.Path(), current, len(ms))
+			}
+			if current == len(ms) {
+				done = true
+				return nil
+			}
+			m := ms[current]
+			applied = m.name
+			q, err := m.sqlFor(s.dialect)
+			if err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("apply migration %s: %w", m.name, err)
+			}
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 				m.version, m.name, s.now().UnixNano())
 			return err
 		})
+		if err != nil && applied != "" {
+			return fmt.Errorf("history: migration %s: %w", applied, s.scrub(err))
+		}
 		if err != nil {
-			return fmt.Errorf("history: apply migration %s: %w", m.name, err)
+			return fmt.Errorf("history: %w", s.scrub(err))
+		}
+		if done {
+			return nil
 		}
 	}
-	return nil
 }
 
 // checkSchema refuses a read-only open of a store this binary cannot read.
@@ -334,10 +442,10 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	}
 	var got int
 	if err := s.r.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&got); err != nil {
-		return fmt.Errorf("history: read schema version of %s: %w", s.path, err)
+		return fmt.Errorf("history: read schema version of %s: %w", s.Path(), s.scrub(err))
 	}
 	if got != want {
-		return fmt.Errorf("history: %s has schema version %d, this binary reads %d; open it once read-write (start the monitor) to migrate", s.path, got, want)
+		return fmt.Errorf("history: %s has schema version %d, this binary reads %d; open it once read-write (start the monitor) to migrate", s.Path(), got, want)
 	}
 	return nil
 }
@@ -360,7 +468,7 @@ func (s *Store) recoverInterrupted(ctx context.Context) error {
 }
 
 // tx runs fn in a write transaction.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(*txn) error) error {
 	if s.w == nil {
 		return ErrReadOnly
 	}

@@ -32,7 +32,9 @@ import (
 type Config struct {
 	Listen    string `yaml:"listen"`
 	AuthToken string `yaml:"auth_token"` // bearer token for HTTP; required when Listen is not loopback
-	Store     string `yaml:"store"`
+	// Store is the history store: an SQLite file path, or a postgres:// URL
+	// (several replicas may share one). StoreURLEnv, when set, wins.
+	Store string `yaml:"store"`
 	// RedactConfig is an optional redaction config file (see the README),
 	// used by the monitor and passed to every run.
 	RedactConfig string `yaml:"redact_config"`
@@ -232,6 +234,9 @@ func parseConfig(raw []byte, getenv func(string) string, dir string) (*Config, e
 	if err := doc.Decode(&c); err != nil {
 		return nil, &ConfigError{Key: "yaml", Err: err}
 	}
+	if v := getenv(StoreURLEnv); v != "" {
+		c.Store = v
+	}
 	c.SetDefaults()
 	for i := range c.Jobs {
 		if b := c.Jobs[i].Baseline; dir != "" && b != "" && !filepath.IsAbs(b) {
@@ -267,6 +272,15 @@ func expandNode(n *yaml.Node, getenv func(string) string, missing map[string]boo
 		}
 	}
 }
+
+// StoreURLEnv names the environment variable that, when set, replaces the
+// config's store: a Kubernetes Secret can carry a Postgres URL with its
+// password without a ${VAR} in every config file.
+const StoreURLEnv = "MM_STORE_URL"
+
+// PostgresRunsDir is where a monitor on a PostgreSQL store keeps run output
+// folders, relative to its working directory.
+const PostgresRunsDir = "mmcontract-runs"
 
 // SetDefaults fills what the file may leave out.
 func (c *Config) SetDefaults() {

@@ -43,7 +43,7 @@ func (h *health) ticked(job string) {
 
 // monitorFingerprint identifies the monitor's own alerts for its store.
 func (m *Monitor) monitorFingerprint(kind alert.Kind) string {
-	sum := sha256.Sum256([]byte(string(kind) + "\x00" + m.cfg.Store))
+	sum := sha256.Sum256([]byte(string(kind) + "\x00" + history.DisplayStore(m.cfg.Store)))
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -62,8 +62,8 @@ func (m *Monitor) storeFailed(op string, err error) {
 	h.mu.Unlock()
 	if page {
 		m.disp.SendDirect(nil, alert.Event{Status: alert.Firing, Severity: alert.Critical, Kind: alert.KindMonitor,
-			Fingerprint: m.monitorFingerprint(alert.KindMonitor), Target: m.cfg.Store, StartedAt: m.now().UTC().Truncate(time.Second),
-			Summary: fmt.Sprintf("monitor cannot record runs: %s: %s (store %s)", op, msg, m.cfg.Store)})
+			Fingerprint: m.monitorFingerprint(alert.KindMonitor), Target: history.DisplayStore(m.cfg.Store), StartedAt: m.now().UTC().Truncate(time.Second),
+			Summary: fmt.Sprintf("monitor cannot record runs: %s: %s (store %s)", op, msg, history.DisplayStore(m.cfg.Store))})
 	}
 }
 
@@ -79,16 +79,17 @@ func (m *Monitor) storeOK() {
 	if resolve {
 		m.log.Info("monitor records runs again")
 		m.disp.SendDirect(nil, alert.Event{Status: alert.Resolved, Severity: alert.Critical, Kind: alert.KindMonitor,
-			Fingerprint: m.monitorFingerprint(alert.KindMonitor), Target: m.cfg.Store,
+			Fingerprint: m.monitorFingerprint(alert.KindMonitor), Target: history.DisplayStore(m.cfg.Store),
 			StartedAt: since.UTC().Truncate(time.Second), EndsAt: m.now().UTC().Truncate(time.Second),
-			Summary: "resolved: monitor records runs again (store " + m.cfg.Store + ")"})
+			Summary: "resolved: monitor records runs again (store " + history.DisplayStore(m.cfg.Store) + ")"})
 	}
 }
 
-// probeWrite checks that the store's folder takes a synced write: SQLite
-// may keep committing into WAL space it already has while the disk is full.
+// probeWrite checks that the folder of the store and the run folders takes
+// a synced write: SQLite may keep committing into WAL space it already has
+// while the disk is full, and run outputs go there with any store.
 func (m *Monitor) probeWrite() error {
-	path := filepath.Join(filepath.Dir(m.cfg.Store), ".mmcontract-healthz")
+	path := filepath.Join(filepath.Dir(m.runsDir), ".mmcontract-healthz")
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -152,9 +153,12 @@ func (m *Monitor) healthProblems(ctx context.Context) []string {
 // startLoops starts the monitor's own goroutines: the flap-damping sweep
 // and the watchdog. They stop when shutdown begins.
 func (m *Monitor) startLoops() {
+	m.loop(LeaseRenew, func() { m.leases.renew(context.Background()) })
 	if fw := m.cfg.Alerting.FlapWindow; fw != nil && fw.D() > 0 {
 		every := min(max(fw.D()/5, time.Second), 30*time.Second)
 		m.loop(every, func() {
+			// Sweep skips the jobs another replica leads (their saves are
+			// refused by the lease fence).
 			events, err := m.engine.Sweep(context.Background())
 			if err != nil {
 				m.storeFailed("save alert state", err)
@@ -168,7 +172,7 @@ func (m *Monitor) startLoops() {
 		beat := func() {
 			now := m.now().UTC().Truncate(time.Second)
 			m.disp.SendDirect(wd.Receivers, alert.Event{Status: alert.Firing, Severity: alert.Info, Kind: alert.KindWatchdog,
-				Fingerprint: m.monitorFingerprint(alert.KindWatchdog), Target: m.cfg.Store,
+				Fingerprint: m.monitorFingerprint(alert.KindWatchdog), Target: history.DisplayStore(m.cfg.Store),
 				StartedAt: m.started.UTC().Truncate(time.Second), ExpiresAt: now.Add(3 * wd.Interval.D()),
 				Summary: "mmcontract monitor is alive: this alert always fires; its absence means the monitor stopped"})
 		}

@@ -28,6 +28,7 @@ type metrics struct {
 	runDuration *prometheus.HistogramVec
 	specChanges *prometheus.CounterVec
 	storeErrors *prometheus.CounterVec
+	leader      *prometheus.GaugeVec
 }
 
 func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *metrics {
@@ -60,9 +61,12 @@ func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *m
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_store_errors_total",
 			Help: "Failed writes or reads of the history store and run folders, by operation; each one also fails /healthz until a run is recorded again."},
 			[]string{"operation"}),
+		leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_replica_leader",
+			Help: "1 when this replica holds the job's lease and schedules it, 0 when it stands by (another replica of the same store schedules it)."},
+			[]string{"job"}),
 	}
 	m.reg.MustRegister(m.runs, m.checks, m.latency, m.drift, m.lastSuccess, m.firing, m.skipped, m.runDuration,
-		m.specChanges, m.storeErrors, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
+		m.specChanges, m.storeErrors, m.leader, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range alert.Severities() {
 		m.firing.WithLabelValues(string(s)).Set(0)

@@ -49,6 +49,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Replica names this monitor among the replicas of one PostgreSQL
+	// store; default history.NewReplicaID() (host, pid, random).
+	Replica string
 }
 
 // Monitor schedules the configured jobs, records their runs, raises alerts
@@ -84,8 +87,9 @@ type Monitor struct {
 	pruneMu   sync.Mutex
 	health    *health
 	started   time.Time
-	// loops are the monitor's own goroutines (flap sweep, watchdog).
-	loops sync.WaitGroup
+	// loops are the monitor's own goroutines (flap sweep, watchdog, leases).
+	loops  sync.WaitGroup
+	leases *leases
 }
 
 // New opens the history store, builds the alert engine and dispatcher from
@@ -122,7 +126,12 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 	}
 	m.runCtx, m.cancelRun = context.WithCancel(context.Background())
 
-	store, err := history.Open(ctx, cfg.Store, history.WithRedactor(m.red), history.WithClock(m.now))
+	replica := opts.Replica
+	if replica == "" {
+		replica = history.NewReplicaID()
+	}
+	store, err := history.Open(ctx, cfg.Store, history.WithRedactor(m.red), history.WithClock(m.now),
+		history.WithReplica(replica))
 	if err != nil {
 		m.cancelRun()
 		return nil, fmt.Errorf("monitor: %w", err)
@@ -132,6 +141,15 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		m.log.Warn("runs left in flight by a previous monitor marked interrupted", "runs", n)
 	}
 	m.runsDir = filepath.Join(filepath.Dir(cfg.Store), "runs")
+	if store.Postgres() {
+		// No file to sit beside: each replica keeps the outputs of the runs
+		// it ran in its working directory.
+		if m.runsDir, err = filepath.Abs(PostgresRunsDir); err != nil {
+			m.cancelRun()
+			_ = store.Close()
+			return nil, fmt.Errorf("monitor: run folder: %w", err)
+		}
+	}
 	fail := func(err error) (*Monitor, error) {
 		m.cancelRun()
 		_ = store.Close()
@@ -166,6 +184,11 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		return fail(fmt.Errorf("monitor: %w", err))
 	}
 	m.metrics = newMetrics(m.disp, store, func(err error) { m.storeFailed("outbox stats", err) })
+	m.leases = &leases{store: store, jobs: jobNames(cfg), gauge: m.metrics.leader, held: map[string]bool{},
+		onErr: func(err error) { m.storeFailed("lease", err) },
+		log:   func(msg string, args ...any) { m.log.Info(msg, append(args, "replica", replica)...) }}
+	// Before the first tick: a lone replica schedules from its first tick.
+	m.leases.renew(ctx)
 	m.ln = opts.Listener
 	if m.ln == nil {
 		if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -181,7 +204,7 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 // learnSecrets teaches the redactor every secret the configuration holds,
 // so none can reach the store, a log line or an alert.
 func learnSecrets(r *redact.Redactor, cfg *Config) {
-	r.Learn(cfg.AuthToken)
+	r.Learn(cfg.AuthToken, history.StorePassword(cfg.Store))
 	for _, t := range cfg.Targets {
 		r.Learn(t.LoginPassword, t.Token, t.AppSecret, t.APISecret)
 	}
@@ -223,7 +246,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	c.Start()
 	m.startLoops()
-	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", m.cfg.Store)
+	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", history.DisplayStore(m.cfg.Store))
 
 	var err error
 	select {
@@ -275,6 +298,9 @@ func (m *Monitor) shutdown(ctx context.Context) error {
 		dctx, cancel := context.WithTimeout(ctx, m.grace)
 		defer cancel()
 		var errs []error
+		if err := m.leases.release(dctx); err != nil {
+			m.log.Warn("leases not released; a standby takes over when they expire", "err", err)
+		}
 		if err := m.disp.Stop(dctx); err != nil {
 			m.log.Warn("alerts left undelivered at shutdown", "err", err)
 		}
@@ -323,6 +349,9 @@ func (m *Monitor) Tick(name string) {
 	m.active.Add(1)
 	defer m.active.Done()
 	m.health.ticked(j.Name)
+	if !m.leases.holds(j.Name) {
+		return // another replica schedules this job
+	}
 	if j.Jitter > 0 {
 		d := time.Duration(rand.Int64N(int64(j.Jitter)))
 		t := time.NewTimer(d)
@@ -347,8 +376,11 @@ func (m *Monitor) Tick(name string) {
 }
 
 func (m *Monitor) recordSkipped(j *Job) {
-	m.metrics.skipped.WithLabelValues(j.Name).Inc()
 	m.health.ticked(j.Name)
+	if !m.leases.holds(j.Name) {
+		return
+	}
+	m.metrics.skipped.WithLabelValues(j.Name).Inc()
 	reason := "skipped: the previous run of this job was still running"
 	if _, err := m.store.RecordSkipped(context.Background(), j.Name, m.targetOf(j), m.now(), reason); err != nil {
 		m.storeFailed("record skipped tick", err)

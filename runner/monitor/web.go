@@ -92,9 +92,16 @@ func (w *web) healthz(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	role := w.m.leases.role()
+	rw.Header().Set("X-Mmcontract-Role", role)
 	if problems := w.m.healthProblems(ctx); len(problems) > 0 {
 		rw.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = rw.Write([]byte(strings.Join(problems, "\n") + "\n"))
+		return
+	}
+	if w.m.store.Postgres() {
+		// Replicas share the store: say which jobs this one schedules.
+		_, _ = rw.Write([]byte("ok\nreplica: " + w.m.store.Replica() + "\nrole: " + role + "\n"))
 		return
 	}
 	_, _ = rw.Write([]byte("ok\n"))
