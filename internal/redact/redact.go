@@ -99,7 +99,7 @@ func (r *Redactor) LearnPassword(plain string) {
 }
 
 func learnable(v string) bool {
-	if len(v) < minLearn || isMask(v) || strings.TrimSpace(v) == "" {
+	if len(v) < minLearn || pieceOfMask(v) || strings.TrimSpace(v) == "" {
 		return false
 	}
 	switch strings.ToLower(v) {
@@ -137,13 +137,27 @@ func (r *Redactor) current() *matcher {
 // the key that marks it is caught as well. Overlapping values are replaced
 // as one span, so no fragment of either survives. Text(Text(s)) == Text(s).
 func (r *Redactor) Text(s string) string {
+	// A mask can expose what it stood beside: "phone":1397 13970000000 reads
+	// as one 15-digit run until the key's value 1397 is masked, and then the
+	// mobile number after it is detectable. So a changed text is redacted
+	// again until nothing changes (each round only masks more, so this ends;
+	// the bound is a guard). Text that needs no mask costs one round.
+	out := r.textOnce(s)
+	for i := 0; i < 4 && out != s; i++ {
+		s, out = out, r.textOnce(out)
+	}
+	return out
+}
+
+// textOnce is one round of Text.
+func (r *Redactor) textOnce(s string) string {
 	d := r.keys.detect(s)
 	r.Learn(d.learn...)
 	spans := find(r.current(), s)
 	if len(d.spans) > 0 {
 		spans = mergeSpans(append(spans, d.spans...))
 	}
-	if len(spans) == 0 {
+	if spans = outsideMasks(s, spans); len(spans) == 0 {
 		return s
 	}
 	return string(replace(make([]byte, 0, len(s)), s, spans))
@@ -154,7 +168,7 @@ func (r *Redactor) Text(s string) string {
 // vendor text already went through Text or JSON: there the detectors would
 // read our own hashes and ids as secrets.
 func (r *Redactor) Known(s string) string {
-	spans := find(r.current(), s)
+	spans := outsideMasks(s, find(r.current(), s))
 	if len(spans) == 0 {
 		return s
 	}
@@ -274,6 +288,56 @@ func Mask(v string) string {
 
 func isMask(v string) bool {
 	return v == maskShort || v == maskMedium || v == maskLong || v == textMask
+}
+
+// pieceOfMask reports whether v is a piece of a mask ("redacted",
+// "[redacted"): learning such a value would make the next pass mask the
+// masks themselves, and redaction would no longer be idempotent.
+func pieceOfMask(v string) bool {
+	lv := strings.ToLower(v)
+	for _, m := range [...]string{maskShort, maskMedium, maskLong, textMask} {
+		if strings.Contains(m, lv) {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideMasks drops the spans that cut into a mask already in s: a mask is
+// replaced whole or left alone, never split, so redacting twice equals
+// redacting once. A span that covers a whole mask and more stays.
+func outsideMasks[T string | []byte](s T, spans []span) []span {
+	out := spans[:0]
+	for _, sp := range spans {
+		if !cutsMask(s, sp) {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// cutsMask reports whether sp overlaps a mask in s without covering it.
+func cutsMask[T string | []byte](s T, sp span) bool {
+	const open = "[redacted"
+	// A mask that sp could touch starts at most len(maskMedium) before it.
+	from := max(0, sp.start-len(maskMedium))
+	for i := from; i < sp.end && i < len(s); i++ {
+		if s[i] != '[' || len(s)-i < len(open) || string(s[i:i+len(open)]) != open {
+			continue
+		}
+		end := i + len(open)
+		for end < len(s) && end-i < len(maskMedium) && s[end] != ']' {
+			end++
+		}
+		if end >= len(s) || s[end] != ']' {
+			continue
+		}
+		end++ // past ']'
+		if sp.start < end && i < sp.end && !(sp.start <= i && end <= sp.end) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonInner is v as it appears between the quotes of a JSON string written
