@@ -141,9 +141,6 @@ func TestPreReleaseWorkflowFailsWithoutTarget(t *testing.T) {
 	if !strings.Contains(step.Run, "--fail-on broken,unavailable") {
 		t.Errorf("the gate's run does not fail on broken and unavailable: %s", step.Run)
 	}
-	if help := mmcontract(t, nil, "run", "-h"); !strings.Contains(help.stdout, "-require-target") {
-		t.Skip("mmcontract run has no --require-target yet (issue 11, the run-side helper adds it)")
-	}
 	code, args, out, _ := runStep(t, step, t.TempDir())
 	if len(args) != 1 || !strings.Contains(args[0], "--require-target") {
 		t.Errorf("the gate ran go %q; want --require-target", args)

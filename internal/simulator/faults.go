@@ -103,9 +103,15 @@ var overCapBlock = func() []byte {
 // from one shared 64 KiB block, never holding the body in memory, and stops
 // as soon as a write fails (the client stopped reading at its cap).
 func serveOverCap(s *Simulator, w http.ResponseWriter, c *call) bool {
-	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, c.r.Body, maxRequestBody)) // see serveStall
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
+	return streamOverCap(s, w, c, overCapBlock, []byte(`"end"`))
+}
+
+// streamOverCap answers HTTP 200 with a success envelope whose data array is
+// block repeated past overCapSize and then last, stopping as soon as the
+// client hangs up or a write fails (it stopped reading at its cap).
+func streamOverCap(s *Simulator, w http.ResponseWriter, c *call, block, last []byte) bool {
+	drainRequest(w, c)
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
 	head := []byte(`{"bizCode":"","code":"0","msg":"Success","tm":`)
 	head = strconv.AppendInt(head, s.now().UnixMilli(), 10)
@@ -115,15 +121,15 @@ func serveOverCap(s *Simulator, w http.ResponseWriter, c *call) bool {
 	if _, err := w.Write(head); err != nil {
 		return true
 	}
-	for sent := 0; sent < overCapSize; sent += len(overCapBlock) {
+	for sent := 0; sent < overCapSize; sent += len(block) {
 		if c.r.Context().Err() != nil {
 			return true
 		}
-		if _, err := w.Write(overCapBlock); err != nil {
+		if _, err := w.Write(block); err != nil {
 			return true
 		}
 	}
-	_, _ = w.Write([]byte(`"end"],"ok":true,"fail":false}`))
+	_, _ = w.Write(append(append([]byte(nil), last...), `],"ok":true,"fail":false}`...))
 	return true
 }
 

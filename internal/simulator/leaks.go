@@ -5,7 +5,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
@@ -71,32 +70,12 @@ func (s *Simulator) customerOf(c *call) *customer {
 // serveOverCapProfile streams the customer's findCustomerInfo data over and
 // over, past the client's cap.
 func serveOverCapProfile(s *Simulator, w http.ResponseWriter, c *call) bool {
-	drainRequest(w, c)
 	cust := s.customerOf(c)
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(http.StatusOK)
-	head := []byte(`{"bizCode":"","code":"0","msg":"Success","tm":`)
-	head = strconv.AppendInt(head, s.now().UnixMilli(), 10)
-	head = append(head, `,"trace":`...)
-	head = appendString(head, c.trace)
-	head = append(head, `,"msgParams":null,"data":[`...)
-	if _, err := w.Write(head); err != nil {
-		return true
-	}
 	block := append(append([]byte(nil), cust.infoJSON...), ',')
 	for len(block) < 64<<10 {
 		block = append(block, block...)
 	}
-	for sent := 0; sent < overCapSize; sent += len(block) {
-		if c.r.Context().Err() != nil {
-			return true
-		}
-		if _, err := w.Write(block); err != nil {
-			return true
-		}
-	}
-	_, _ = w.Write(append(cust.infoJSON, `],"ok":true,"fail":false}`...))
-	return true
+	return streamOverCap(s, w, c, block, cust.infoJSON)
 }
 
 // serveProfilePage answers with the kind of debug error page a
