@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/drift"
@@ -62,7 +63,7 @@ func (d *driftCheck) account(dir string, checks []results.Check) *results.Baseli
 	return b
 }
 
-func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []results.Drift, error) {
+func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []contract.Drift, error) {
 	shape, err := drift.Infer(body)
 	if err != nil {
 		return nil, nil, err

@@ -29,8 +29,8 @@ import (
 
 	"github.com/xeipuuv/gojsonschema"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/redact"
-	"github.com/mmcontract/mmcontract/reports/results"
 )
 
 //go:embed envelope.json */catalog.json */*.json
@@ -226,7 +226,7 @@ func (s *Set) DataSchema(fam, bizType string) ([]byte, bool) {
 // schema. A body that is not JSON is one violation at the root (keyword
 // "json"), not an error: the vendor answered and broke the contract. The
 // error is reserved for harness faults.
-func (s *Set) ValidateEnvelope(body []byte) ([]results.Violation, error) {
+func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 	return s.validate(s.envelope, body, "", "body")
 }
 
@@ -234,7 +234,7 @@ func (s *Set) ValidateEnvelope(body []byte) ([]results.Violation, error) {
 // absent, validated as null) against the operation's data schema. Pointers
 // are prefixed with "/data" so they read from the body root. An unknown
 // operation is an error.
-func (s *Set) ValidateData(fam, bizType string, data []byte) ([]results.Violation, error) {
+func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violation, error) {
 	f, ok := s.lookup(fam)
 	if !ok {
 		return nil, fmt.Errorf("schemas: unknown family %q", fam)
@@ -249,9 +249,9 @@ func (s *Set) ValidateData(fam, bizType string, data []byte) ([]results.Violatio
 	return s.validate(c.schema, data, "/data", "data")
 }
 
-func (s *Set) validate(sc *gojsonschema.Schema, doc []byte, prefix, what string) ([]results.Violation, error) {
+func (s *Set) validate(sc *gojsonschema.Schema, doc []byte, prefix, what string) ([]contract.Violation, error) {
 	if !json.Valid(doc) {
-		return []results.Violation{{
+		return []contract.Violation{{
 			Pointer:  prefix,
 			Keyword:  "json",
 			Expected: "JSON",

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/schemas/openapi"
 )
@@ -113,7 +113,7 @@ var envelopeExceptions = map[string][]string{
 	"admin.admin.CompanyAuthDubboService.auth": {"/bizCode", "/trace"},
 }
 
-func excused(bizType string, v results.Violation) bool {
+func excused(bizType string, v contract.Violation) bool {
 	for prefix, ptrs := range envelopeExceptions {
 		if strings.HasPrefix(bizType, prefix) && v.Keyword == "required" && slices.Contains(ptrs, v.Pointer) {
 			return true

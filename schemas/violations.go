@@ -9,7 +9,7 @@ import (
 
 	"github.com/xeipuuv/gojsonschema"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
 )
 
 // keywords maps gojsonschema's error types onto the JSON Schema keyword
@@ -38,16 +38,16 @@ var keywords = map[string]string{
 // enough to leak a document.
 const maxSeen = 40
 
-func (s *Set) violations(errs []gojsonschema.ResultError, prefix string) []results.Violation {
-	out := make([]results.Violation, 0, len(errs))
-	seen := map[results.Violation]bool{}
+func (s *Set) violations(errs []gojsonschema.ResultError, prefix string) []contract.Violation {
+	out := make([]contract.Violation, 0, len(errs))
+	seen := map[contract.Violation]bool{}
 	for _, e := range errs {
 		tokens := contextTokens(e.Context())
 		kw, ok := keywords[e.Type()]
 		if !ok {
 			kw = e.Type()
 		}
-		v := results.Violation{Keyword: kw}
+		v := contract.Violation{Keyword: kw}
 		switch e.Type() {
 		case "required":
 			tokens = append(tokens, fmt.Sprint(e.Details()["property"]))
@@ -84,7 +84,7 @@ func (s *Set) violations(errs []gojsonschema.ResultError, prefix string) []resul
 // SortViolations sorts by (pointer, keyword, message, expected, seen): a
 // stable order for reports and failure messages, since gojsonschema's own
 // order varies from run to run.
-func SortViolations(vs []results.Violation) {
+func SortViolations(vs []contract.Violation) {
 	sort.SliceStable(vs, func(i, j int) bool {
 		a, b := vs[i], vs[j]
 		if a.Pointer != b.Pointer {

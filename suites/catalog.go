@@ -8,8 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
-	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
@@ -123,7 +123,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 			It(text, Label(labels...), func(ctx SpecContext) {
 				// Recorded even when the spec skips before calling, so every
 				// check names its operation.
-				obs := results.Observation{Operation: op.BizType, Family: op.Family}
+				obs := contract.Observation{Operation: op.BizType, Family: op.Family}
 				defer recordObservation(&obs)
 				if verb, bad := WriteVerb(op.Method()); bad {
 					Skip(fmt.Sprintf("refused: the method name has the write verb %q although the catalog marks it read-only", verb))
@@ -152,7 +152,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 
 				if ve, ok := o.vendorError(); ok {
 					if gatewayRoutingCodes[ve.Code] {
-						obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
+						obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
 							Seen: ve.Code, Message: "the gateway no longer routes an operation the catalog lists"}}
 						Fail(fmt.Sprintf("%s is not routed any more: bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 					}

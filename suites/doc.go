@@ -9,5 +9,5 @@
 //
 // Shared code here never calls Expect. It returns errors and violations; the
 // specs assert on them with messages written for the person on call, and record
-// what they saw as a results.Observation report entry, the only results model.
+// what they saw as a contract.Observation report entry, the only results model.
 package suites

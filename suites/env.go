@@ -7,10 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -62,7 +62,7 @@ type Env struct {
 
 // driftChecker is the consumer-side view of runner/drift.
 type driftChecker interface {
-	Check(family, bizType string, body []byte) (shape json.RawMessage, drift []results.Drift, err error)
+	Check(family, bizType string, body []byte) (shape json.RawMessage, drift []contract.Drift, err error)
 }
 
 // caller is the part of *mmapi.Client the specs use.

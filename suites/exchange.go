@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 )
 
 // maxRecordedBody caps each body kept in the report: enough to read a
@@ -20,9 +20,9 @@ const maxRecordedBody = 64 << 10
 type outcome struct {
 	ex       *mmapi.Exchange
 	err      error
-	recorded *results.Exchange
+	recorded *contract.Exchange
 	shape    []byte
-	drift    []results.Drift
+	drift    []contract.Drift
 	driftErr error
 }
 
@@ -61,8 +61,8 @@ func (o *outcome) vendorError() (*mmapi.VendorError, bool) {
 
 // observation builds the report entry for this outcome; specs add their own
 // violations and verdict hints.
-func (o *outcome) observation(op Operation) results.Observation {
-	obs := results.Observation{Operation: op.BizType, Family: op.Family, Exchange: o.recorded}
+func (o *outcome) observation(op Operation) contract.Observation {
+	obs := contract.Observation{Operation: op.BizType, Family: op.Family, Exchange: o.recorded}
 	if o.ex != nil {
 		obs.HTTPStatus = o.ex.HTTPStatus
 		obs.LatencyMS = o.ex.Latency.Milliseconds()
@@ -164,13 +164,13 @@ func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
 	return false
 }
 
-func (e *Env) record(ex *mmapi.Exchange) *results.Exchange {
+func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange {
 	// Redact whole bodies before cutting them: a cut body is no longer JSON,
 	// and only JSON lets the redactor find values by their keys. A body that
 	// is not JSON is kept only as a short scrubbed prefix (redact.Body).
 	reqBody, reqCut := capBody(e.Redactor.Body(ex.RequestBody))
 	respBody, respCut := capBody(e.Redactor.Body(ex.Body))
-	return &results.Exchange{
+	return &contract.Exchange{
 		Method:          ex.Method,
 		URL:             e.Redactor.Text(ex.URL),
 		RequestHeaders:  e.Redactor.Header(ex.RequestHeader),
@@ -205,7 +205,7 @@ func oneLine(s string) string {
 }
 
 // describeViolations renders violations for a failure message, one per line.
-func describeViolations(vs []results.Violation) string {
+func describeViolations(vs []contract.Violation) string {
 	var b strings.Builder
 	for _, v := range vs {
 		fmt.Fprintf(&b, "  %s  [%s] expected %s, saw %s: %s\n", pointerOrRoot(v.Pointer), v.Keyword, v.Expected, v.Seen, v.Message)

@@ -5,21 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
 )
 
 // Invariants checks the envelope rules that a JSON Schema cannot express: the
 // trace is echoed, ok == !fail, code "0" exactly when ok, and tm is an integer.
 // It works on the raw body so that it still reports when the typed decode fails.
-func Invariants(body []byte, sentTrace string) []results.Violation {
+func Invariants(body []byte, sentTrace string) []contract.Violation {
 	var env map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&env); err != nil || env == nil {
-		return []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON object envelope",
+		return []contract.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON object envelope",
 			Seen: "not a JSON object", Message: "the body is not a JSON object, so no envelope invariant can hold"}}
 	}
-	var out []results.Violation
+	var out []contract.Violation
 	var trace string
 	if raw, ok := env["trace"]; !ok || json.Unmarshal(raw, &trace) != nil || trace != sentTrace {
 		seen := "absent"
@@ -29,7 +29,7 @@ func Invariants(body []byte, sentTrace string) []results.Violation {
 				seen = "not a string"
 			}
 		}
-		out = append(out, results.Violation{Pointer: "/trace", Keyword: "trace_echo", Expected: "the request's trace",
+		out = append(out, contract.Violation{Pointer: "/trace", Keyword: "trace_echo", Expected: "the request's trace",
 			Seen: seen, Message: "the response trace must echo the request's trace header"})
 	}
 	okv, okErr := boolField(env, "ok")
@@ -41,45 +41,45 @@ func Invariants(body []byte, sentTrace string) []results.Violation {
 			}
 		}
 	} else if okv == failv {
-		out = append(out, results.Violation{Pointer: "/fail", Keyword: "ok_fail", Expected: "fail == !ok",
+		out = append(out, contract.Violation{Pointer: "/fail", Keyword: "ok_fail", Expected: "fail == !ok",
 			Seen: fmt.Sprintf("ok=%t fail=%t", okv, failv), Message: "ok and fail must disagree"})
 	}
 	var code string
 	raw, hasCode := env["code"]
 	switch {
 	case !hasCode:
-		out = append(out, results.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "a string code", Seen: "absent",
+		out = append(out, contract.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "a string code", Seen: "absent",
 			Message: "the envelope has no code"})
 	case json.Unmarshal(raw, &code) != nil:
-		out = append(out, results.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "string", Seen: jsonKind(raw),
+		out = append(out, contract.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "string", Seen: jsonKind(raw),
 			Message: "code must be a string; \"0\" means success"})
 	case okErr == nil && (code == "0") != okv:
-		out = append(out, results.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "code \"0\" exactly when ok",
+		out = append(out, contract.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "code \"0\" exactly when ok",
 			Seen: fmt.Sprintf("code=%q ok=%t", code, okv), Message: "code \"0\" must mean success and only success"})
 	}
 	if raw, ok := env["tm"]; !ok {
-		out = append(out, results.Violation{Pointer: "/tm", Keyword: "tm_integer", Expected: "integer", Seen: "absent",
+		out = append(out, contract.Violation{Pointer: "/tm", Keyword: "tm_integer", Expected: "integer", Seen: "absent",
 			Message: "tm (processing time, ms) must be present"})
 	} else if n, isNum := numberOf(raw); !isNum || !isInteger(n) {
-		out = append(out, results.Violation{Pointer: "/tm", Keyword: "tm_integer", Expected: "integer", Seen: jsonKind(raw),
+		out = append(out, contract.Violation{Pointer: "/tm", Keyword: "tm_integer", Expected: "integer", Seen: jsonKind(raw),
 			Message: "tm (processing time, ms) must be an integer"})
 	}
 	return out
 }
 
-type violationError struct{ v results.Violation }
+type violationError struct{ v contract.Violation }
 
 func (e violationError) Error() string { return e.v.Message }
 
 func boolField(env map[string]json.RawMessage, name string) (bool, error) {
 	raw, ok := env[name]
 	if !ok {
-		return false, violationError{results.Violation{Pointer: "/" + name, Keyword: "ok_fail", Expected: "boolean",
+		return false, violationError{contract.Violation{Pointer: "/" + name, Keyword: "ok_fail", Expected: "boolean",
 			Seen: "absent", Message: name + " must be present"}}
 	}
 	var b bool
 	if err := json.Unmarshal(raw, &b); err != nil {
-		return false, violationError{results.Violation{Pointer: "/" + name, Keyword: "ok_fail", Expected: "boolean",
+		return false, violationError{contract.Violation{Pointer: "/" + name, Keyword: "ok_fail", Expected: "boolean",
 			Seen: jsonKind(raw), Message: name + " must be a boolean"}}
 	}
 	return b, nil

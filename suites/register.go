@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
 
@@ -106,7 +106,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
 			if ve, ok := o.vendorError(); ok {
-				obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
+				obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
 					Seen: ve.Code, Message: "the vendor refused a read-only call the contract says succeeds"}}
 				Fail(fmt.Sprintf("%s answered with vendor error bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 			}
@@ -182,7 +182,7 @@ func expectRefusal(env *Env, op Operation, o *outcome, codes ...string) {
 	failIfUnavailable(o)
 	ve, ok := o.vendorError()
 	if !ok {
-		obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
+		obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
 			Seen: obs.EnvelopeCode, Message: "the vendor accepted a call that has no valid token"}}
 		Fail(fmt.Sprintf("%s: want a refusal with %s, got code %q", op.BizType, strings.Join(codes, " or "), obs.EnvelopeCode))
 	}
@@ -191,25 +191,25 @@ func expectRefusal(env *Env, op Operation, o *outcome, codes ...string) {
 			return
 		}
 	}
-	obs.Violations = []results.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
+	obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "auth_refusal", Expected: strings.Join(codes, " or "),
 		Seen: ve.Code, Message: "the vendor refused with an undocumented code"}}
 	Fail(fmt.Sprintf("%s: want a refusal with %s, got bizCode=%q code=%q msg=%q", op.BizType, strings.Join(codes, " or "), ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 }
 
 // failUnlessEnvelope fails the spec unless the vendor answered HTTP 200 with
 // a decodable envelope, recording the violation on obs.
-func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *results.Observation) {
+func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observation) {
 	if o.ex == nil {
 		Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
 	}
 	if o.ex.HTTPStatus != 200 {
-		obs.Violations = []results.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
+		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
 			Seen: fmt.Sprint(o.ex.HTTPStatus), Message: "the vendor answers every operation with HTTP 200"}}
 		Fail(fmt.Sprintf("%s answered HTTP %d, want 200", op.BizType, o.ex.HTTPStatus))
 	}
 	var ce *mmapi.ContractError
 	if errors.As(o.err, &ce) {
-		obs.Violations = []results.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
+		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
 			Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
 		Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
 	}
@@ -217,7 +217,7 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *results.Observa
 
 // failOnBreakingDrift fails the spec on breaking drift in obs.Drift and marks
 // it drifted on any other drift.
-func failOnBreakingDrift(op Operation, obs *results.Observation) {
+func failOnBreakingDrift(op Operation, obs *contract.Observation) {
 	var breaking []string
 	for _, d := range obs.Drift {
 		if d.Severity == "breaking" {
@@ -246,8 +246,8 @@ func failIfUnavailable(o *outcome) {
 
 // recordObservation attaches obs to the running spec. It runs deferred, so
 // the entry is there even when the spec fails.
-func recordObservation(obs *results.Observation) {
-	AddReportEntry(results.EntryName, *obs, ReportEntryVisibilityNever)
+func recordObservation(obs *contract.Observation) {
+	AddReportEntry(contract.EntryName, *obs, ReportEntryVisibilityNever)
 }
 
 // refuseMutation says whether a spec with these labels must not run: specs

@@ -10,9 +10,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/signing"
-	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -150,7 +150,7 @@ func registerPushToken(env *Env, fc familyClient) {
 			}
 			var tok string
 			if err := json.Unmarshal(o.ex.Envelope.Data, &tok); err != nil || !strings.HasSuffix(tok, "push") || len(tok) <= len("push") {
-				obs.Violations = []results.Violation{{Pointer: "/data", Keyword: "push_token", Expected: `a string ending in "push"`,
+				obs.Violations = []contract.Violation{{Pointer: "/data", Keyword: "push_token", Expected: `a string ending in "push"`,
 					Seen: oneLine(string(env.Redactor.JSON(o.ex.Envelope.Data))), Message: "getMsgPushToken data is not a message token"}}
 				Fail(fmt.Sprintf("%s: data is not a string ending in \"push\"", op.BizType))
 			}

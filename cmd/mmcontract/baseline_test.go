@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
@@ -69,7 +70,7 @@ func TestDriftAgainstAcceptedBaseline(t *testing.T) {
 			if !ok {
 				t.Fatalf("no drift at %s in results.json", tc.pointer)
 			}
-			if d.Change != tc.change || d.Severity != tc.severity || d.Fingerprint == "" {
+			if string(d.Change) != tc.change || string(d.Severity) != tc.severity || d.Fingerprint == "" {
 				t.Errorf("drift %+v, want change %s severity %s with a fingerprint", d, tc.change, tc.severity)
 			}
 			fingerprints[tc.scenario] = d.Fingerprint
@@ -122,7 +123,7 @@ func TestMalformedBaseline(t *testing.T) {
 	}
 }
 
-func findDrift(res results.Results, pointer string) (results.Drift, bool) {
+func findDrift(res results.Results, pointer string) (contract.Drift, bool) {
 	for _, c := range res.Checks {
 		for _, d := range c.Drift {
 			if d.Pointer == pointer {
@@ -130,5 +131,5 @@ func findDrift(res results.Results, pointer string) (results.Drift, bool) {
 			}
 		}
 	}
-	return results.Drift{}, false
+	return contract.Drift{}, false
 }

@@ -10,10 +10,10 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 )
 
 // Ensure --redact-config extends the redacted keys for every output: the
@@ -128,10 +128,10 @@ func TestNominalValuesSurvive(t *testing.T) {
 	}
 	for _, sr := range reports[0].SpecReports {
 		for _, e := range sr.ReportEntries {
-			if e.Name != results.EntryName {
+			if e.Name != contract.EntryName {
 				continue
 			}
-			var obs results.Observation
+			var obs contract.Observation
 			if err := json.Unmarshal([]byte(e.Value.AsJSON), &obs); err != nil {
 				t.Fatalf("observation: %v", err)
 			}

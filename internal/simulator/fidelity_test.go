@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -19,7 +19,7 @@ func loadSchemas(t testing.TB) *schemas.Set {
 	return set
 }
 
-func formatViolations(vs []results.Violation) string {
+func formatViolations(vs []contract.Violation) string {
 	var b strings.Builder
 	for _, v := range vs {
 		fmt.Fprintf(&b, "\n  %s %s: %s (expected %s, seen %s)", v.Pointer, v.Keyword, v.Message, v.Expected, v.Seen)

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
@@ -177,9 +178,9 @@ func hostileSpecs() []spec {
 		check: results.Check{Operation: "customer.app.CustomerWebApiService.hostile", Family: "client",
 			Labels: []string{"customer", "readonly", "hostile" + pwnScript}, Verdict: verdict.Broken, LatencyMS: 77, HTTPStatus: 200,
 			EnvelopeCode: "ERR" + pwnScript, Message: "vendor said " + pwnScript,
-			Violations: []results.Violation{{Pointer: "/data/" + pwnScript, Keyword: "type", Expected: "string", Seen: pwnScript, Message: pwnScript}},
-			Drift:      []results.Drift{{Pointer: "/data/" + pwnScript, Change: "added", Severity: "breaking", Baseline: "absent", Observed: pwnScript}}},
-		obs: &results.Observation{Operation: "customer.app.CustomerWebApiService.hostile", Family: "client", HTTPStatus: 200,
+			Violations: []contract.Violation{{Pointer: "/data/" + pwnScript, Keyword: "type", Expected: "string", Seen: pwnScript, Message: pwnScript}},
+			Drift:      []contract.Drift{{Pointer: "/data/" + pwnScript, Change: "added", Severity: "breaking", Baseline: "absent", Observed: pwnScript}}},
+		obs: &contract.Observation{Operation: "customer.app.CustomerWebApiService.hostile", Family: "client", HTTPStatus: 200,
 			EnvelopeCode: "ERR", EnvelopeMsg: pwnScript,
 			Exchange: exchange(true, `{"q":"`+strings.ReplaceAll(pwnScript, `"`, `\"`)+`"}`, `{"code":"ERR","msg":"`+strings.ReplaceAll(pwnScript, `"`, `\"`)+`","ok":false,"fail":true}`, 200)},
 	}

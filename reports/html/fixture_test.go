@@ -8,6 +8,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
@@ -21,7 +22,7 @@ type spec struct {
 	containers []string
 	leaf       string
 	check      results.Check
-	obs        *results.Observation
+	obs        *contract.Observation
 	state      types.SpecState
 	failure    types.Failure
 }
@@ -85,7 +86,7 @@ func fixture(t testing.TB, target string, specs []spec) (results.Results, []type
 		}
 		if s.obs != nil {
 			sr.ReportEntries = types.ReportEntries{{
-				Name:  results.EntryName,
+				Name:  contract.EntryName,
 				Time:  fixedStart,
 				Value: types.WrapEntryValue(*s.obs),
 			}}
@@ -104,7 +105,7 @@ func fixture(t testing.TB, target string, specs []spec) (results.Results, []type
 	return res, loaded
 }
 
-func exchange(token bool, reqBody, respBody string, status int) *results.Exchange {
+func exchange(token bool, reqBody, respBody string, status int) *contract.Exchange {
 	h := map[string][]string{
 		"Content-Type": {"application/json"},
 		"companyId":    {"439"},
@@ -115,7 +116,7 @@ func exchange(token bool, reqBody, respBody string, status int) *results.Exchang
 	if token {
 		h["token"] = []string{"‹redacted:token›"}
 	}
-	return &results.Exchange{
+	return &contract.Exchange{
 		Method:          "POST",
 		URL:             "https://sim.invalid/api/global/customer.app.CustomerWebApiService.findCustomerInfo",
 		RequestHeaders:  h,
@@ -134,36 +135,36 @@ func smallRun(t testing.TB) (results.Results, []types.Report) {
 }
 
 func smallRunSpecs() ([]spec, string) {
-	broken := &results.Observation{
+	broken := &contract.Observation{
 		Operation: "customer.app.CustomerWebApiService.findCustomerInfo", Family: "client",
 		HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success", LatencyMS: 412,
 		Exchange: exchange(true, `{"companyId":439,"lang":"en-US"}`,
 			`{"bizCode":"","code":"0","msg":"Success","tm":82650853,"trace":"mmc-7f3a2c","msgParams":null,"data":{"customerNo":86001308,"email":"‹redacted:email›","balance":47.31},"ok":true,"fail":false}`, 200),
 	}
-	vios := []results.Violation{
+	vios := []contract.Violation{
 		{Pointer: "/data/balance", Keyword: "type", Expected: "string", Seen: "number", Message: "Invalid type. Expected: string, given: number"},
 		{Pointer: "/data/customerNo", Keyword: "type", Expected: "string", Seen: "integer", Message: "Invalid type. Expected: string, given: integer"},
 	}
-	drifted := &results.Observation{
+	drifted := &contract.Observation{
 		Operation: "market.app.MarketWebApiService.getSymbolDetail", Family: "client",
 		HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success", LatencyMS: 95,
 		Exchange: exchange(false, `{"symbol":"XAUUSD"}`, `{"code":"0","msg":"Success","data":{"symbol":"XAUUSD","digits":2,"swapLong":null},"ok":true,"fail":false}`, 200),
 	}
-	drift := []results.Drift{
+	drift := []contract.Drift{
 		{Pointer: "/data/swapLong", Change: "became_null", Severity: "warning", Baseline: "string", Observed: "null", Fingerprint: "d1"},
 		{Pointer: "/data/tradeSessions", Change: "added", Severity: "info", Baseline: "absent", Observed: "array", Fingerprint: "d2"},
 	}
-	unavailable := &results.Observation{
+	unavailable := &contract.Observation{
 		Operation: "funds.app.FundsWebApiService.getPayChannels", Family: "client", Outcome: verdict.Unavailable,
 		Reason: "HTTP 503 from the vendor after 3 attempts", HTTPStatus: 503, LatencyMS: 15003,
 		Exchange: exchange(true, `{"loginPwd":"‹redacted:loginPwd›","loginName":"‹redacted:loginName›"}`, `<html><body>503 Service Unavailable</body></html>`, 503),
 	}
-	pass := &results.Observation{
+	pass := &contract.Observation{
 		Operation: "message.app.MessageWebApiService.unreadCount", Family: "client",
 		HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success", LatencyMS: 61,
 		Exchange: exchange(true, `{}`, `{"code":"0","msg":"Success","data":3,"ok":true,"fail":false}`, 200),
 	}
-	flaky := &results.Observation{
+	flaky := &contract.Observation{
 		Operation: "message.app.MessageWebApiService.unreadCount", Family: "client",
 		HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success", LatencyMS: 133,
 	}
@@ -232,7 +233,7 @@ func largeRun(t testing.TB, n int) (results.Results, []types.Report) {
 			leaf:       fmt.Sprintf("check %d returns the documented shape", i),
 			check: results.Check{Operation: op, Family: "client", Labels: []string{fmt.Sprintf("area%d", k%7), "readonly"},
 				Verdict: verdict.Pass, LatencyMS: int64(40 + (i*7919)%900), HTTPStatus: 200, EnvelopeCode: "0"},
-			obs: &results.Observation{Operation: op, Family: "client", HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success",
+			obs: &contract.Observation{Operation: op, Family: "client", HTTPStatus: 200, EnvelopeCode: "0", EnvelopeMsg: "Success",
 				LatencyMS: int64(40 + (i*7919)%900),
 				Exchange: exchange(true, `{"companyId":439,"lang":"en-US"}`,
 					`{"code":"0","msg":"Success","data":{"customerNo":"86001308","balance":"47.31","currency":"USD"},"ok":true,"fail":false}`, 200)},
@@ -240,7 +241,7 @@ func largeRun(t testing.TB, n int) (results.Results, []types.Report) {
 		if i%10 == 3 {
 			s.check.Verdict = verdict.Broken
 			s.check.Message = "1 schema violation"
-			s.check.Violations = []results.Violation{{Pointer: "/data/balance", Keyword: "type", Expected: "string", Seen: "number", Message: "Invalid type"}}
+			s.check.Violations = []contract.Violation{{Pointer: "/data/balance", Keyword: "type", Expected: "string", Seen: "number", Message: "Invalid type"}}
 			s.state = types.SpecStateFailed
 			s.failure = types.Failure{Message: "response does not match the schema", Location: types.CodeLocation{FileName: "/src/suites/client/x_test.go", LineNumber: 10}}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -116,7 +117,7 @@ func TestRenderInProcessReport(t *testing.T) {
 		if len(sr.ReportEntries) == 0 {
 			continue
 		}
-		var o results.Observation
+		var o contract.Observation
 		if err := json.Unmarshal([]byte(sr.ReportEntries[0].Value.AsJSON), &o); err != nil {
 			t.Fatal(err)
 		}
@@ -135,9 +136,9 @@ const hostile = `<script>alert(1)</script><img src=x onerror=alert(2)>`
 // message, field names and values render as text, and a "</script>" cannot
 // break out of the JSON island.
 func TestEscaping(t *testing.T) {
-	obs := &results.Observation{
+	obs := &contract.Observation{
 		Operation: "customer.app.X.find", Family: "client", HTTPStatus: 200, EnvelopeCode: hostile, EnvelopeMsg: hostile,
-		Exchange: &results.Exchange{Method: "POST", URL: "https://sim.invalid/api?q=" + hostile,
+		Exchange: &contract.Exchange{Method: "POST", URL: "https://sim.invalid/api?q=" + hostile,
 			RequestHeaders: map[string][]string{"X-Evil" + hostile: {hostile}}, RequestBody: `{"k":"` + strings.ReplaceAll(hostile, `"`, `\"`) + `"}`,
 			ResponseStatus: 200, ResponseHeaders: map[string][]string{"Content-Type": {hostile}}, ResponseBody: hostile},
 	}
@@ -145,8 +146,8 @@ func TestEscaping(t *testing.T) {
 		containers: []string{"client", hostile}, leaf: "spec " + hostile,
 		check: results.Check{Operation: "op" + hostile, Family: hostile, Labels: []string{hostile, "readonly"}, Verdict: verdict.Broken,
 			Message: hostile, Location: hostile,
-			Violations: []results.Violation{{Pointer: "/data/" + hostile, Keyword: hostile, Expected: hostile, Seen: hostile, Message: hostile}},
-			Drift:      []results.Drift{{Pointer: "/data/" + hostile, Change: hostile, Severity: hostile, Baseline: hostile, Observed: hostile}}},
+			Violations: []contract.Violation{{Pointer: "/data/" + hostile, Keyword: hostile, Expected: hostile, Seen: hostile, Message: hostile}},
+			Drift:      []contract.Drift{{Pointer: "/data/" + hostile, Change: hostile, Severity: hostile, Baseline: hostile, Observed: hostile}}},
 		obs: obs, state: types.SpecStateFailed,
 		failure: types.Failure{Message: hostile},
 	}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -107,8 +108,8 @@ type checkView struct {
 	LocationLabel string
 	Attempts      int
 	Failure       string
-	Violations    []results.Violation
-	Drift         []results.Drift
+	Violations    []contract.Violation
+	Drift         []contract.Drift
 	Exchange      *exchangeView
 	Note          string // e.g. an observation that could not be decoded
 	Summary       string
@@ -399,13 +400,13 @@ func location(cl types.CodeLocation) string {
 	return fmt.Sprintf("%s:%d", cl.FileName, cl.LineNumber)
 }
 
-func observation(sr *types.SpecReport) (*results.Observation, error) {
+func observation(sr *types.SpecReport) (*contract.Observation, error) {
 	if sr == nil {
 		return nil, nil
 	}
 	var entry *types.ReportEntry
 	for i := range sr.ReportEntries {
-		if sr.ReportEntries[i].Name == results.EntryName {
+		if sr.ReportEntries[i].Name == contract.EntryName {
 			entry = &sr.ReportEntries[i] // the last one wins: a retried spec records again
 		}
 	}
@@ -417,23 +418,23 @@ func observation(sr *types.SpecReport) (*results.Observation, error) {
 		// An in-process report (not loaded from ginkgo.json) has only the
 		// raw value; AsJSON is filled when Ginkgo serialises it.
 		switch v := entry.Value.GetRawValue().(type) {
-		case results.Observation:
+		case contract.Observation:
 			return &v, nil
-		case *results.Observation:
+		case *contract.Observation:
 			return v, nil
 		case nil:
 			return nil, nil
 		default:
 			b, err := json.Marshal(v)
 			if err != nil {
-				return nil, fmt.Errorf("observation %q: %w", results.EntryName, err)
+				return nil, fmt.Errorf("observation %q: %w", contract.EntryName, err)
 			}
 			raw = b
 		}
 	}
-	var o results.Observation
+	var o contract.Observation
 	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, fmt.Errorf("observation %q: %w", results.EntryName, err)
+		return nil, fmt.Errorf("observation %q: %w", contract.EntryName, err)
 	}
 	return &o, nil
 }
@@ -462,7 +463,7 @@ func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc s
 	// A passing check shows nothing from its observation unless bodies are
 	// wanted or results.json lacks the operation; skipping the decode keeps
 	// large runs fast.
-	var obs *results.Observation
+	var obs *contract.Observation
 	if failing || opts.Bodies == BodiesAll || c.Operation == "" {
 		var err error
 		if obs, err = observation(sr); err != nil {
@@ -564,8 +565,8 @@ func shortSpec(c results.Check) string {
 	return s
 }
 
-func scrubViolations(vs []results.Violation, sc scrubber) []results.Violation {
-	out := make([]results.Violation, len(vs))
+func scrubViolations(vs []contract.Violation, sc scrubber) []contract.Violation {
+	out := make([]contract.Violation, len(vs))
 	for i, v := range vs {
 		v.Seen = sc.text(v.Seen)
 		v.Message = sc.text(v.Message)
@@ -574,7 +575,7 @@ func scrubViolations(vs []results.Violation, sc scrubber) []results.Violation {
 	return out
 }
 
-func buildExchange(ex *results.Exchange, sc scrubber) *exchangeView {
+func buildExchange(ex *contract.Exchange, sc scrubber) *exchangeView {
 	xv := &exchangeView{
 		Method:          ex.Method,
 		URL:             sc.text(ex.URL),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -22,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.xml")
 const findCustomerInfo = "customer.app.CustomerWebApiService.findCustomerInfo"
 
 // spec builds an It spec report for operation op of family fam.
-func spec(fam, op, text string, state types.SpecState, msg string, obs *results.Observation, labels ...string) types.SpecReport {
+func spec(fam, op, text string, state types.SpecState, msg string, obs *contract.Observation, labels ...string) types.SpecReport {
 	s := types.SpecReport{
 		ContainerHierarchyTexts: []string{op},
 		LeafNodeType:            types.NodeTypeIt,
@@ -35,7 +36,7 @@ func spec(fam, op, text string, state types.SpecState, msg string, obs *results.
 	}
 	if obs != nil {
 		obs.Operation, obs.Family = op, fam
-		s.ReportEntries = types.ReportEntries{{Name: results.EntryName, Value: types.WrapEntryValue(*obs)}}
+		s.ReportEntries = types.ReportEntries{{Name: contract.EntryName, Value: types.WrapEntryValue(*obs)}}
 	}
 	return s
 }
@@ -44,29 +45,29 @@ func spec(fam, op, text string, state types.SpecState, msg string, obs *results.
 // a failed setup node, filtered by "client || openapi".
 func fixture() (types.Report, []results.Check) {
 	start := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
-	breaking := results.Drift{Pointer: "/data/id", Change: "type_changed", Severity: "breaking", Baseline: "integer", Observed: "string", Fingerprint: "f1"}
-	warning := results.Drift{Pointer: "/data/status", Change: "enum_added", Severity: "warning", Baseline: "1,2", Observed: "3", Fingerprint: "f2"}
+	breaking := contract.Drift{Pointer: "/data/id", Change: "type_changed", Severity: "breaking", Baseline: "integer", Observed: "string", Fingerprint: "f1"}
+	warning := contract.Drift{Pointer: "/data/status", Change: "enum_added", Severity: "warning", Baseline: "1,2", Observed: "3", Fingerprint: "f2"}
 	specs := []types.SpecReport{
-		spec("client", findCustomerInfo, "answers HTTP 200", types.SpecStatePassed, "", &results.Observation{HTTPStatus: 200, EnvelopeCode: "0"}, "readonly"),
+		spec("client", findCustomerInfo, "answers HTTP 200", types.SpecStatePassed, "", &contract.Observation{HTTPStatus: 200, EnvelopeCode: "0"}, "readonly"),
 		spec("client", findCustomerInfo, "returns data that matches the data schema", types.SpecStateFailed,
 			"data schema violated:\n  /data/id [type]: expected integer, saw string",
-			&results.Observation{HTTPStatus: 200, EnvelopeCode: "0", Violations: []results.Violation{{Pointer: "/data/id", Keyword: "type", Expected: "integer", Seen: "string", Message: "wrong type"}}}, "readonly"),
+			&contract.Observation{HTTPStatus: 200, EnvelopeCode: "0", Violations: []contract.Violation{{Pointer: "/data/id", Keyword: "type", Expected: "integer", Seen: "string", Message: "wrong type"}}}, "readonly"),
 		spec("client", findCustomerInfo, "keeps the accepted response shape", types.SpecStateFailed, "breaking drift at /data/id",
-			&results.Observation{HTTPStatus: 200, Drift: []results.Drift{breaking}}, "readonly"),
+			&contract.Observation{HTTPStatus: 200, Drift: []contract.Drift{breaking}}, "readonly"),
 		spec("client", "market.app.MarketWebApiService.getSymbolList", "answers HTTP 200", types.SpecStateFailed, "vendor unavailable: HTTP 503",
-			&results.Observation{Outcome: verdict.Unavailable, Reason: "vendor unavailable: HTTP 503 Service Unavailable", HTTPStatus: 503}, "readonly"),
+			&contract.Observation{Outcome: verdict.Unavailable, Reason: "vendor unavailable: HTTP 503 Service Unavailable", HTTPStatus: 503}, "readonly"),
 		spec("client", "market.app.MarketWebApiService.getSymbolList", "keeps the accepted response shape", types.SpecStatePassed, "",
-			&results.Observation{Outcome: verdict.Drifted, HTTPStatus: 200, Drift: []results.Drift{warning}}, "readonly"),
+			&contract.Observation{Outcome: verdict.Drifted, HTTPStatus: 200, Drift: []contract.Drift{warning}}, "readonly"),
 		spec("client", "trade.app.TradeWebApiService.placeOrder", "places an order", types.SpecStateSkipped,
 			"mutating spec refused against a real target (--allow-mutations)", nil, "mutating"),
 		spec("client", "funds.app.FundsWebApiService.getBalance", "answers HTTP 200", types.SpecStatePanicked, "runtime error: index out of range", nil, "readonly"),
 		spec("client", "funds.app.FundsWebApiService.getFlow", "answers HTTP 200", types.SpecStateFailed, "login rejected: GATEWAY_CODE_005",
-			&results.Observation{HTTPStatus: 200, EnvelopeCode: "GATEWAY_CODE_005"}, "readonly"),
-		spec("openapi", "open.quote.list", "answers HTTP 200", types.SpecStatePassed, "", &results.Observation{HTTPStatus: 200}, "readonly"),
+			&contract.Observation{HTTPStatus: 200, EnvelopeCode: "GATEWAY_CODE_005"}, "readonly"),
+		spec("openapi", "open.quote.list", "answers HTTP 200", types.SpecStatePassed, "", &contract.Observation{HTTPStatus: 200}, "readonly"),
 		{LeafNodeType: types.NodeTypeBeforeSuite, LeafNodeText: "", State: types.SpecStateFailed,
 			Failure: types.Failure{Message: "simulator did not start"}},
 	}
-	flaky := spec("openapi", "open.quote.detail", "answers HTTP 200", types.SpecStatePassed, "", &results.Observation{HTTPStatus: 200}, "readonly")
+	flaky := spec("openapi", "open.quote.detail", "answers HTTP 200", types.SpecStatePassed, "", &contract.Observation{HTTPStatus: 200}, "readonly")
 	flaky.NumAttempts = 2
 	// Left out by the label filter: not a check of this run.
 	filtered := spec("catalog", "customer.app.CustomerWebApiService.findAddress", "answers", types.SpecStateSkipped, "", nil, "readonly")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -143,7 +144,7 @@ func CheckOf(spec types.SpecReport) Check {
 		c.Labels = []string{}
 	}
 	if c.Violations == nil {
-		c.Violations = []Violation{}
+		c.Violations = []contract.Violation{}
 	}
 	if c.Operation == "" && len(spec.ContainerHierarchyTexts) > 0 {
 		c.Operation = strings.Fields(spec.ContainerHierarchyTexts[0])[0]
@@ -173,7 +174,7 @@ func CheckOf(spec types.SpecReport) Check {
 }
 
 // VerdictOf maps Ginkgo's spec state and the spec's observation to a verdict.
-func VerdictOf(spec types.SpecReport, obs Observation) verdict.Verdict {
+func VerdictOf(spec types.SpecReport, obs contract.Observation) verdict.Verdict {
 	switch {
 	case spec.State.Is(types.SpecStatePassed):
 		if spec.NumAttempts > 1 {
@@ -204,20 +205,20 @@ func VerdictOf(spec types.SpecReport, obs Observation) verdict.Verdict {
 
 // ObservationOf returns the spec's recorded observation (the last one, if a
 // flake retry recorded several).
-func ObservationOf(spec types.SpecReport) (Observation, bool) {
-	var obs Observation
+func ObservationOf(spec types.SpecReport) (contract.Observation, bool) {
+	var obs contract.Observation
 	found := false
 	for _, e := range spec.ReportEntries {
-		if e.Name != EntryName {
+		if e.Name != contract.EntryName {
 			continue
 		}
 		// In-process the entry holds the Go value; read back from
 		// ginkgo.json it holds only its JSON.
-		if o, ok := e.Value.GetRawValue().(Observation); ok {
+		if o, ok := e.Value.GetRawValue().(contract.Observation); ok {
 			obs, found = o, true
 			continue
 		}
-		var o Observation
+		var o contract.Observation
 		if err := json.Unmarshal([]byte(e.Value.AsJSON), &o); err == nil {
 			obs, found = o, true
 		}
@@ -239,7 +240,7 @@ func setupFailure(spec types.SpecReport) Check {
 		Verdict:    verdict.Error,
 		Message:    oneLine(spec.Failure.Message),
 		Location:   relativeLocation(spec.Failure.Location),
-		Violations: []Violation{},
+		Violations: []contract.Violation{},
 	}
 }
 

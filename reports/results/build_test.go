@@ -6,11 +6,12 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // spec builds a spec report by hand, the way Ginkgo's reporter tests do.
-func spec(text string, labels []string, state types.SpecState, attempts int, obs *Observation) types.SpecReport {
+func spec(text string, labels []string, state types.SpecState, attempts int, obs *contract.Observation) types.SpecReport {
 	r := types.SpecReport{
 		LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"op.find"}, LeafNodeText: text,
 		LeafNodeLabels: labels, State: state, NumAttempts: attempts,
@@ -19,7 +20,7 @@ func spec(text string, labels []string, state types.SpecState, attempts int, obs
 		r.Failure = types.Failure{Message: "failed: " + text}
 	}
 	if obs != nil {
-		r.ReportEntries = types.ReportEntries{{Name: EntryName, Value: types.WrapEntryValue(*obs)}}
+		r.ReportEntries = types.ReportEntries{{Name: contract.EntryName, Value: types.WrapEntryValue(*obs)}}
 	}
 	return r
 }
@@ -29,13 +30,13 @@ func spec(text string, labels []string, state types.SpecState, attempts int, obs
 // the run its config_error.
 func TestBuildSelectionInterruptAndConfig(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
-	cfg := &Observation{Operation: "op.find", Family: "client", Outcome: verdict.Config, ConfigKind: verdict.CredentialsRejected,
+	cfg := &contract.Observation{Operation: "op.find", Family: "client", Outcome: verdict.Config, ConfigKind: verdict.CredentialsRejected,
 		Reason: "credentials rejected: set a fresh MM_TOKEN"}
 	report := types.Report{
 		StartTime: t0, EndTime: t0.Add(2 * time.Second),
 		SuiteConfig: types.SuiteConfig{LabelFilter: "smoke"},
 		SpecReports: types.SpecReports{
-			spec("passes", []string{"smoke"}, types.SpecStatePassed, 1, &Observation{Operation: "op.find", Family: "client"}),
+			spec("passes", []string{"smoke"}, types.SpecStatePassed, 1, &contract.Observation{Operation: "op.find", Family: "client"}),
 			spec("left out by the filter", []string{"catalog"}, types.SpecStateSkipped, 0, nil),
 			spec("skipped at run time", []string{"smoke"}, types.SpecStateSkipped, 1, nil),
 			spec("set-up problem", []string{"smoke"}, types.SpecStateFailed, 1, cfg),

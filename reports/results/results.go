@@ -1,25 +1,22 @@
 // Package results defines results.json, the stable machine-readable outcome of a
-// run, and the observation that each spec records in Ginkgo's report. results.json
-// is a pure function of Ginkgo's types.Report: there is no second results model.
+// run. results.json is a pure function of Ginkgo's types.Report and the
+// observations (package internal/contract) that specs record in it: there is
+// no second results model.
 package results
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // SchemaVersion is the results.json format version; it changes only on a
 // breaking change to the format documented in the README.
 const SchemaVersion = 1
-
-// EntryName is the Ginkgo ReportEntry name under which every spec records its
-// Observation. Reports find observations by this name in ginkgo.json.
-const EntryName = "mmcontract.check"
 
 // Results is the top-level object of results.json.
 type Results struct {
@@ -104,71 +101,18 @@ type Baselines struct {
 
 // Check is one spec's outcome.
 type Check struct {
-	ID           string          `json:"id"` // stable across runs: hash of the spec's full text
-	Operation    string          `json:"operation"`
-	Family       string          `json:"family,omitempty"` // client, openapi, manager
-	Spec         string          `json:"spec"`             // full spec text
-	Labels       []string        `json:"labels"`
-	Verdict      verdict.Verdict `json:"verdict"`
-	LatencyMS    int64           `json:"latency_ms"`
-	HTTPStatus   int             `json:"http_status"`
-	EnvelopeCode string          `json:"envelope_code"`
-	Message      string          `json:"message,omitempty"`  // one-line reason when not pass
-	Location     string          `json:"location,omitempty"` // file:line of the failure in the spec source
-	Attempts     int             `json:"attempts,omitempty"`
-	Violations   []Violation     `json:"violations"`
-	Drift        []Drift         `json:"drift,omitempty"`
-}
-
-// Violation is one schema or invariant violation at a JSON pointer.
-type Violation struct {
-	Pointer  string `json:"pointer"` // e.g. /data/email
-	Keyword  string `json:"keyword"` // JSON Schema keyword or invariant name: type, required, trace_echo, ok_fail
-	Expected string `json:"expected,omitempty"`
-	Seen     string `json:"seen,omitempty"` // redacted where sensitive
-	Message  string `json:"message"`
-}
-
-// Drift is one difference between an observed response shape and the
-// accepted baseline (or the schema, when there is no baseline).
-type Drift struct {
-	Pointer     string `json:"pointer"`
-	Change      string `json:"change"`   // added, removed, type_changed, became_null, enum_added, became_optional, envelope_semantics
-	Severity    string `json:"severity"` // breaking, warning, info
-	Baseline    string `json:"baseline"` // what the baseline had, e.g. "integer", "absent", "always"
-	Observed    string `json:"observed"`
-	Fingerprint string `json:"fingerprint"`
-}
-
-// Observation is what a spec records about the exchange it checked, as a
-// Ginkgo ReportEntry named EntryName. Everything in it has already passed
-// through the redactor.
-type Observation struct {
-	Operation string          `json:"operation"`
-	Family    string          `json:"family"`
-	Outcome   verdict.Verdict `json:"outcome,omitempty"` // set by the spec when it knows better than pass/fail, e.g. unavailable
-	Reason    string          `json:"reason,omitempty"`
-	// ConfigKind says what is wrong with the set-up when Outcome is config.
-	ConfigKind   verdict.ConfigKind `json:"config_kind,omitempty"`
-	HTTPStatus   int                `json:"http_status"`
-	EnvelopeCode string             `json:"envelope_code,omitempty"`
-	EnvelopeMsg  string             `json:"envelope_msg,omitempty"`
-	LatencyMS    int64              `json:"latency_ms"`
-	Violations   []Violation        `json:"violations,omitempty"`
-	Drift        []Drift            `json:"drift,omitempty"`
-	Shape        json.RawMessage    `json:"shape,omitempty"` // drift shape of the response (no values but enum-like codes)
-	Exchange     *Exchange          `json:"exchange,omitempty"`
-}
-
-// Exchange is a redacted HTTP request and response, kept for the HTML report
-// and its curl reproduction.
-type Exchange struct {
-	Method          string              `json:"method"`
-	URL             string              `json:"url"`
-	RequestHeaders  map[string][]string `json:"request_headers"`
-	RequestBody     string              `json:"request_body"`
-	ResponseStatus  int                 `json:"response_status"`
-	ResponseHeaders map[string][]string `json:"response_headers"`
-	ResponseBody    string              `json:"response_body"`
-	Truncated       bool                `json:"truncated,omitempty"`
+	ID           string               `json:"id"` // stable across runs: hash of the spec's full text
+	Operation    string               `json:"operation"`
+	Family       string               `json:"family,omitempty"` // client, openapi, manager
+	Spec         string               `json:"spec"`             // full spec text
+	Labels       []string             `json:"labels"`
+	Verdict      verdict.Verdict      `json:"verdict"`
+	LatencyMS    int64                `json:"latency_ms"`
+	HTTPStatus   int                  `json:"http_status"`
+	EnvelopeCode string               `json:"envelope_code"`
+	Message      string               `json:"message,omitempty"`  // one-line reason when not pass
+	Location     string               `json:"location,omitempty"` // file:line of the failure in the spec source
+	Attempts     int                  `json:"attempts,omitempty"`
+	Violations   []contract.Violation `json:"violations"`
+	Drift        []contract.Drift     `json:"drift,omitempty"`
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/history"
@@ -122,8 +123,8 @@ type CheckOutcome struct {
 	CheckID    string
 	Operation  string
 	Verdict    verdict.Verdict
-	Drift      []results.Drift
-	Violations []results.Violation
+	Drift      []contract.Drift
+	Violations []contract.Violation
 }
 
 // OutcomeFromResults builds a RunOutcome from a run's results.json.
@@ -212,11 +213,11 @@ type opObservation struct {
 }
 
 // severityOf maps a drift severity to the paging severity.
-func severityOf(drift string) Severity {
+func severityOf(drift verdict.Severity) Severity {
 	switch drift {
-	case "breaking":
+	case verdict.Breaking:
 		return Critical
-	case "info":
+	case verdict.Info:
 		return Info
 	default:
 		// warning, and anything unknown: better a warning than silence.
@@ -275,9 +276,9 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 			sev := severityOf(d.Severity)
 			fp := d.Fingerprint
 			if fp == "" {
-				fp = fingerprint("drift", c.Operation, d.Pointer, d.Change)
+				fp = fingerprint("drift", c.Operation, d.Pointer, string(d.Change))
 			}
-			add(sev, fp, Change{Pointer: d.Pointer, Change: d.Change, Severity: d.Severity})
+			add(sev, fp, Change{Pointer: d.Pointer, Change: string(d.Change), Severity: d.Severity})
 			breaking = breaking || sev == Critical
 		}
 		if c.Verdict != verdict.Broken || breaking {
@@ -286,11 +287,11 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 		// A broken contract without breaking drift: identify it by what was
 		// violated, never by values or messages that change from run to run.
 		if len(c.Violations) == 0 {
-			add(Critical, fingerprint("broken", c.Operation, c.CheckID), Change{Change: "broken", Severity: "breaking"})
+			add(Critical, fingerprint("broken", c.Operation, c.CheckID), Change{Change: "broken", Severity: verdict.Breaking})
 		}
 		for _, v := range c.Violations {
 			add(Critical, fingerprint("violation", c.Operation, v.Pointer, v.Keyword),
-				Change{Pointer: v.Pointer, Change: "violation:" + v.Keyword, Severity: "breaking"})
+				Change{Pointer: v.Pointer, Change: "violation:" + v.Keyword, Severity: verdict.Breaking})
 		}
 	}
 	sort.Strings(unavailableOps)

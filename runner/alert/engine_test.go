@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
@@ -25,7 +26,7 @@ func pass(op string) alert.CheckOutcome {
 	return alert.CheckOutcome{CheckID: op + "#pos", Operation: op, Verdict: verdict.Pass}
 }
 
-func drift(op string, items ...results.Drift) alert.CheckOutcome {
+func drift(op string, items ...contract.Drift) alert.CheckOutcome {
 	v := verdict.Drifted
 	for _, d := range items {
 		if d.Severity == "breaking" {
@@ -35,11 +36,11 @@ func drift(op string, items ...results.Drift) alert.CheckOutcome {
 	return alert.CheckOutcome{CheckID: op + "#pos", Operation: op, Verdict: v, Drift: items}
 }
 
-func d(pointer, change, severity string) results.Drift {
-	return results.Drift{Pointer: pointer, Change: change, Severity: severity, Fingerprint: "fp:" + pointer + ":" + change}
+func d(pointer, change, severity string) contract.Drift {
+	return contract.Drift{Pointer: pointer, Change: contract.Change(change), Severity: verdict.Severity(severity), Fingerprint: "fp:" + pointer + ":" + change}
 }
 
-func broken(op string, vs ...results.Violation) alert.CheckOutcome {
+func broken(op string, vs ...contract.Violation) alert.CheckOutcome {
 	return alert.CheckOutcome{CheckID: op + "#pos", Operation: op, Verdict: verdict.Broken, Violations: vs}
 }
 
@@ -118,14 +119,14 @@ func TestEngine(t *testing.T) {
 				want: []string{"resolved info contract " + opA}},
 		}},
 		{name: "broken contract without drift fires critical from its violations", steps: []step{
-			{checks: []alert.CheckOutcome{broken(opA, results.Violation{Pointer: "/data/id", Keyword: "type", Message: "seen 1"},
-				results.Violation{Pointer: "/data/name", Keyword: "required"})},
+			{checks: []alert.CheckOutcome{broken(opA, contract.Violation{Pointer: "/data/id", Keyword: "type", Message: "seen 1"},
+				contract.Violation{Pointer: "/data/name", Keyword: "required"})},
 				want: []string{"firing critical contract " + opA}},
 			// Same rules broken with other values: the same alert, no page.
-			{at: time.Minute, checks: []alert.CheckOutcome{broken(opA, results.Violation{Pointer: "/data/id", Keyword: "type", Message: "seen 2"},
-				results.Violation{Pointer: "/data/name", Keyword: "required"})}},
+			{at: time.Minute, checks: []alert.CheckOutcome{broken(opA, contract.Violation{Pointer: "/data/id", Keyword: "type", Message: "seen 2"},
+				contract.Violation{Pointer: "/data/name", Keyword: "required"})}},
 			// Fewer changes: an update, not a page.
-			{at: 2 * time.Minute, checks: []alert.CheckOutcome{broken(opA, results.Violation{Pointer: "/data/id", Keyword: "type"})}},
+			{at: 2 * time.Minute, checks: []alert.CheckOutcome{broken(opA, contract.Violation{Pointer: "/data/id", Keyword: "type"})}},
 			// A broken check without violations is a different change: re-sent.
 			{at: 150 * time.Second, checks: []alert.CheckOutcome{broken(opA)}, want: []string{"firing critical contract " + opA}},
 			{at: 3 * time.Minute, checks: []alert.CheckOutcome{pass(opA)}, want: []string{"resolved critical contract " + opA}},
@@ -280,7 +281,7 @@ func TestEventContent(t *testing.T) {
 	}
 	res := results.Results{Verdict: verdict.Broken, Target: "staging", StartedAt: t0.Add(-1500 * time.Millisecond),
 		Checks: []results.Check{{ID: "c1", Operation: opA, Verdict: verdict.Broken,
-			Drift: []results.Drift{d("/data/email", "type_changed", "breaking"), d("/data/id", "removed", "breaking")}}}}
+			Drift: []contract.Drift{d("/data/email", "type_changed", "breaking"), d("/data/id", "removed", "breaking")}}}}
 	evs, err := e.Observe(ctx, alert.OutcomeFromResults("customer", "r1", "http://127.0.0.1:9464/runs/r1/report.html", res))
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // Status is an alert's lifecycle state as sent to receivers.
@@ -77,9 +79,9 @@ const (
 
 // Change is one difference behind an alert: a drift item or a violated rule.
 type Change struct {
-	Pointer  string `json:"pointer"`
-	Change   string `json:"change"`   // drift change (added, type_changed...) or "violation:<keyword>"
-	Severity string `json:"severity"` // drift severity: breaking, warning, info
+	Pointer  string           `json:"pointer"`
+	Change   string           `json:"change"`   // drift change (added, type_changed...) or "violation:<keyword>"
+	Severity verdict.Severity `json:"severity"` // drift severity: breaking, warning, info
 }
 
 // Event is one notification: the webhook body, and what every receiver

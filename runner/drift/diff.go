@@ -7,30 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 )
-
-// Change kinds, as results.Drift.Change carries them.
-const (
-	Added             = "added"
-	Removed           = "removed"
-	TypeChanged       = "type_changed"
-	BecameNull        = "became_null"
-	EnumAdded         = "enum_added"
-	BecameOptional    = "became_optional"
-	EnvelopeSemantics = "envelope_semantics"
-)
-
-// Severities, as results.Drift.Severity carries them. Breaking drift pages;
-// warning and info are reported without waking anyone.
-const (
-	Breaking = "breaking"
-	Warning  = "warning"
-	Info     = "info"
-)
-
-var severityRank = map[string]int{Info: 1, Warning: 2, Breaking: 3}
 
 // envelopePointers are the members whose changes alter how every caller tells
 // success from failure; any change to them is envelope_semantics.
@@ -39,13 +18,13 @@ var envelopePointers = map[string]bool{"/code": true, "/ok": true, "/fail": true
 // Diff compares an observed shape with the accepted baseline of operation and
 // returns the differences, sorted by pointer, change kind and observed value.
 // The rules are in the package documentation.
-func Diff(operation string, baseline, observed Shape) []results.Drift {
-	var out []results.Drift
-	add := func(pointer, change, severity, base, obs, newType string) {
-		if envelopePointers[pointer] && change != Added && change != EnumAdded {
-			change, severity = EnvelopeSemantics, Breaking
+func Diff(operation string, baseline, observed Shape) []contract.Drift {
+	var out []contract.Drift
+	add := func(pointer string, change contract.Change, severity verdict.Severity, base, obs, newType string) {
+		if envelopePointers[pointer] && change != contract.Added && change != contract.EnumAdded {
+			change, severity = contract.EnvelopeSemantics, verdict.Breaking
 		}
-		out = append(out, results.Drift{
+		out = append(out, contract.Drift{
 			Pointer: pointer, Change: change, Severity: severity,
 			Baseline: base, Observed: obs,
 			Fingerprint: Fingerprint(operation, pointer, change, newType),
@@ -65,16 +44,16 @@ func Diff(operation string, baseline, observed Shape) []results.Drift {
 					continue
 				}
 			}
-			add(p, Added, Info, "absent", o.Types.String(), fingerprintType(o.Types))
+			add(p, contract.Added, verdict.Info, "absent", o.Types.String(), fingerprintType(o.Types))
 
 		case !inO:
-			// Removed only if it was always there and the observation gave it
+			// contract.Removed only if it was always there and the observation gave it
 			// a chance to appear: an empty array, or a parent that was null or
 			// itself removed, is reported at the parent instead.
 			if wildcard || !baseline.Always(p) || observed.opportunities(p) == 0 {
 				continue
 			}
-			add(p, Removed, Breaking, "always", "absent", "absent")
+			add(p, contract.Removed, verdict.Breaking, "always", "absent", "absent")
 
 		default:
 			added := o.Types &^ b.Types
@@ -82,31 +61,31 @@ func Diff(operation string, baseline, observed Shape) []results.Drift {
 				added &^= TypeSet(Integer) // integer is a number; number never promised a fraction
 			}
 			if concrete := added &^ TypeSet(Null); concrete != 0 {
-				severity := Breaking
+				severity := verdict.Breaking
 				if b.Types == TypeSet(Null) {
 					// The baseline never saw a value, so it knows no type to break.
-					severity = Info
+					severity = verdict.Info
 				}
-				add(p, TypeChanged, severity, b.Types.String(), o.Types.String(), concrete.String())
+				add(p, contract.TypeChanged, severity, b.Types.String(), o.Types.String(), concrete.String())
 			}
 			if added.Has(Null) {
-				add(p, BecameNull, Breaking, b.Types.String(), o.Types.String(), "null")
+				add(p, contract.BecameNull, verdict.Breaking, b.Types.String(), o.Types.String(), "null")
 			}
 			if len(b.Values) > 0 {
 				switch {
 				case o.ValuesDropped:
-					add(p, EnumAdded, Warning, strings.Join(b.Values, "|"),
+					add(p, contract.EnumAdded, verdict.Warning, strings.Join(b.Values, "|"),
 						"more than "+strconv.Itoa(MaxEnumValues)+" values or values that are not codes", "*")
 				default:
 					for _, v := range o.Values {
 						if !containsValue(b.Values, v) {
-							add(p, EnumAdded, Warning, strings.Join(b.Values, "|"), v, v)
+							add(p, contract.EnumAdded, verdict.Warning, strings.Join(b.Values, "|"), v, v)
 						}
 					}
 				}
 			}
 			if !wildcard && baseline.Always(p) && !observed.Always(p) && observed.opportunities(p) > 0 {
-				add(p, BecameOptional, Info, "always", "sometimes", "sometimes")
+				add(p, contract.BecameOptional, verdict.Info, "always", "sometimes", "sometimes")
 			}
 		}
 	}
@@ -114,7 +93,7 @@ func Diff(operation string, baseline, observed Shape) []results.Drift {
 	if len(baseline.OKCodes) > 0 {
 		for _, c := range observed.OKCodes {
 			if !containsValue(baseline.OKCodes, c) {
-				add("/code", EnvelopeSemantics, Breaking,
+				add("/code", contract.EnvelopeSemantics, verdict.Breaking,
 					"ok=true with code "+strings.Join(baseline.OKCodes, "|"), "ok=true with code "+c, "ok:"+c)
 			}
 		}
@@ -125,7 +104,7 @@ func Diff(operation string, baseline, observed Shape) []results.Drift {
 
 // SortDrift sorts drift stably by pointer, change kind and observed value, the
 // order every report shows.
-func SortDrift(ds []results.Drift) {
+func SortDrift(ds []contract.Drift) {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
 		if a.Pointer != b.Pointer {
@@ -142,9 +121,9 @@ func SortDrift(ds []results.Drift) {
 // alerts can deduplicate on it: the hex of the first 16 bytes of a SHA-256
 // over operation, pointer, change kind and the new type (or new value), each
 // length-prefixed so that no two tuples hash the same input.
-func Fingerprint(operation, pointer, change, newType string) string {
+func Fingerprint(operation, pointer string, change contract.Change, newType string) string {
 	h := sha256.New()
-	for _, part := range []string{operation, pointer, change, newType} {
+	for _, part := range []string{operation, pointer, string(change), newType} {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
 		h.Write([]byte(part))
@@ -162,29 +141,10 @@ func fingerprintType(t TypeSet) string {
 	return t.String()
 }
 
-// Worst returns the most severe severity among ds, "" when ds is empty.
-func Worst(ds []results.Drift) string {
-	worst := ""
-	for _, d := range ds {
-		if severityRank[d.Severity] > severityRank[worst] {
-			worst = d.Severity
-		}
-	}
-	return worst
-}
-
 // Verdict maps drift to the verdict it implies on its own: broken for any
 // breaking drift, drifted for warning or info only, pass for none. Callers
 // combine it with the check's other findings using verdict.Worst.
-func Verdict(ds []results.Drift) verdict.Verdict {
-	switch Worst(ds) {
-	case Breaking:
-		return verdict.Broken
-	case "":
-		return verdict.Pass
-	}
-	return verdict.Drifted
-}
+func Verdict(ds []contract.Drift) verdict.Verdict { return contract.WorstSeverity(ds).Verdict() }
 
 func unionPointers(a, b Shape) []string {
 	seen := make(map[string]bool, len(a.Fields)+len(b.Fields))

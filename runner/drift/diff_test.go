@@ -8,19 +8,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
-	"github.com/mmcontract/mmcontract/reports/results"
 )
 
 const op = "client/config.app.AppSymbolDubboService.getSymbolBaseList"
 
 // d builds an expected drift without its fingerprint.
-func d(pointer, change, severity, base, obs string) results.Drift {
-	return results.Drift{Pointer: pointer, Change: change, Severity: severity, Baseline: base, Observed: obs}
+func d(pointer string, change contract.Change, severity verdict.Severity, base, obs string) contract.Drift {
+	return contract.Drift{Pointer: pointer, Change: change, Severity: severity, Baseline: base, Observed: obs}
 }
 
-func withoutFingerprints(ds []results.Drift) []results.Drift {
-	out := make([]results.Drift, len(ds))
+func withoutFingerprints(ds []contract.Drift) []contract.Drift {
+	out := make([]contract.Drift, len(ds))
 	for i, x := range ds {
 		x.Fingerprint = ""
 		out[i] = x
@@ -37,7 +37,7 @@ func TestDiffClassifies(t *testing.T) {
 	tests := []struct {
 		name               string
 		baseline, observed []string
-		want               []results.Drift
+		want               []contract.Drift
 	}{
 		{
 			name:     "identical shapes",
@@ -47,28 +47,28 @@ func TestDiffClassifies(t *testing.T) {
 			name:     "added field reports the top of the new subtree only",
 			baseline: []string{`{"data":{"a":1}}`},
 			observed: []string{`{"data":{"a":1,"riskLevel":"LOW","extra":{"x":[{"y":1}]}}}`},
-			want: []results.Drift{
-				d("/data/extra", Added, Info, "absent", "object"),
-				d("/data/riskLevel", Added, Info, "absent", "string"),
+			want: []contract.Drift{
+				d("/data/extra", contract.Added, verdict.Info, "absent", "object"),
+				d("/data/riskLevel", contract.Added, verdict.Info, "absent", "string"),
 			},
 		},
 		{
 			name:     "added field inside nested array items",
 			baseline: []string{nested("1.5")},
 			observed: []string{`{"code":"0","ok":true,"data":{"list":[{"id":1,"items":[{"price":1.5,"qty":1,"fee":null}]}]}}`},
-			want:     []results.Drift{d("/data/list/*/items/*/fee", Added, Info, "absent", "null")},
+			want:     []contract.Drift{d("/data/list/*/items/*/fee", contract.Added, verdict.Info, "absent", "null")},
 		},
 		{
 			name:     "removed field inside nested array items",
 			baseline: []string{nested("1.5")},
 			observed: []string{`{"code":"0","ok":true,"data":{"list":[{"id":1,"items":[{"qty":1}]}]}}`},
-			want:     []results.Drift{d("/data/list/*/items/*/price", Removed, Breaking, "always", "absent")},
+			want:     []contract.Drift{d("/data/list/*/items/*/price", contract.Removed, verdict.Breaking, "always", "absent")},
 		},
 		{
 			name:     "removed subtree is reported at its top",
 			baseline: []string{`{"data":{"a":{"b":{"c":1}}}}`},
 			observed: []string{`{"data":{}}`},
-			want:     []results.Drift{d("/data/a", Removed, Breaking, "always", "absent")},
+			want:     []contract.Drift{d("/data/a", contract.Removed, verdict.Breaking, "always", "absent")},
 		},
 		{
 			name:     "a field that was only sometimes present is not removed",
@@ -79,12 +79,12 @@ func TestDiffClassifies(t *testing.T) {
 			name:     "type_changed integer to string inside nested arrays",
 			baseline: []string{nested("1")},
 			observed: []string{nested(`"1"`)},
-			want:     []results.Drift{d("/data/list/*/items/*/price", TypeChanged, Breaking, "integer", "string")},
+			want:     []contract.Drift{d("/data/list/*/items/*/price", contract.TypeChanged, verdict.Breaking, "integer", "string")},
 		},
 		{
 			name:     "type_changed integer to number (a client holding an int64 breaks)",
 			baseline: []string{`{"id":1}`}, observed: []string{`{"id":1.5}`},
-			want: []results.Drift{d("/id", TypeChanged, Breaking, "integer", "number")},
+			want: []contract.Drift{d("/id", contract.TypeChanged, verdict.Breaking, "integer", "number")},
 		},
 		{
 			name:     "integer where the baseline saw number is not drift",
@@ -93,47 +93,47 @@ func TestDiffClassifies(t *testing.T) {
 		{
 			name:     "first value of a field the baseline only saw as null is info",
 			baseline: []string{`{"avatar":null}`}, observed: []string{`{"avatar":"x.png"}`},
-			want: []results.Drift{d("/avatar", TypeChanged, Info, "null", "string")},
+			want: []contract.Drift{d("/avatar", contract.TypeChanged, verdict.Info, "null", "string")},
 		},
 		{
 			name:     "became_null inside nested arrays",
 			baseline: []string{nested("1.5"), nested("2")},
 			observed: []string{nested("null")},
-			want:     []results.Drift{d("/data/list/*/items/*/price", BecameNull, Breaking, "integer|number", "null")},
+			want:     []contract.Drift{d("/data/list/*/items/*/price", contract.BecameNull, verdict.Breaking, "integer|number", "null")},
 		},
 		{
 			name:     "became_null and type_changed together",
 			baseline: []string{`{"id":1}`}, observed: []string{`{"id":"1"}`, `{"id":null}`},
-			want: []results.Drift{
-				d("/id", BecameNull, Breaking, "integer", "string|null"),
-				d("/id", TypeChanged, Breaking, "integer", "string|null"),
+			want: []contract.Drift{
+				d("/id", contract.BecameNull, verdict.Breaking, "integer", "string|null"),
+				d("/id", contract.TypeChanged, verdict.Breaking, "integer", "string|null"),
 			},
 		},
 		{
 			name:     "enum_added, one difference per new value",
 			baseline: []string{`{"data":{"list":[{"status":1},{"status":2}]}}`},
 			observed: []string{`{"data":{"list":[{"status":1},{"status":7},{"status":5}]}}`},
-			want: []results.Drift{
-				d("/data/list/*/status", EnumAdded, Warning, "1|2", "5"),
-				d("/data/list/*/status", EnumAdded, Warning, "1|2", "7"),
+			want: []contract.Drift{
+				d("/data/list/*/status", contract.EnumAdded, verdict.Warning, "1|2", "5"),
+				d("/data/list/*/status", contract.EnumAdded, verdict.Warning, "1|2", "7"),
 			},
 		},
 		{
 			name:     "a new envelope code is enum_added",
 			baseline: []string{`{"code":"0","ok":true}`}, observed: []string{`{"code":"0","ok":true}`, `{"code":"F1","ok":false}`},
-			want: []results.Drift{d("/code", EnumAdded, Warning, "0", "F1")},
+			want: []contract.Drift{d("/code", contract.EnumAdded, verdict.Warning, "0", "F1")},
 		},
 		{
 			name:     "became_optional inside array items",
 			baseline: []string{`{"data":{"list":[{"a":1,"b":2},{"a":1,"b":2}]}}`},
 			observed: []string{`{"data":{"list":[{"a":1,"b":2},{"a":1}]}}`},
-			want:     []results.Drift{d("/data/list/*/b", BecameOptional, Info, "always", "sometimes")},
+			want:     []contract.Drift{d("/data/list/*/b", contract.BecameOptional, verdict.Info, "always", "sometimes")},
 		},
 		{
 			name:     "became_optional across observed samples",
 			baseline: []string{`{"data":{"a":1}}`, `{"data":{"a":2}}`},
 			observed: []string{`{"data":{"a":1}}`, `{"data":{}}`},
-			want:     []results.Drift{d("/data/a", BecameOptional, Info, "always", "sometimes")},
+			want:     []contract.Drift{d("/data/a", contract.BecameOptional, verdict.Info, "always", "sometimes")},
 		},
 		{
 			name:     "an empty array gives its items no chance: no removed, no became_optional",
@@ -144,30 +144,30 @@ func TestDiffClassifies(t *testing.T) {
 			name:     "a parent that became null is reported once, at the parent",
 			baseline: []string{`{"data":{"a":1}}`},
 			observed: []string{`{"data":null}`},
-			want:     []results.Drift{d("/data", BecameNull, Breaking, "object", "null")},
+			want:     []contract.Drift{d("/data", contract.BecameNull, verdict.Breaking, "object", "null")},
 		},
 		{
 			name:     "envelope /code type change is envelope_semantics",
 			baseline: []string{`{"code":"0","ok":true,"fail":false}`},
 			observed: []string{`{"code":0,"ok":true,"fail":false}`},
-			want:     []results.Drift{d("/code", EnvelopeSemantics, Breaking, "string", "integer")},
+			want:     []contract.Drift{d("/code", contract.EnvelopeSemantics, verdict.Breaking, "string", "integer")},
 		},
 		{
 			name:     "envelope /ok and /fail changes are envelope_semantics",
 			baseline: []string{`{"code":"0","ok":true,"fail":false}`},
 			observed: []string{`{"code":"0","ok":"true"}`},
-			want: []results.Drift{
-				d("/fail", EnvelopeSemantics, Breaking, "always", "absent"),
-				d("/ok", EnvelopeSemantics, Breaking, "boolean", "string"),
+			want: []contract.Drift{
+				d("/fail", contract.EnvelopeSemantics, verdict.Breaking, "always", "absent"),
+				d("/ok", contract.EnvelopeSemantics, verdict.Breaking, "boolean", "string"),
 			},
 		},
 		{
 			name:     "success signalled by a new code is envelope_semantics",
 			baseline: []string{`{"code":"0","ok":true}`},
 			observed: []string{`{"code":"200","ok":true}`},
-			want: []results.Drift{
-				d("/code", EnumAdded, Warning, "0", "200"),
-				d("/code", EnvelopeSemantics, Breaking, "ok=true with code 0", "ok=true with code 200"),
+			want: []contract.Drift{
+				d("/code", contract.EnumAdded, verdict.Warning, "0", "200"),
+				d("/code", contract.EnvelopeSemantics, verdict.Breaking, "ok=true with code 0", "ok=true with code 200"),
 			},
 		},
 	}
@@ -186,7 +186,7 @@ func TestDiffClassifies(t *testing.T) {
 	}
 }
 
-func fmtDrift(ds []results.Drift) string {
+func fmtDrift(ds []contract.Drift) string {
 	var b strings.Builder
 	for _, x := range ds {
 		fmt.Fprintf(&b, "\n  %s %s %s baseline=%q observed=%q", x.Pointer, x.Change, x.Severity, x.Baseline, x.Observed)
@@ -238,7 +238,7 @@ func TestMultiSampleBaselineRemoval(t *testing.T) {
 	obs := shapeOf(t, `{"data":{}}`)
 	always := shapeOf(t, `{"data":{"a":1}}`, `{"data":{"a":2}}`, `{"data":{"a":3}}`)
 	sometimes := shapeOf(t, `{"data":{"a":1}}`, `{"data":{"a":2}}`, `{"data":{}}`)
-	if got := Diff(op, always, obs); len(got) != 1 || got[0].Change != Removed {
+	if got := Diff(op, always, obs); len(got) != 1 || got[0].Change != contract.Removed {
 		t.Errorf("always-present baseline: %s", fmtDrift(got))
 	}
 	if got := Diff(op, sometimes, obs); len(got) != 0 {
@@ -271,7 +271,7 @@ const goldenFingerprint = "c2aa3a21f8cbc9613ea2df031ada1b29"
 // Ensure fingerprints are stable across runs and process restarts, and differ
 // when any of their inputs differ.
 func TestFingerprintStable(t *testing.T) {
-	got := Fingerprint("client/customer.app.CustomerWebApiService.findCustomerInfo", "/data/id", TypeChanged, "string")
+	got := Fingerprint("client/customer.app.CustomerWebApiService.findCustomerInfo", "/data/id", contract.TypeChanged, "string")
 	if got != goldenFingerprint {
 		t.Errorf("Fingerprint = %s, want the committed %s", got, goldenFingerprint)
 	}
@@ -281,7 +281,7 @@ func TestFingerprintStable(t *testing.T) {
 		{"op2", "/a", "added", "string"}, {"op", "/a", "removed", "string"},
 		{"op", "/a:added", "", "string"}, {"op", "/a", ":added", "string"},
 	} {
-		fp := Fingerprint(in[0], in[1], in[2], in[3])
+		fp := Fingerprint(in[0], in[1], contract.Change(in[2]), in[3])
 		if prev, dup := seen[fp]; dup {
 			t.Errorf("%v and %s share fingerprint %s", in, prev, fp)
 		}
@@ -310,7 +310,7 @@ func TestFingerprintStable(t *testing.T) {
 	}
 }
 
-func fingerprintFixtureDiff(t *testing.T) []results.Drift {
+func fingerprintFixtureDiff(t *testing.T) []contract.Drift {
 	base := shapeOf(t, `{"code":"0","ok":true,"data":{"id":1,"list":[{"status":1,"p":1.5}],"gone":true}}`)
 	obs := shapeOf(t, `{"code":"0","ok":true,"data":{"id":"1","list":[{"status":2,"p":null}],"new":{"a":1}}}`)
 	ds := Diff(op, base, obs)
@@ -320,22 +320,22 @@ func fingerprintFixtureDiff(t *testing.T) []results.Drift {
 	return ds
 }
 
-// Ensure Worst and Verdict map drift to severities and verdicts.
+// Ensure WorstSeverity and Verdict map drift to severities and verdicts.
 func TestWorstAndVerdict(t *testing.T) {
-	info, warn, brk := results.Drift{Severity: Info}, results.Drift{Severity: Warning}, results.Drift{Severity: Breaking}
+	info, warn, brk := contract.Drift{Severity: verdict.Info}, contract.Drift{Severity: verdict.Warning}, contract.Drift{Severity: verdict.Breaking}
 	tests := []struct {
-		ds    []results.Drift
-		worst string
+		ds    []contract.Drift
+		worst verdict.Severity
 		v     verdict.Verdict
 	}{
 		{nil, "", verdict.Pass},
-		{[]results.Drift{info}, Info, verdict.Drifted},
-		{[]results.Drift{info, warn, info}, Warning, verdict.Drifted},
-		{[]results.Drift{info, brk, warn}, Breaking, verdict.Broken},
+		{[]contract.Drift{info}, verdict.Info, verdict.Drifted},
+		{[]contract.Drift{info, warn, info}, verdict.Warning, verdict.Drifted},
+		{[]contract.Drift{info, brk, warn}, verdict.Breaking, verdict.Broken},
 	}
 	for _, tt := range tests {
-		if got := Worst(tt.ds); got != tt.worst {
-			t.Errorf("Worst(%v) = %q, want %q", tt.ds, got, tt.worst)
+		if got := contract.WorstSeverity(tt.ds); got != tt.worst {
+			t.Errorf("WorstSeverity(%v) = %q, want %q", tt.ds, got, tt.worst)
 		}
 		if got := Verdict(tt.ds); got != tt.v {
 			t.Errorf("Verdict(%v) = %q, want %q", tt.ds, got, tt.v)

@@ -6,7 +6,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // maxRefHops bounds $ref chains so that a schema referring to itself cannot
@@ -29,13 +30,13 @@ const maxRefHops = 32
 // The Baseline column reads "undocumented" or the schema's types. An error means
 // the schema itself is not JSON: a harness bug, since schemas are compiled at
 // start.
-func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]results.Drift, error) {
+func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
 	var root any
 	if err := json.Unmarshal(dataSchema, &root); err != nil {
 		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
 	}
 	w := schemaWalker{root: root}
-	var out []results.Drift
+	var out []contract.Drift
 	// described maps each visited pointer to the schemas describing it; nil
 	// means undocumented. Sorted order visits parents before children.
 	described := map[string][]any{}
@@ -57,18 +58,18 @@ func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]results.
 		described[p] = schemas
 		f := observed.Fields[p]
 		if schemas == nil {
-			out = append(out, results.Drift{
-				Pointer: p, Change: Added, Severity: Info,
+			out = append(out, contract.Drift{
+				Pointer: p, Change: contract.Added, Severity: verdict.Info,
 				Baseline: "undocumented", Observed: f.Types.String(),
-				Fingerprint: Fingerprint(operation, p, Added, fingerprintType(f.Types)),
+				Fingerprint: Fingerprint(operation, p, contract.Added, fingerprintType(f.Types)),
 			})
 			continue
 		}
 		if f.Types.Has(Null) && !w.anyAllowsNull(schemas) {
-			out = append(out, results.Drift{
-				Pointer: p, Change: BecameNull, Severity: Breaking,
+			out = append(out, contract.Drift{
+				Pointer: p, Change: contract.BecameNull, Severity: verdict.Breaking,
 				Baseline: w.describeTypes(schemas), Observed: f.Types.String(),
-				Fingerprint: Fingerprint(operation, p, BecameNull, "null"),
+				Fingerprint: Fingerprint(operation, p, contract.BecameNull, "null"),
 			})
 		}
 	}

@@ -4,7 +4,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // dataSchema mimics what the schemas package produces: draft-07, nullable
@@ -39,7 +40,7 @@ func TestDiffSchema(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want []results.Drift
+		want []contract.Drift
 	}{
 		{
 			name: "documented and well-typed",
@@ -48,20 +49,20 @@ func TestDiffSchema(t *testing.T) {
 		{
 			name: "undocumented fields, top of subtree only, envelope ignored",
 			body: `{"newEnvelopeField":1,"data":{"id":1,"riskLevel":"LOW","profile":{"a":{"b":1}},"accountList":[{"balance":1,"bonus":2}]}}`,
-			want: []results.Drift{
-				d("/data/accountList/*/bonus", Added, Info, "undocumented", "integer"),
-				d("/data/profile", Added, Info, "undocumented", "object"),
-				d("/data/riskLevel", Added, Info, "undocumented", "string"),
+			want: []contract.Drift{
+				d("/data/accountList/*/bonus", contract.Added, verdict.Info, "undocumented", "integer"),
+				d("/data/profile", contract.Added, verdict.Info, "undocumented", "object"),
+				d("/data/riskLevel", contract.Added, verdict.Info, "undocumented", "string"),
 			},
 		},
 		{
 			name: "null where the schema forbids it, through $ref and allOf",
 			body: `{"data":{"id":null,"nickname":null,"accountList":[{"balance":null}],"note":null,"level":null}}`,
-			want: []results.Drift{
-				d("/data/accountList/*/balance", BecameNull, Breaking, "number", "null"),
-				d("/data/id", BecameNull, Breaking, "integer", "null"),
-				d("/data/level", BecameNull, Breaking, "string|integer", "null"),
-				d("/data/note", BecameNull, Breaking, "string", "null"),
+			want: []contract.Drift{
+				d("/data/accountList/*/balance", contract.BecameNull, verdict.Breaking, "number", "null"),
+				d("/data/id", contract.BecameNull, verdict.Breaking, "integer", "null"),
+				d("/data/level", contract.BecameNull, verdict.Breaking, "string|integer", "null"),
+				d("/data/note", contract.BecameNull, verdict.Breaking, "string", "null"),
 			},
 		},
 		{
@@ -76,7 +77,7 @@ func TestDiffSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, x := range got {
-				if x.Fingerprint != Fingerprint(op, x.Pointer, x.Change, map[string]string{Added: x.Observed, BecameNull: "null"}[x.Change]) {
+				if x.Fingerprint != Fingerprint(op, x.Pointer, x.Change, map[contract.Change]string{contract.Added: x.Observed, contract.BecameNull: "null"}[x.Change]) {
 					t.Errorf("%s: fingerprint %s does not match Diff's scheme", x.Pointer, x.Fingerprint)
 				}
 			}
@@ -94,9 +95,9 @@ func TestDiffSchemaArrayData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []results.Drift{
-		d("/data", BecameNull, Breaking, "array", "array|null"),
-		d("/data/*/symbolCode", Added, Info, "undocumented", "string"),
+	want := []contract.Drift{
+		d("/data", contract.BecameNull, verdict.Breaking, "array", "array|null"),
+		d("/data/*/symbolCode", contract.Added, verdict.Info, "undocumented", "string"),
 	}
 	if g := withoutFingerprints(got); !reflect.DeepEqual(g, want) {
 		t.Errorf("got %s\nwant %s", fmtDrift(g), fmtDrift(want))
@@ -114,7 +115,7 @@ func TestDiffSchemaBadSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Change != Added {
+	if len(got) != 1 || got[0].Change != contract.Added {
 		t.Errorf("self-referencing schema: %s", fmtDrift(got))
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Ensure a shape survives encoding/json both ways, as it travels inside a
-// results.Observation report entry.
+// contract.Observation report entry.
 func TestShapeJSONRoundTrip(t *testing.T) {
 	s := shapeOf(t, `{"code":"0","ok":true,"data":{"status":1,"list":[{"a":null},{"a":1.5}]}}`, `{"code":"0","ok":true,"data":{"status":2,"list":[]}}`)
 	b, err := json.Marshal(s)

@@ -23,6 +23,7 @@ import (
 	"github.com/mmcontract/mmcontract/runner/history"
 	"github.com/mmcontract/mmcontract/runner/history/pgtest"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	_ "modernc.org/sqlite"
 )
 
@@ -92,7 +93,7 @@ func sampleResults(n, salt int) results.Results {
 		if i == 0 {
 			c.Verdict = verdict.Drifted
 			c.Message = "response shape moved"
-			c.Drift = []results.Drift{{Pointer: "/data/source", Change: "added", Severity: "info", Fingerprint: "fp-source"}}
+			c.Drift = []contract.Drift{{Pointer: "/data/source", Change: "added", Severity: "info", Fingerprint: "fp-source"}}
 		}
 		res.Checks = append(res.Checks, c)
 	}

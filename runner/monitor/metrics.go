@@ -94,7 +94,7 @@ func (m *metrics) observeRun(job string, res results.Results, finished time.Time
 			m.latency.WithLabelValues(c.Operation).Observe(float64(c.LatencyMS) / 1000)
 		}
 		for _, d := range c.Drift {
-			m.drift.WithLabelValues(d.Severity).Inc()
+			m.drift.WithLabelValues(string(d.Severity)).Inc()
 		}
 	}
 }

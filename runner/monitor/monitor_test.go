@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
@@ -70,7 +71,7 @@ func brokenResults(op string) func(RunRequest) RunResult {
 		return RunResult{ExitCode: 1, Results: results.Results{SchemaVersion: 1, Verdict: verdict.Broken, Target: "sim",
 			StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), Counts: map[verdict.Verdict]int{verdict.Broken: 1},
 			Checks: []results.Check{{ID: "c1", Operation: op, Verdict: verdict.Broken, LatencyMS: 1200,
-				Drift: []results.Drift{{Pointer: "/data/customerNo", Change: "removed", Severity: "breaking"}}}}}}
+				Drift: []contract.Drift{{Pointer: "/data/customerNo", Change: "removed", Severity: "breaking"}}}}}}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
@@ -77,11 +78,11 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 	}
 	outDir := filepath.Join(m.runsDir, runID)
 	op := "spec:" + j.Family
-	finish := func(v verdict.Verdict, msg string, drift []results.Drift) results.Results {
+	finish := func(v verdict.Verdict, msg string, drift []contract.Drift) results.Results {
 		res := results.Results{SchemaVersion: 1, Verdict: v, Target: target, StartedAt: started.UTC(),
 			FinishedAt: m.now().UTC(), Counts: map[verdict.Verdict]int{v: 1},
 			Checks: []results.Check{{ID: "spec-" + j.Name, Operation: op, Family: j.Family, Spec: "vendor spec " + j.Name,
-				Verdict: v, Message: msg, Violations: []results.Violation{}, Drift: drift}}}
+				Verdict: v, Message: msg, Violations: []contract.Violation{}, Drift: drift}}}
 		if err := m.store.FinishRun(ctx, runID, res, outDir, 0); err != nil {
 			m.log.Error("recording the run", "job", j.Name, "run", runID, "err", err)
 		}
@@ -157,11 +158,11 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 		}
 	}
 	v := verdict.Pass
-	var drift []results.Drift
+	var drift []contract.Drift
 	for _, c := range report.Changes {
-		drift = append(drift, results.Drift{Pointer: c.Operation + " " + c.Location + " " + c.Pointer, Change: c.Change,
+		drift = append(drift, contract.Drift{Pointer: c.Operation + " " + c.Location + " " + c.Pointer, Change: c.Change,
 			Severity: c.Severity, Baseline: c.Old, Observed: c.New})
-		m.metrics.specChanges.WithLabelValues(j.Name, c.Severity).Inc()
+		m.metrics.specChanges.WithLabelValues(j.Name, string(c.Severity)).Inc()
 	}
 	switch {
 	case report.Breaking():
@@ -187,7 +188,7 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 			break
 		}
 		ev.Changes = append(ev.Changes, alert.Change{Pointer: c.Operation + " " + c.Location + " " + c.Pointer,
-			Change: c.Change, Severity: c.Severity})
+			Change: string(c.Change), Severity: c.Severity})
 	}
 	if err := m.saveAndQueue(ctx, j.Name, nil, []alert.Event{ev}); err != nil {
 		m.log.Error("queueing the spec alert", "job", j.Name, "err", m.red.Text(err.Error()))

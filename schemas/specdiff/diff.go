@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/schemas/openapi"
 )
 
@@ -17,44 +19,27 @@ const (
 	LocationResponse  = "response"
 )
 
-// Kinds of change.
-const (
-	Added          = "added"
-	Removed        = "removed"
-	TypeChanged    = "type_changed"
-	BecameRequired = "became_required"
-	EnumChanged    = "enum_changed"
-	FormatChanged  = "format_changed"
-)
-
-// Severities, for us as the consumer of the vendor's API.
-const (
-	Breaking = "breaking"
-	Warning  = "warning"
-	Info     = "info"
-)
-
 // Change is one classified difference. Pointer is relative to the request
 // body root (location "request") or to the response body root, the envelope
 // (location "response"), so data fields are /data/...; "*" stands for array
 // items (and map values). Old and New describe the field before and after:
 // its type, format, enum or "required".
 type Change struct {
-	Operation string `json:"operation"`
-	Location  string `json:"location"`
-	Pointer   string `json:"pointer"`
-	Change    string `json:"change"`
-	Severity  string `json:"severity"`
-	Old       string `json:"old,omitempty"`
-	New       string `json:"new,omitempty"`
+	Operation string           `json:"operation"`
+	Location  string           `json:"location"`
+	Pointer   string           `json:"pointer"`
+	Change    contract.Change  `json:"change"`
+	Severity  verdict.Severity `json:"severity"`
+	Old       string           `json:"old,omitempty"`
+	New       string           `json:"new,omitempty"`
 }
 
 // Summary counts the changes. Every severity and kind is present, zero or
 // not, so that consumers need no existence checks.
 type Summary struct {
-	Total      int            `json:"total"`
-	BySeverity map[string]int `json:"by_severity"`
-	ByChange   map[string]int `json:"by_change"`
+	Total      int                      `json:"total"`
+	BySeverity map[verdict.Severity]int `json:"by_severity"`
+	ByChange   map[contract.Change]int  `json:"by_change"`
 }
 
 // Report is the outcome of comparing two spec versions. When either spec is
@@ -74,8 +59,8 @@ type Report struct {
 // meaningful.
 func (r Report) Valid() bool { return r.OldValid && r.NewValid }
 
-// Breaking reports whether any change is breaking.
-func (r Report) Breaking() bool { return r.Summary.BySeverity[Breaking] > 0 }
+// verdict.Breaking reports whether any change is breaking.
+func (r Report) Breaking() bool { return r.Summary.BySeverity[verdict.Breaking] > 0 }
 
 // Compare loads both documents and diffs them. An invalid document yields a
 // report with no changes, the validity flags and the reasons.
@@ -125,9 +110,9 @@ func Diff(oldSpec, newSpec *Spec) Report {
 		o, n := oldSpec.ops[key], newSpec.ops[key]
 		switch {
 		case n == nil:
-			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: Removed, Severity: Breaking})
+			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: contract.Removed, Severity: verdict.Breaking})
 		case o == nil:
-			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: Added, Severity: Info})
+			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: contract.Added, Severity: verdict.Info})
 		default:
 			changes = diffBody(changes, key, LocationRequest, o.request, n.request)
 			changes = diffBody(changes, key, LocationResponse, o.response, n.response)
@@ -195,13 +180,13 @@ func diffBody(changes []Change, op, loc string, o, n map[string]field) []Change 
 			if covered(ptr, n, o) {
 				continue
 			}
-			sev, desc := Info, describe(nf)
+			sev, desc := verdict.Info, describe(nf)
 			if loc == LocationRequest && nf.required {
 				// A new required request field breaks every call we make
 				// without it.
-				sev, desc = Breaking, desc+", required"
+				sev, desc = verdict.Breaking, desc+", required"
 			}
-			add(Change{Pointer: ptr, Change: Added, Severity: sev, New: desc})
+			add(Change{Pointer: ptr, Change: contract.Added, Severity: sev, New: desc})
 			continue
 		}
 		if covered(ptr, n, o) {
@@ -210,17 +195,17 @@ func diffBody(changes []Change, op, loc string, o, n map[string]field) []Change 
 		if retyped[ptr] {
 			// Retyping a request field breaks the bodies we send; retyping a
 			// response field breaks what we parse.
-			add(Change{Pointer: ptr, Change: TypeChanged, Severity: Breaking, Old: typeName(of.typ), New: typeName(nf.typ)})
+			add(Change{Pointer: ptr, Change: contract.TypeChanged, Severity: verdict.Breaking, Old: typeName(of.typ), New: typeName(nf.typ)})
 			continue
 		}
 		if of.format != nf.format {
-			add(Change{Pointer: ptr, Change: FormatChanged, Severity: Warning, Old: of.format, New: nf.format})
+			add(Change{Pointer: ptr, Change: contract.FormatChanged, Severity: verdict.Warning, Old: of.format, New: nf.format})
 		}
 		if of.enum != nf.enum {
-			add(Change{Pointer: ptr, Change: EnumChanged, Severity: Warning, Old: of.enum, New: nf.enum})
+			add(Change{Pointer: ptr, Change: contract.EnumChanged, Severity: verdict.Warning, Old: of.enum, New: nf.enum})
 		}
 		if loc == LocationRequest && nf.required && !of.required {
-			add(Change{Pointer: ptr, Change: BecameRequired, Severity: Breaking, Old: "optional", New: "required"})
+			add(Change{Pointer: ptr, Change: contract.BecameRequired, Severity: verdict.Breaking, Old: "optional", New: "required"})
 		}
 	}
 	for ptr, of := range o {
@@ -230,11 +215,11 @@ func diffBody(changes []Change, op, loc string, o, n map[string]field) []Change 
 		// A response field we may parse is gone: breaking. A request field
 		// the vendor no longer documents is most likely ignored when we
 		// still send it: a warning to stop sending it.
-		sev := Breaking
+		sev := verdict.Breaking
 		if loc == LocationRequest {
-			sev = Warning
+			sev = verdict.Warning
 		}
-		add(Change{Pointer: ptr, Change: Removed, Severity: sev, Old: describe(of)})
+		add(Change{Pointer: ptr, Change: contract.Removed, Severity: sev, Old: describe(of)})
 	}
 	return changes
 }
@@ -270,9 +255,9 @@ func describe(f field) string {
 func summarize(changes []Change) Summary {
 	s := Summary{
 		Total:      len(changes),
-		BySeverity: map[string]int{Breaking: 0, Warning: 0, Info: 0},
-		ByChange: map[string]int{Added: 0, Removed: 0, TypeChanged: 0, BecameRequired: 0,
-			EnumChanged: 0, FormatChanged: 0},
+		BySeverity: map[verdict.Severity]int{verdict.Breaking: 0, verdict.Warning: 0, verdict.Info: 0},
+		ByChange: map[contract.Change]int{contract.Added: 0, contract.Removed: 0, contract.TypeChanged: 0, contract.BecameRequired: 0,
+			contract.EnumChanged: 0, contract.FormatChanged: 0},
 	}
 	for _, c := range changes {
 		s.BySeverity[c.Severity]++
@@ -298,5 +283,5 @@ func unionKeys[V any](a, b map[string]V) []string {
 // String renders the summary line of the text format.
 func (s Summary) String() string {
 	return fmt.Sprintf("%d change(s): %d breaking, %d warning, %d info",
-		s.Total, s.BySeverity[Breaking], s.BySeverity[Warning], s.BySeverity[Info])
+		s.Total, s.BySeverity[verdict.Breaking], s.BySeverity[verdict.Warning], s.BySeverity[verdict.Info])
 }

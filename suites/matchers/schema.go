@@ -13,7 +13,7 @@ import (
 
 	"github.com/onsi/gomega/types"
 
-	"github.com/mmcontract/mmcontract/reports/results"
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -39,7 +39,7 @@ type schemaMatcher struct {
 	bizType      string
 	envelopeOnly bool
 
-	violations []results.Violation
+	violations []contract.Violation
 }
 
 var _ types.GomegaMatcher = (*schemaMatcher)(nil)
@@ -101,7 +101,7 @@ func (m *schemaMatcher) NegatedFailureMessage(any) string {
 //	/data/accountList/0/balance  type  expected string|null, seen integer 12
 //
 // The pointer "(root)" stands for the whole body.
-func FormatViolations(vs []results.Violation) string {
+func FormatViolations(vs []contract.Violation) string {
 	var b strings.Builder
 	for _, v := range vs {
 		p := v.Pointer

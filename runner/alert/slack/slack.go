@@ -90,7 +90,7 @@ func Render(ev alert.Event) Message {
 				fmt.Fprintf(&b, "…and %d more\n", len(ev.Changes)-maxChanges)
 				break
 			}
-			fmt.Fprintf(&b, "• `%s` %s (%s)\n", escape(c.Pointer), escape(c.Change), escape(c.Severity))
+			fmt.Fprintf(&b, "• `%s` %s (%s)\n", escape(c.Pointer), escape(c.Change), escape(string(c.Severity)))
 		}
 		msg.Blocks = append(msg.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: clip(b.String(), maxSection)}})
 	}
