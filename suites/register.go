@@ -220,7 +220,7 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observ
 func failOnBreakingDrift(op Operation, obs *contract.Observation) {
 	var breaking []string
 	for _, d := range obs.Drift {
-		if d.Severity == "breaking" {
+		if d.Severity == verdict.Breaking {
 			breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
 		}
 	}

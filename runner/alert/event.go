@@ -35,21 +35,20 @@ const (
 	Resolved Status = "resolved"
 )
 
-// Severity is the paging level of an alert.
-type Severity string
+// Severity is the paging level of an alert. It is verdict's Alert, so that
+// the routing from verdicts and drift severities to paging levels is decided
+// in one place (internal/verdict) and spoken here under its usual name.
+type Severity = verdict.Alert
 
 // Severities, most urgent first.
 const (
-	Critical Severity = "critical"
-	Warning  Severity = "warning"
-	Info     Severity = "info"
+	Critical = verdict.AlertCritical
+	Warning  = verdict.AlertWarning
+	Info     = verdict.AlertInfo
 )
 
 // Severities lists every severity, most urgent first.
-func Severities() []Severity { return []Severity{Critical, Warning, Info} }
-
-// Valid reports whether s is a known severity.
-func (s Severity) Valid() bool { return s == Critical || s == Warning || s == Info }
+func Severities() []Severity { return verdict.Alerts() }
 
 // Kind says what an alert is about; receivers use it where they need a
 // stable alert name (Alertmanager's alertname, PagerDuty's class).

@@ -88,8 +88,7 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 		}
 		m.metrics.runs.WithLabelValues(j.Name, string(v)).Inc()
 		m.metrics.runDuration.WithLabelValues(j.Name).Observe(m.now().Sub(started).Seconds())
-		switch v {
-		case verdict.Pass, verdict.Drifted:
+		if v.Healthy() {
 			m.metrics.lastSuccess.WithLabelValues(j.Name).Set(float64(m.now().UnixNano()) / 1e9)
 		}
 		m.log.Info("spec check finished", "job", j.Name, "run", runID, "verdict", v, "note", m.red.Text(msg))
@@ -157,19 +156,13 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 			}
 		}
 	}
-	v := verdict.Pass
 	var drift []contract.Drift
 	for _, c := range report.Changes {
 		drift = append(drift, contract.Drift{Pointer: c.Operation + " " + c.Location + " " + c.Pointer, Change: c.Change,
 			Severity: c.Severity, Baseline: c.Old, Observed: c.New})
 		m.metrics.specChanges.WithLabelValues(j.Name, string(c.Severity)).Inc()
 	}
-	switch {
-	case report.Breaking():
-		v = verdict.Broken
-	case len(report.Changes) > 0:
-		v = verdict.Drifted
-	}
+	v := contract.WorstSeverity(drift).Verdict()
 	res := finish(v, fmt.Sprintf("spec %s → %s: %s", prev.Hash[:12], cur.Hash[:12], report.Summary), drift)
 	outcome(res, false)
 	if len(report.Changes) == 0 {
