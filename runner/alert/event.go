@@ -20,9 +20,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -230,18 +230,9 @@ func PostJSON(ctx context.Context, c *http.Client, target string, body []byte, h
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err = fmt.Errorf("receiver answered HTTP %d: %s", resp.StatusCode, oneLine(string(snippet), 200))
+	err = fmt.Errorf("receiver answered HTTP %d: %s", resp.StatusCode, oneline.Collapse(string(snippet), 200))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500 {
 		return err
 	}
 	return Permanent(err)
-}
-
-// oneLine collapses whitespace and truncates s to n runes.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
@@ -221,7 +222,7 @@ func (m *Monitor) specInvalid(ctx context.Context, j *Job, runID string, valid b
 		fallthrough
 	default:
 		st.Summary = fmt.Sprintf("vendor %s spec has been invalid since %s: %s", j.Family,
-			st.StartedAt.Format(time.RFC3339), firstLine(reason, 160))
+			st.StartedAt.Format(time.RFC3339), oneline.Collapse(reason, 160))
 		st.RunID = runID
 		if st.Status == "pending" && now.Sub(st.StartedAt) >= m.cfg.Alerting.SpecInvalidAfter.D() {
 			st.Status, st.FirstFired, st.LastNotified = string(alert.Firing), now, now
@@ -288,12 +289,4 @@ func readBounded(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d MiB", maxSpecBytes>>20)
 	}
 	return b, nil
-}
-
-func firstLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
