@@ -7,7 +7,8 @@
 // receiver with its own sender, retries and per-attempt timeouts.
 //
 // Receivers live in one subpackage each (webhook, slack, pagerduty,
-// alertmanager) and import this package for Event and ReceiverConfig; the
+// alertmanager) and import this package for Event and the parts of their
+// config every receiver shares (HTTPConfig, FieldError); the
 // registry that maps a config "type" to a constructor is package receivers,
 // the only place that imports them all, so no import cycle is possible.
 package alert
@@ -127,58 +128,6 @@ type Refresher interface {
 // with Permanent when retrying cannot help (a 4xx, a bad payload).
 type Notifier interface {
 	Send(ctx context.Context, ev Event) error
-}
-
-// ReceiverConfig is one entry of alerting.receivers. Each receiver type reads
-// the fields it needs and rejects missing ones with the key's name.
-type ReceiverConfig struct {
-	Name       string        `yaml:"name"`
-	Type       string        `yaml:"type"`
-	URL        string        `yaml:"url"`         // webhook/slack URL, Alertmanager base URL, PagerDuty endpoint override
-	Secret     string        `yaml:"secret"`      // webhook: HMAC-SHA256 key
-	RoutingKey string        `yaml:"routing_key"` // pagerduty: integration key
-	Timeout    time.Duration `yaml:"timeout"`     // per attempt; default DefaultTimeout
-	// TTL bounds how long Alertmanager keeps a firing alert without hearing
-	// from us again (its endsAt); default DefaultTTL.
-	TTL time.Duration `yaml:"ttl"`
-
-	// Client overrides the HTTP client (tests, proxies). Not configurable.
-	Client *http.Client `yaml:"-"`
-}
-
-// DefaultTimeout bounds one delivery attempt.
-const DefaultTimeout = 10 * time.Second
-
-// DefaultTTL is how long Alertmanager treats a firing alert as active
-// without a refresh.
-const DefaultTTL = 24 * time.Hour
-
-// HTTPClient returns the client a receiver should use.
-func (c ReceiverConfig) HTTPClient() *http.Client {
-	if c.Client != nil {
-		return c.Client
-	}
-	t := c.Timeout
-	if t <= 0 {
-		t = DefaultTimeout
-	}
-	return &http.Client{Timeout: t}
-}
-
-// ValidateURL checks that raw, the value of key, is an absolute http(s) URL.
-// The error never echoes the URL: webhook URLs often embed their secret.
-func ValidateURL(key, raw string) error {
-	if raw == "" {
-		return fmt.Errorf("%s: required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("%s: not a valid URL", key)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s: must be an absolute http or https URL", key)
-	}
-	return nil
 }
 
 // permanentError marks a failure that retrying cannot fix.

@@ -23,10 +23,23 @@ type Notifier struct {
 
 var _ alert.Notifier = (*Notifier)(nil)
 
-// New returns a Slack Notifier; url (the incoming-webhook URL) is required.
-func New(cfg alert.ReceiverConfig) (*Notifier, error) {
-	if err := alert.ValidateURL("url", cfg.URL); err != nil {
-		return nil, fmt.Errorf("slack receiver %q: %w", cfg.Name, err)
+// Type is the receiver type's name in alerting.receivers.
+const Type = "slack"
+
+// Config is a Slack receiver's keys in alerting.receivers.
+type Config struct {
+	URL              string `yaml:"url"` // the incoming-webhook URL; required
+	alert.HTTPConfig `yaml:",inline"`
+}
+
+// New returns the Slack Notifier of the receiver named name; url (the
+// incoming-webhook URL) is required. An error is an *alert.FieldError.
+func New(name string, cfg Config) (*Notifier, error) {
+	if err := alert.CheckURL(cfg.URL); err != nil {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "url", Err: err}
+	}
+	if err := cfg.Check(Type, name); err != nil {
+		return nil, err
 	}
 	return &Notifier{url: cfg.URL, client: cfg.HTTPClient()}, nil
 }
