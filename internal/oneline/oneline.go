@@ -16,13 +16,14 @@ import (
 const Ellipsis = "…"
 
 // Collapse joins every run of white space in s, newlines included, into one
-// space, trims it, and cuts it to at most max runes (see Cut).
+// space, trims it, and cuts it to at most max runes (see Cut); with a max
+// below 1 it only flattens.
 func Collapse(s string, max int) string {
 	return Cut(strings.Join(strings.Fields(s), " "), max)
 }
 
 // First keeps the first line of s (after trimming it) and cuts it to at
-// most max runes (see Cut): for a multi-line message whose first line is the
+// most max runes (see Cut); a max below 1 only flattens. for a multi-line message whose first line is the
 // headline, such as a Gomega failure.
 func First(s string, max int) string {
 	s = strings.TrimSpace(s)

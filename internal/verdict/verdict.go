@@ -72,6 +72,9 @@ type row struct {
 	// unavailable, config or error check judged nothing, so it neither
 	// fires nor resolves a contract alert.
 	judged bool
+	// counted: results.json's counts always has this verdict, zero or not;
+	// config and error appear only when such a check occurred.
+	counted bool
 	// alert is the paging level of a check or run with this verdict on its
 	// own; "" when the verdict pages nothing by itself (drifted pages at
 	// its drift's severity, see Severity.Alert).
@@ -79,12 +82,12 @@ type row struct {
 }
 
 var table = map[Verdict]row{
-	Skipped:     {rank: 0, junit: JUnitSkipped},
-	Pass:        {rank: 1, junit: JUnitPass, healthy: true, judged: true},
-	Drifted:     {rank: 2, junit: JUnitPass, healthy: true, judged: true},
-	Flaky:       {rank: 3, junit: JUnitPass, healthy: true, judged: true},
-	Unavailable: {rank: 4, junit: JUnitError, alert: AlertCritical},
-	Broken:      {rank: 5, junit: JUnitFailure, judged: true, alert: AlertCritical},
+	Skipped:     {rank: 0, junit: JUnitSkipped, counted: true},
+	Pass:        {rank: 1, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Drifted:     {rank: 2, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Flaky:       {rank: 3, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Unavailable: {rank: 4, junit: JUnitError, counted: true, alert: AlertCritical},
+	Broken:      {rank: 5, junit: JUnitFailure, judged: true, counted: true, alert: AlertCritical},
 	Config:      {rank: 6, junit: JUnitError, alert: AlertCritical},
 	Error:       {rank: 7, junit: JUnitError, alert: AlertCritical},
 }
@@ -111,6 +114,18 @@ func (v Verdict) Judged() bool { return table[v].judged }
 // Alert returns the paging level of verdict v on its own, "" when v pages
 // nothing by itself. Drifted pages at its drift's severity (Severity.Alert).
 func (v Verdict) Alert() Alert { return table[v].alert }
+
+// AlwaysCounted lists the verdicts results.json's counts always holds, zero
+// or not, least severe first.
+func AlwaysCounted() []Verdict {
+	var out []Verdict
+	for _, v := range All() {
+		if table[v].counted {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // SummaryOrder lists every verdict in the order of a run summary's counts.
 func SummaryOrder() []Verdict { return append([]Verdict(nil), summaryOrder...) }

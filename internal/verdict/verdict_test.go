@@ -1,6 +1,8 @@
 package verdict
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -160,4 +162,41 @@ func TestSummaryOrder(t *testing.T) {
 	if len(seen) != len(All()) {
 		t.Errorf("summary order has %d of %d verdicts", len(seen), len(All()))
 	}
+}
+
+// Ensure the README states the verdict order of the table and the counts
+// results.json always has.
+func TestREADMEVerdicts(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	all := All()
+	for i := len(all) - 1; i >= 0; i-- {
+		order = append(order, string(all[i]))
+	}
+	want := "The overall verdict is the most severe: " + strings.Join(order, " > ") + "."
+	if !strings.Contains(string(raw), want) {
+		t.Errorf("README lacks %q", want)
+	}
+	if got := AlwaysCounted(); len(got) != 6 || got[0] != Skipped || got[len(got)-1] != Broken {
+		t.Errorf("AlwaysCounted() = %v", got)
+	}
+	for _, v := range AlwaysCounted() {
+		if !strings.Contains(readmeCountsLine(string(raw)), "`"+string(v)+"`") {
+			t.Errorf("README's counts sentence does not name %s", v)
+		}
+	}
+}
+
+// readmeCountsLine returns the README's sentence on results.json's counts,
+// up to the verdicts it has only when they occur; "" when there is none.
+func readmeCountsLine(s string) string {
+	_, rest, ok := strings.Cut(s, "`counts` always has")
+	if !ok {
+		return ""
+	}
+	line, _, _ := strings.Cut(rest, ", and ")
+	return line
 }

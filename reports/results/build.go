@@ -54,7 +54,7 @@ func Build(report types.Report, meta Meta) Results {
 		Counts:        map[verdict.Verdict]int{},
 		Checks:        []Check{},
 	}
-	for _, v := range []verdict.Verdict{verdict.Pass, verdict.Broken, verdict.Unavailable, verdict.Skipped, verdict.Drifted, verdict.Flaky} {
+	for _, v := range verdict.AlwaysCounted() {
 		res.Counts[v] = 0
 	}
 	selected := Selector(report)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -599,10 +600,10 @@ func receiverErr(key string, err error) error {
 func labelFilterReason(err error) string {
 	var ge types.GinkgoError
 	if errors.As(err, &ge) {
-		msg := strings.Join(strings.Fields(ansi.ReplaceAllString(ge.Message, "")), " ")
+		msg := oneline.Collapse(ansi.ReplaceAllString(ge.Message, ""), 0)
 		return strings.TrimSpace(ansi.ReplaceAllString(ge.Heading, "") + ": " + msg)
 	}
-	return strings.Join(strings.Fields(ansi.ReplaceAllString(err.Error(), "")), " ")
+	return oneline.Collapse(ansi.ReplaceAllString(err.Error(), ""), 0)
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
