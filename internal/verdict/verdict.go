@@ -115,6 +115,21 @@ func (v Verdict) Judged() bool { return table[v].judged }
 // nothing by itself. Drifted pages at its drift's severity (Severity.Alert).
 func (v Verdict) Alert() Alert { return table[v].alert }
 
+// RefusingBaseline lists, most severe first, the verdicts that keep a run
+// from becoming a baseline (baseline accept refuses it without --force): a
+// breakage, or a check that judged nothing (the vendor down, the set-up
+// wrong, our own bug), must never become what later runs are held to.
+func RefusingBaseline() []Verdict {
+	var out []Verdict
+	all := All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if v := all[i]; v != Skipped && !table[v].healthy {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // AlwaysCounted lists the verdicts results.json's counts always holds, zero
 // or not, least severe first.
 func AlwaysCounted() []Verdict {

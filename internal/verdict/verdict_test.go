@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,4 +200,13 @@ func readmeCountsLine(s string) string {
 	}
 	line, _, _ := strings.Cut(rest, ", and ")
 	return line
+}
+
+// Ensure baseline accept refuses exactly the verdicts the README names
+// (broken, unavailable, error, config), most severe first.
+func TestRefusingBaseline(t *testing.T) {
+	got := fmt.Sprint(RefusingBaseline())
+	if want := fmt.Sprint([]Verdict{Error, Config, Broken, Unavailable}); got != want {
+		t.Errorf("RefusingBaseline() = %s, want %s", got, want)
+	}
 }
