@@ -19,6 +19,9 @@ import (
 type driftCheck struct {
 	set       *schemas.Set
 	baselines map[string]drift.Shape // by drift.Key(family, bizType)
+	// parsed holds each data schema parsed for drift once, on the first
+	// response of its operation without a baseline; specs run in parallel.
+	parsed drift.SchemaCache
 }
 
 // newDriftChecker loads every baseline once at start, so a malformed
@@ -76,6 +79,6 @@ func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage
 	if !ok {
 		return raw, nil, fmt.Errorf("no schema for %s/%s", family, bizType)
 	}
-	ds, err := drift.DiffSchema(bizType, schema, shape)
+	ds, err := d.parsed.DiffSchema(bizType, schema, shape)
 	return raw, ds, err
 }

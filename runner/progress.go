@@ -42,7 +42,7 @@ func (p *progress) spec(r types.SpecReport) {
 func printSummary(w io.Writer, res results.Results, opts Options) {
 	fmt.Fprintf(w, "\n%s — verdict %s in %s\n", res.Target, strings.ToUpper(string(res.Verdict)), res.Duration().Round(1e6))
 	var parts []string
-	for _, v := range []verdict.Verdict{verdict.Config, verdict.Broken, verdict.Unavailable, verdict.Flaky, verdict.Drifted, verdict.Pass, verdict.Skipped, verdict.Error} {
+	for _, v := range verdict.SummaryOrder() {
 		if n := res.Counts[v]; n > 0 || v == verdict.Pass {
 			parts = append(parts, fmt.Sprintf("%d %s", n, v))
 		}

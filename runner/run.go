@@ -21,6 +21,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/simulator"
@@ -380,7 +381,7 @@ func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red
 	if !errors.As(err, &ve) {
 		return nil
 	}
-	msg := red.Text(oneLine(ve.Msg))
+	msg := red.Text(oneline.Collapse(ve.Msg, 200))
 	if ve.Code == codeNoSuchInterface {
 		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
 			"wrong base URL: the gateway does not route the login call (%s %s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",
@@ -393,14 +394,6 @@ func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red
 
 // codeNoSuchInterface is the gateway's "no such interface" answer.
 const codeNoSuchInterface = "GATEWAY_CODE_010"
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
 
 // startSimulator serves the embedded simulator on loopback. It trusts the
 // Open API key and Manager app given in creds as well as its demo ones, so a

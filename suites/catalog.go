@@ -10,6 +10,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
@@ -157,7 +158,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 						Fail(fmt.Sprintf("%s is not routed any more: bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 					}
 					Skip(fmt.Sprintf("the vendor refused the catalog's minimal request: bizCode=%q code=%q msg=%q",
-						ve.BizCode, ve.Code, oneLine(env.Redactor.Text(ve.Msg))))
+						ve.BizCode, ve.Code, oneline.First(env.Redactor.Text(ve.Msg), oneline.MaxMessage)))
 				}
 
 				vs, err = env.Schemas.ValidateData(op.Family, op.BizType, o.ex.Envelope.Data)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -30,18 +31,18 @@ type outcome struct {
 func (o *outcome) unavailable() (string, bool) {
 	var ue *mmapi.UnavailableError
 	if errors.As(o.err, &ue) {
-		return oneLine(ue.Error()), true
+		return oneline.First(ue.Error(), oneline.MaxMessage), true
 	}
 	if errors.Is(o.err, context.DeadlineExceeded) || errors.Is(o.err, context.Canceled) {
 		// The spec's own deadline ran out while the vendor kept us waiting.
-		return "no usable answer before the spec's deadline: " + oneLine(o.err.Error()), true
+		return "no usable answer before the spec's deadline: " + oneline.First(o.err.Error(), oneline.MaxMessage), true
 	}
 	if _, config := o.setupProblem(); config {
 		return "", false
 	}
 	if o.err != nil && o.ex == nil {
 		// No HTTP response at all, whatever the error type: the vendor was not reached.
-		return oneLine(o.err.Error()), true
+		return oneline.First(o.err.Error(), oneline.MaxMessage), true
 	}
 	return "", false
 }
@@ -76,7 +77,7 @@ func (o *outcome) observation(op Operation) contract.Observation {
 		obs.EnvelopeMsg = ve.Msg
 	}
 	if ce, ok := o.setupProblem(); ok {
-		obs.Outcome, obs.Reason, obs.ConfigKind = verdict.Config, oneLine(ce.Message), ce.Kind
+		obs.Outcome, obs.Reason, obs.ConfigKind = verdict.Config, oneline.First(ce.Message, oneline.MaxMessage), ce.Kind
 	} else if reason, ok := o.unavailable(); ok {
 		obs.Outcome = verdict.Unavailable
 		obs.Reason = reason
@@ -132,11 +133,11 @@ func (e *Env) rejectedSession(ex *mmapi.Exchange, err error, o mmapi.CallOptions
 	case e.loginRejected(ex):
 		msg = fmt.Sprintf("credentials rejected: the vendor refused the login: bizCode=%s code=%s msg=%s "+
 			"(check MM_LOGIN_NAME, MM_LOGIN_PASSWORD and MM_COMPANY_ID, or MM_APP_ID and MM_APP_SECRET for the Manager API)",
-			ve.BizCode, ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+			ve.BizCode, ve.Code, oneline.First(e.Redactor.Text(ve.Msg), oneline.MaxMessage))
 	case ve.TokenExpired():
 		msg = fmt.Sprintf("credentials rejected: the vendor refused the session token with %s (%s): it is expired or unknown; "+
 			"set a fresh MM_TOKEN, or MM_LOGIN_NAME and MM_LOGIN_PASSWORD so the run can log in",
-			ve.Code, oneLine(e.Redactor.Text(ve.Msg)))
+			ve.Code, oneline.First(e.Redactor.Text(ve.Msg), oneline.MaxMessage))
 	default:
 		return nil
 	}
@@ -190,18 +191,6 @@ func capBody(b []byte, decodable bool) ([]byte, bool) {
 		return b[:maxRecordedBody], true
 	}
 	return b, false
-}
-
-// oneLine keeps reasons to one line for results.json and the terminal.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
 }
 
 // describeViolations renders violations for a failure message, one per line.

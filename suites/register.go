@@ -11,6 +11,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
@@ -210,7 +211,7 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observ
 	var ce *mmapi.ContractError
 	if errors.As(o.err, &ce) {
 		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
-			Seen: oneLine(ce.Reason), Message: "HTTP 200 without a decodable envelope"}}
+			Seen: oneline.First(ce.Reason, oneline.MaxMessage), Message: "HTTP 200 without a decodable envelope"}}
 		Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
 	}
 }
@@ -220,7 +221,7 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observ
 func failOnBreakingDrift(op Operation, obs *contract.Observation) {
 	var breaking []string
 	for _, d := range obs.Drift {
-		if d.Severity == "breaking" {
+		if d.Severity == verdict.Breaking {
 			breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/schemas"
 )
@@ -151,7 +152,7 @@ func registerPushToken(env *Env, fc familyClient) {
 			var tok string
 			if err := json.Unmarshal(o.ex.Envelope.Data, &tok); err != nil || !strings.HasSuffix(tok, "push") || len(tok) <= len("push") {
 				obs.Violations = []contract.Violation{{Pointer: "/data", Keyword: "push_token", Expected: `a string ending in "push"`,
-					Seen: oneLine(string(env.Redactor.JSON(o.ex.Envelope.Data))), Message: "getMsgPushToken data is not a message token"}}
+					Seen: oneline.First(string(env.Redactor.JSON(o.ex.Envelope.Data)), oneline.MaxMessage), Message: "getMsgPushToken data is not a message token"}}
 				Fail(fmt.Sprintf("%s: data is not a string ending in \"push\"", op.BizType))
 			}
 			env.Redactor.Learn(tok) // a session credential for the message websocket

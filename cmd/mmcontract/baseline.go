@@ -77,7 +77,7 @@ func (c *baselineCommand) Run(ctx context.Context, args []string) error {
 }
 
 // refusedVerdicts are the verdicts of a run that must not become a baseline.
-var refusedVerdicts = []verdict.Verdict{verdict.Error, verdict.Config, verdict.Broken, verdict.Unavailable}
+var refusedVerdicts = verdict.RefusingBaseline()
 
 // unacceptable lists, one line each, the counts and the first checks of a
 // run that make it unfit to accept.

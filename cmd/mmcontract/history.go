@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/runner"
 	"github.com/mmcontract/mmcontract/runner/history"
@@ -94,7 +95,7 @@ func (c *historyCommand) Run(ctx context.Context, args []string) error {
 			took = (time.Duration(h.DurationMS) * time.Millisecond).Round(100 * time.Millisecond).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.Target, r.StartedAt.Format(time.RFC3339),
-			took, v, countsText(r.Counts), redact.Terminal(oneLineNote(r.Error))) // the note may quote the vendor
+			took, v, countsText(r.Counts), redact.Terminal(oneline.Collapse(r.Error, 100))) // the note may quote the vendor
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -165,12 +166,4 @@ func countsText[K ~string](counts map[K]int) string {
 		return "-"
 	}
 	return strings.Join(parts, ",")
-}
-
-func oneLineNote(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 100 {
-		return string(r[:99]) + "…"
-	}
-	return s
 }

@@ -3,7 +3,8 @@ package mmapi
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/mmcontract/mmcontract/internal/oneline"
 )
 
 // Vendor gateway codes the client and the suites act on.
@@ -33,7 +34,7 @@ type VendorError struct {
 func (e *VendorError) Error() string {
 	s := fmt.Sprintf("vendor error %s/%s", e.BizCode, e.Code)
 	if e.Msg != "" {
-		s += ": " + oneLine(e.Msg, 200)
+		s += ": " + oneline.Collapse(e.Msg, 200)
 	}
 	if e.HTTPStatus != 0 && e.HTTPStatus != 200 {
 		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
@@ -75,19 +76,3 @@ type ContractError struct {
 }
 
 func (e *ContractError) Error() string { return "contract broken: " + e.Reason }
-
-// oneLine flattens s to a single line of at most max bytes so that reasons
-// stay readable in a results table and cannot forge extra log lines.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mmcontract/mmcontract/internal/oneline"
 )
 
 // NewHTTPClient returns the HTTP client the harness uses by default: TLS
@@ -322,11 +324,11 @@ func transportReason(err error) (string, bool) {
 	case errors.Is(err, io.EOF):
 		return "connection closed before response headers", true
 	case errors.As(err, &dns):
-		return oneLine("DNS lookup failed: "+dns.Error(), 200), dns.IsTemporary
+		return oneline.Collapse("DNS lookup failed: "+dns.Error(), 200), dns.IsTemporary
 	case errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &host):
-		return oneLine("TLS certificate verification failed: "+innermost(err), 200), false
+		return oneline.Collapse("TLS certificate verification failed: "+innermost(err), 200), false
 	}
-	return oneLine("transport error: "+innermost(err), 200), false
+	return oneline.Collapse("transport error: "+innermost(err), 200), false
 }
 
 // innermost strips url.Error's `Post "URL":` prefix, which repeats what the
@@ -416,7 +418,7 @@ func pageTitle(h http.Header, body []byte) string {
 	if m == nil {
 		return ""
 	}
-	return oneLine(string(m[1]), 80)
+	return oneline.Collapse(string(m[1]), 80)
 }
 
 func formatBytes(n int64) string {

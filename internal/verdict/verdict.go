@@ -1,5 +1,7 @@
 // Package verdict is the one mapping from a check's outcome to everything that
-// derives from it: severity order, exit codes, JUnit status and alert routing.
+// derives from it: severity order, exit codes, JUnit element, metric health,
+// summary order and alert routing (verdicts and drift severities to paging
+// levels).
 // Every other package asks this one instead of keeping its own table, so that
 // the README, the exit code and the pager can never disagree.
 package verdict
@@ -38,54 +40,126 @@ const (
 	Error Verdict = "error"
 )
 
-// rank orders verdicts by severity: the overall verdict of a run is the most
-// severe of its checks. Error outranks everything because a harness failure
-// means the other verdicts cannot be trusted.
-var rank = map[Verdict]int{
-	Skipped:     0,
-	Pass:        1,
-	Drifted:     2,
-	Flaky:       3,
-	Unavailable: 4,
-	Broken:      5,
-	Config:      6,
-	Error:       7,
+// JUnit is the JUnit child element that marks a testcase: the element a CI
+// reader counts.
+type JUnit string
+
+// The JUnit elements; JUnitPass ("") is a testcase with no child element.
+const (
+	JUnitPass    JUnit = ""
+	JUnitFailure JUnit = "failure"
+	JUnitError   JUnit = "error"
+	JUnitSkipped JUnit = "skipped"
+)
+
+// row is everything that derives from one verdict. The table below is the
+// one place each of these is decided; the README's Verdicts, Exit codes,
+// junit.xml, Metrics and "Every way a run ends" sections describe it.
+type row struct {
+	// rank orders verdicts by severity: the overall verdict of a run is the
+	// most severe of its checks. Error outranks everything because a
+	// harness failure means the other verdicts cannot be trusted.
+	rank int
+	// junit: a contract break is a <failure>; anything that stopped the
+	// check from being made (the vendor down, the set-up wrong, our own bug)
+	// is an <error>, so a dashboard never counts an outage as a broken
+	// contract.
+	junit JUnit
+	// healthy: a run that completed with nothing broken or unavailable;
+	// it sets the monitor's mmcontract_last_success_timestamp_seconds.
+	healthy bool
+	// judged: the vendor answered and the check judged the contract. An
+	// unavailable, config or error check judged nothing, so it neither
+	// fires nor resolves a contract alert.
+	judged bool
+	// counted: results.json's counts always has this verdict, zero or not;
+	// config and error appear only when such a check occurred.
+	counted bool
+	// alert is the paging level of a check or run with this verdict on its
+	// own; "" when the verdict pages nothing by itself (drifted pages at
+	// its drift's severity, see Severity.Alert).
+	alert Alert
 }
 
-// junitElements is how each verdict reads in junit.xml, the element a CI
-// reader counts: a contract break is a <failure>; anything that stopped the
-// check from being made (the vendor down, the set-up wrong, our own bug) is an
-// <error>, so a dashboard never counts an outage as a broken contract.
-var junitElements = map[Verdict]string{
-	Skipped:     "skipped",
-	Pass:        "",
-	Drifted:     "",
-	Flaky:       "",
-	Unavailable: "error",
-	Broken:      "failure",
-	Config:      "error",
-	Error:       "error",
+var table = map[Verdict]row{
+	Skipped:     {rank: 0, junit: JUnitSkipped, counted: true},
+	Pass:        {rank: 1, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Drifted:     {rank: 2, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Flaky:       {rank: 3, junit: JUnitPass, healthy: true, judged: true, counted: true},
+	Unavailable: {rank: 4, junit: JUnitError, counted: true, alert: AlertCritical},
+	Broken:      {rank: 5, junit: JUnitFailure, judged: true, counted: true, alert: AlertCritical},
+	Config:      {rank: 6, junit: JUnitError, alert: AlertCritical},
+	Error:       {rank: 7, junit: JUnitError, alert: AlertCritical},
 }
+
+// summaryOrder is the order of the counts line of a run's summary: what
+// needs a person first (a set-up to fix, a broken contract, an outage),
+// then the rest, and the harness's own errors last, after the counts a
+// reader scans for.
+var summaryOrder = []Verdict{Config, Broken, Unavailable, Flaky, Drifted, Pass, Skipped, Error}
 
 // JUnitElement returns the JUnit child element that marks a testcase with
-// verdict v: "failure", "error", "skipped", or "" for a passing testcase.
-func JUnitElement(v Verdict) string { return junitElements[v] }
+// verdict v: failure, error, skipped, or JUnitPass ("") for a passing
+// testcase and for an unknown verdict.
+func JUnitElement(v Verdict) JUnit { return table[v].junit }
+
+// Healthy reports whether a run with verdict v completed with nothing broken
+// or unavailable (pass, flaky or drifted): the monitor's last-success time.
+func (v Verdict) Healthy() bool { return table[v].healthy }
+
+// Judged reports whether a check with verdict v judged the vendor's
+// contract: false for skipped, unavailable, config and error.
+func (v Verdict) Judged() bool { return table[v].judged }
+
+// Alert returns the paging level of verdict v on its own, "" when v pages
+// nothing by itself. Drifted pages at its drift's severity (Severity.Alert).
+func (v Verdict) Alert() Alert { return table[v].alert }
+
+// RefusingBaseline lists, most severe first, the verdicts that keep a run
+// from becoming a baseline (baseline accept refuses it without --force): a
+// breakage, or a check that judged nothing (the vendor down, the set-up
+// wrong, our own bug), must never become what later runs are held to.
+func RefusingBaseline() []Verdict {
+	var out []Verdict
+	all := All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if v := all[i]; v != Skipped && !table[v].healthy {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// AlwaysCounted lists the verdicts results.json's counts always holds, zero
+// or not, least severe first.
+func AlwaysCounted() []Verdict {
+	var out []Verdict
+	for _, v := range All() {
+		if table[v].counted {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// SummaryOrder lists every verdict in the order of a run summary's counts.
+func SummaryOrder() []Verdict { return append([]Verdict(nil), summaryOrder...) }
 
 // All lists every verdict, least severe first.
 func All() []Verdict {
-	out := make([]Verdict, 0, len(rank))
-	for v := range rank {
+	out := make([]Verdict, 0, len(table))
+	for v := range table {
 		out = append(out, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return rank[out[i]] < rank[out[j]] })
+	sort.Slice(out, func(i, j int) bool { return table[out[i]].rank < table[out[j]].rank })
 	return out
 }
 
 // Valid reports whether v is a known verdict.
-func (v Verdict) Valid() bool { _, ok := rank[v]; return ok }
+func (v Verdict) Valid() bool { _, ok := table[v]; return ok }
 
 // MoreSevere reports whether v outranks w.
-func (v Verdict) MoreSevere(w Verdict) bool { return rank[v] > rank[w] }
+func (v Verdict) MoreSevere(w Verdict) bool { return table[v].rank > table[w].rank }
 
 // Worst returns the most severe of vs; with none it returns Skipped.
 func Worst(vs ...Verdict) Verdict {

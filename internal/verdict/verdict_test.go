@@ -1,6 +1,9 @@
 package verdict
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,7 +72,7 @@ func TestExitCode(t *testing.T) {
 // Ensure every verdict has a JUnit element, and that an outage or a set-up
 // problem is an <error>, never a <failure> (a contract break).
 func TestJUnitElement(t *testing.T) {
-	want := map[Verdict]string{
+	want := map[Verdict]JUnit{
 		Pass: "", Drifted: "", Flaky: "", Skipped: "skipped",
 		Broken: "failure", Unavailable: "error", Config: "error", Error: "error",
 	}
@@ -79,7 +82,7 @@ func TestJUnitElement(t *testing.T) {
 			t.Errorf("verdict %s has no expected JUnit element in this test", v)
 			continue
 		}
-		if _, ok := junitElements[v]; !ok {
+		if _, ok := table[v]; !ok {
 			t.Errorf("verdict %s is missing from the JUnit table", v)
 		}
 		if got := JUnitElement(v); got != w {
@@ -88,5 +91,122 @@ func TestJUnitElement(t *testing.T) {
 	}
 	if got := JUnitElement("nonsense"); got != "" {
 		t.Errorf("JUnitElement of an unknown verdict = %q, want empty", got)
+	}
+}
+
+// Ensure the monitor's health, the alert engine's "judged" and each
+// verdict's paging level come from the one table, as the README's Metrics
+// and "Every way a run ends" sections say.
+func TestVerdictRouting(t *testing.T) {
+	cases := []struct {
+		v       Verdict
+		healthy bool
+		judged  bool
+		alert   Alert
+	}{
+		{Pass, true, true, ""},
+		{Flaky, true, true, ""},
+		{Drifted, true, true, ""},
+		{Skipped, false, false, ""},
+		{Broken, false, true, AlertCritical},
+		{Unavailable, false, false, AlertCritical},
+		{Config, false, false, AlertCritical},
+		{Error, false, false, AlertCritical},
+	}
+	if len(cases) != len(All()) {
+		t.Fatalf("%d cases for %d verdicts", len(cases), len(All()))
+	}
+	for _, c := range cases {
+		if got := c.v.Healthy(); got != c.healthy {
+			t.Errorf("%s.Healthy() = %v, want %v", c.v, got, c.healthy)
+		}
+		if got := c.v.Judged(); got != c.judged {
+			t.Errorf("%s.Judged() = %v, want %v", c.v, got, c.judged)
+		}
+		if got := c.v.Alert(); got != c.alert {
+			t.Errorf("%s.Alert() = %q, want %q", c.v, got, c.alert)
+		}
+	}
+	if Verdict("nonsense").Healthy() || Verdict("nonsense").Alert() != "" {
+		t.Error("an unknown verdict is healthy or pages")
+	}
+}
+
+// Ensure drift severities page at the documented levels, and an unknown one
+// as a warning rather than not at all.
+func TestSeverityAlert(t *testing.T) {
+	want := map[Severity]Alert{Breaking: AlertCritical, Warning: AlertWarning, Info: AlertInfo, "odd": AlertWarning}
+	for s, w := range want {
+		if got := s.Alert(); got != w {
+			t.Errorf("%q.Alert() = %q, want %q", s, got, w)
+		}
+	}
+	for _, a := range Alerts() {
+		if !a.Valid() {
+			t.Errorf("%q is listed but not valid", a)
+		}
+	}
+	if Alert("urgent").Valid() {
+		t.Error(`"urgent" is a valid paging level`)
+	}
+}
+
+// Ensure the summary lists every verdict exactly once.
+func TestSummaryOrder(t *testing.T) {
+	seen := map[Verdict]bool{}
+	for _, v := range SummaryOrder() {
+		if seen[v] || !v.Valid() {
+			t.Errorf("summary order lists %q twice or unknown", v)
+		}
+		seen[v] = true
+	}
+	if len(seen) != len(All()) {
+		t.Errorf("summary order has %d of %d verdicts", len(seen), len(All()))
+	}
+}
+
+// Ensure the README states the verdict order of the table and the counts
+// results.json always has.
+func TestREADMEVerdicts(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	all := All()
+	for i := len(all) - 1; i >= 0; i-- {
+		order = append(order, string(all[i]))
+	}
+	want := "The overall verdict is the most severe: " + strings.Join(order, " > ") + "."
+	if !strings.Contains(string(raw), want) {
+		t.Errorf("README lacks %q", want)
+	}
+	if got := AlwaysCounted(); len(got) != 6 || got[0] != Skipped || got[len(got)-1] != Broken {
+		t.Errorf("AlwaysCounted() = %v", got)
+	}
+	for _, v := range AlwaysCounted() {
+		if !strings.Contains(readmeCountsLine(string(raw)), "`"+string(v)+"`") {
+			t.Errorf("README's counts sentence does not name %s", v)
+		}
+	}
+}
+
+// readmeCountsLine returns the README's sentence on results.json's counts,
+// up to the verdicts it has only when they occur; "" when there is none.
+func readmeCountsLine(s string) string {
+	_, rest, ok := strings.Cut(s, "`counts` always has")
+	if !ok {
+		return ""
+	}
+	line, _, _ := strings.Cut(rest, ", and ")
+	return line
+}
+
+// Ensure baseline accept refuses exactly the verdicts the README names
+// (broken, unavailable, error, config), most severe first.
+func TestRefusingBaseline(t *testing.T) {
+	got := fmt.Sprint(RefusingBaseline())
+	if want := fmt.Sprint([]Verdict{Error, Config, Broken, Unavailable}); got != want {
+		t.Errorf("RefusingBaseline() = %s, want %s", got, want)
 	}
 }

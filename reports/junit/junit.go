@@ -131,11 +131,11 @@ func Build(report types.Report, checks []results.Check, opts Options) Suites {
 		s.Tests++
 		totals[family] += secs
 		switch verdict.JUnitElement(v) {
-		case "failure":
+		case verdict.JUnitFailure:
 			s.Failures++
-		case "error":
+		case verdict.JUnitError:
 			s.Errors++
-		case "skipped":
+		case verdict.JUnitSkipped:
 			s.Skipped++
 		}
 	}
@@ -270,11 +270,11 @@ func testcase(spec types.SpecReport, c results.Check, family string) Case {
 		r.Text = strings.TrimLeft(r.Text+"\nat "+c.Location, "\n")
 	}
 	switch verdict.JUnitElement(c.Verdict) {
-	case "failure":
+	case verdict.JUnitFailure:
 		tc.Failure = r
-	case "error":
+	case verdict.JUnitError:
 		tc.Error = r
-	case "skipped":
+	case verdict.JUnitSkipped:
 		tc.Skipped = &Result{Message: c.Message}
 	}
 	tc.SystemOut = systemOut(c)
@@ -321,7 +321,7 @@ func systemOut(c results.Check) string {
 	if c.Attempts > 1 {
 		fmt.Fprintf(&b, "attempts: %d\n", c.Attempts)
 	}
-	if c.Message != "" && verdict.JUnitElement(c.Verdict) == "" {
+	if c.Message != "" && verdict.JUnitElement(c.Verdict) == verdict.JUnitPass {
 		fmt.Fprintf(&b, "message: %s\n", c.Message)
 	}
 	for _, d := range c.Drift {

@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -53,7 +54,7 @@ func Build(report types.Report, meta Meta) Results {
 		Counts:        map[verdict.Verdict]int{},
 		Checks:        []Check{},
 	}
-	for _, v := range []verdict.Verdict{verdict.Pass, verdict.Broken, verdict.Unavailable, verdict.Skipped, verdict.Drifted, verdict.Flaky} {
+	for _, v := range verdict.AlwaysCounted() {
 		res.Counts[v] = 0
 	}
 	selected := Selector(report)
@@ -154,16 +155,16 @@ func CheckOf(spec types.SpecReport) Check {
 	case verdict.Drifted:
 		c.Message = fmt.Sprintf("%d drift difference(s), none breaking", len(obs.Drift))
 	case verdict.Skipped:
-		c.Message = oneLine(spec.Failure.Message)
+		c.Message = oneline.First(spec.Failure.Message, oneline.MaxMessage)
 		if spec.State.Is(types.SpecStateInterrupted) {
 			c.Message = "not finished: interrupted"
 		}
 	case verdict.Flaky:
 		c.Message = fmt.Sprintf("passed on attempt %d", spec.NumAttempts)
 	default:
-		c.Message = oneLine(spec.Failure.Message)
+		c.Message = oneline.First(spec.Failure.Message, oneline.MaxMessage)
 		if obs.Reason != "" && (c.Verdict == verdict.Unavailable || c.Verdict == verdict.Config) {
-			c.Message = oneLine(obs.Reason)
+			c.Message = oneline.First(obs.Reason, oneline.MaxMessage)
 		}
 		if c.Message == "" {
 			c.Message = spec.State.String()
@@ -238,7 +239,7 @@ func setupFailure(spec types.SpecReport) Check {
 		Spec:       spec.LeafNodeType.String() + " " + spec.LeafNodeText,
 		Labels:     []string{},
 		Verdict:    verdict.Error,
-		Message:    oneLine(spec.Failure.Message),
+		Message:    oneline.First(spec.Failure.Message, oneline.MaxMessage),
 		Location:   relativeLocation(spec.Failure.Location),
 		Violations: []contract.Violation{},
 	}
@@ -256,17 +257,6 @@ func relativeLocation(loc types.CodeLocation) string {
 		name = filepath.Base(name)
 	}
 	return fmt.Sprintf("%s:%d", name, loc.LineNumber)
-}
-
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
 }
 
 // Sorted returns the verdicts present in counts, most severe first, for

@@ -58,7 +58,7 @@ func BenchmarkOutboxThroughput(b *testing.B) {
 	defer srv.Close()
 	store := openHistoryB(b, filepath.Join(b.TempDir(), "history.db"))
 	defer store.Close()
-	hook, err := webhook.New(alert.ReceiverConfig{Name: "hook", URL: srv.URL, Secret: "k"})
+	hook, err := webhook.New("hook", webhook.Config{URL: srv.URL, Secret: "k"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func BenchmarkOutboxRecovery(b *testing.B) {
 			got.Add(1)
 		}))
 		store := openHistoryB(b, filepath.Join(b.TempDir(), "history.db"))
-		hook, err := webhook.New(alert.ReceiverConfig{Name: "hook", URL: srv.URL})
+		hook, err := webhook.New("hook", webhook.Config{URL: srv.URL})
 		if err != nil {
 			b.Fatal(err)
 		}

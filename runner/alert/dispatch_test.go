@@ -30,7 +30,7 @@ func sampleEvent(sev alert.Severity) alert.Event {
 
 func newWebhook(t *testing.T, url string) alert.Notifier {
 	t.Helper()
-	n, err := webhook.New(alert.ReceiverConfig{Name: "hook", URL: url})
+	n, err := webhook.New("hook", webhook.Config{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,19 +212,6 @@ type opObservation struct {
 	groups     map[Severity]map[string]Change
 }
 
-// severityOf maps a drift severity to the paging severity.
-func severityOf(drift verdict.Severity) Severity {
-	switch drift {
-	case verdict.Breaking:
-		return Critical
-	case verdict.Info:
-		return Info
-	default:
-		// warning, and anything unknown: better a warning than silence.
-		return Warning
-	}
-}
-
 // fingerprint is a stable, opaque id for its parts (128 bits of SHA-256).
 func fingerprint(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
@@ -261,8 +248,7 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 			}
 			o.groups[sev][fp] = ch
 		}
-		switch c.Verdict {
-		case verdict.Unavailable, verdict.Error, verdict.Config:
+		if !c.Verdict.Judged() {
 			o.blocked = true
 			if c.Verdict == verdict.Unavailable && !seenUnavail[c.Operation] {
 				seenUnavail[c.Operation] = true
@@ -273,7 +259,7 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 		o.definitive = true
 		breaking := false
 		for _, d := range c.Drift {
-			sev := severityOf(d.Severity)
+			sev := d.Severity.Alert()
 			fp := d.Fingerprint
 			if fp == "" {
 				fp = fingerprint("drift", c.Operation, d.Pointer, string(d.Change))
@@ -284,13 +270,14 @@ func observe(out RunOutcome) (ops map[string]*opObservation, ran bool, unavailab
 		if c.Verdict != verdict.Broken || breaking {
 			continue
 		}
+		sev := c.Verdict.Alert()
 		// A broken contract without breaking drift: identify it by what was
 		// violated, never by values or messages that change from run to run.
 		if len(c.Violations) == 0 {
-			add(Critical, fingerprint("broken", c.Operation, c.CheckID), Change{Change: "broken", Severity: verdict.Breaking})
+			add(sev, fingerprint(string(verdict.Broken), c.Operation, c.CheckID), Change{Change: string(verdict.Broken), Severity: verdict.Breaking})
 		}
 		for _, v := range c.Violations {
-			add(Critical, fingerprint("violation", c.Operation, v.Pointer, v.Keyword),
+			add(sev, fingerprint("violation", c.Operation, v.Pointer, v.Keyword),
 				Change{Pointer: v.Pointer, Change: "violation:" + v.Keyword, Severity: verdict.Breaking})
 		}
 	}
@@ -367,7 +354,7 @@ func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 	switch v {
 	case verdict.Error:
 		p.counter(harnessKey(out.Job), true, e.errorAfter, func() *state {
-			return &state{Kind: KindHarness, Job: out.Job, Target: out.Target, Severity: Critical,
+			return &state{Kind: KindHarness, Job: out.Job, Target: out.Target, Severity: verdict.Error.Alert(),
 				Fingerprint: fingerprint(string(KindHarness), out.Job)}
 		}, func(n int) string {
 			s := fmt.Sprintf("harness failing: %d consecutive runs of job %s ended in error", n, out.Job)
@@ -379,7 +366,7 @@ func (e *Engine) Observe(ctx context.Context, out RunOutcome) ([]Event, error) {
 	case verdict.Config:
 		p.counter(harnessKey(out.Job), false, 0, nil, nil)
 		p.counter(configKey(out.Job, out.Target), true, 1, func() *state {
-			return &state{Kind: KindConfig, Job: out.Job, Target: out.Target, Severity: Critical,
+			return &state{Kind: KindConfig, Job: out.Job, Target: out.Target, Severity: verdict.Config.Alert(),
 				Fingerprint: fingerprint(string(KindConfig), out.Job, out.Target)}
 		}, func(int) string {
 			if cause == "" {
@@ -583,7 +570,7 @@ func (p *pass) contract() {
 	}
 	if ran || out.Unavailable {
 		p.counter(unavailableKey(out.Job, out.Target), out.Unavailable, p.e.unavailableAfter, func() *state {
-			return &state{Kind: KindUnavailable, Job: out.Job, Target: out.Target, Severity: Critical,
+			return &state{Kind: KindUnavailable, Job: out.Job, Target: out.Target, Severity: verdict.Unavailable.Alert(),
 				Fingerprint: fingerprint(string(KindUnavailable), out.Job, out.Target)}
 		}, func(n int) string {
 			s := unavailableSummary(out.Job, out.Target, n, unavailableOps)

@@ -7,7 +7,8 @@
 // receiver with its own sender, retries and per-attempt timeouts.
 //
 // Receivers live in one subpackage each (webhook, slack, pagerduty,
-// alertmanager) and import this package for Event and ReceiverConfig; the
+// alertmanager) and import this package for Event and the parts of their
+// config every receiver shares (HTTPConfig, FieldError); the
 // registry that maps a config "type" to a constructor is package receivers,
 // the only place that imports them all, so no import cycle is possible.
 package alert
@@ -20,9 +21,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -35,21 +36,20 @@ const (
 	Resolved Status = "resolved"
 )
 
-// Severity is the paging level of an alert.
-type Severity string
+// Severity is the paging level of an alert. It is verdict's Alert, so that
+// the routing from verdicts and drift severities to paging levels is decided
+// in one place (internal/verdict) and spoken here under its usual name.
+type Severity = verdict.Alert
 
 // Severities, most urgent first.
 const (
-	Critical Severity = "critical"
-	Warning  Severity = "warning"
-	Info     Severity = "info"
+	Critical = verdict.AlertCritical
+	Warning  = verdict.AlertWarning
+	Info     = verdict.AlertInfo
 )
 
 // Severities lists every severity, most urgent first.
-func Severities() []Severity { return []Severity{Critical, Warning, Info} }
-
-// Valid reports whether s is a known severity.
-func (s Severity) Valid() bool { return s == Critical || s == Warning || s == Info }
+func Severities() []Severity { return verdict.Alerts() }
 
 // Kind says what an alert is about; receivers use it where they need a
 // stable alert name (Alertmanager's alertname, PagerDuty's class).
@@ -130,58 +130,6 @@ type Notifier interface {
 	Send(ctx context.Context, ev Event) error
 }
 
-// ReceiverConfig is one entry of alerting.receivers. Each receiver type reads
-// the fields it needs and rejects missing ones with the key's name.
-type ReceiverConfig struct {
-	Name       string        `yaml:"name"`
-	Type       string        `yaml:"type"`
-	URL        string        `yaml:"url"`         // webhook/slack URL, Alertmanager base URL, PagerDuty endpoint override
-	Secret     string        `yaml:"secret"`      // webhook: HMAC-SHA256 key
-	RoutingKey string        `yaml:"routing_key"` // pagerduty: integration key
-	Timeout    time.Duration `yaml:"timeout"`     // per attempt; default DefaultTimeout
-	// TTL bounds how long Alertmanager keeps a firing alert without hearing
-	// from us again (its endsAt); default DefaultTTL.
-	TTL time.Duration `yaml:"ttl"`
-
-	// Client overrides the HTTP client (tests, proxies). Not configurable.
-	Client *http.Client `yaml:"-"`
-}
-
-// DefaultTimeout bounds one delivery attempt.
-const DefaultTimeout = 10 * time.Second
-
-// DefaultTTL is how long Alertmanager treats a firing alert as active
-// without a refresh.
-const DefaultTTL = 24 * time.Hour
-
-// HTTPClient returns the client a receiver should use.
-func (c ReceiverConfig) HTTPClient() *http.Client {
-	if c.Client != nil {
-		return c.Client
-	}
-	t := c.Timeout
-	if t <= 0 {
-		t = DefaultTimeout
-	}
-	return &http.Client{Timeout: t}
-}
-
-// ValidateURL checks that raw, the value of key, is an absolute http(s) URL.
-// The error never echoes the URL: webhook URLs often embed their secret.
-func ValidateURL(key, raw string) error {
-	if raw == "" {
-		return fmt.Errorf("%s: required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("%s: not a valid URL", key)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s: must be an absolute http or https URL", key)
-	}
-	return nil
-}
-
 // permanentError marks a failure that retrying cannot fix.
 type permanentError struct{ err error }
 
@@ -231,18 +179,9 @@ func PostJSON(ctx context.Context, c *http.Client, target string, body []byte, h
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err = fmt.Errorf("receiver answered HTTP %d: %s", resp.StatusCode, oneLine(string(snippet), 200))
+	err = fmt.Errorf("receiver answered HTTP %d: %s", resp.StatusCode, oneline.Collapse(string(snippet), 200))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500 {
 		return err
 	}
 	return Permanent(err)
-}
-
-// oneLine collapses whitespace and truncates s to n runes.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -17,18 +17,15 @@ var envelopePointers = map[string]bool{"/code": true, "/ok": true, "/fail": true
 
 // Diff compares an observed shape with the accepted baseline of operation and
 // returns the differences, sorted by pointer, change kind and observed value.
-// The rules are in the package documentation.
+// Each difference is a row of the rules table (Rules); the package
+// documentation explains presence and types.
 func Diff(operation string, baseline, observed Shape) []contract.Drift {
 	var out []contract.Drift
-	add := func(pointer string, change contract.Change, severity verdict.Severity, base, obs, newType string) {
-		if envelopePointers[pointer] && change != contract.Added && change != contract.EnumAdded {
-			change, severity = contract.EnvelopeSemantics, verdict.Breaking
+	add := func(pointer string, id ruleID, base, obs, newType string) {
+		if envelopePointers[pointer] && id != ruleAdded && id != ruleEnumAdded {
+			id = ruleEnvelopeSemantics
 		}
-		out = append(out, contract.Drift{
-			Pointer: pointer, Change: change, Severity: severity,
-			Baseline: base, Observed: obs,
-			Fingerprint: Fingerprint(operation, pointer, change, newType),
-		})
+		out = append(out, id.drift(operation, pointer, base, obs, newType))
 	}
 
 	for _, p := range unionPointers(baseline, observed) {
@@ -44,16 +41,16 @@ func Diff(operation string, baseline, observed Shape) []contract.Drift {
 					continue
 				}
 			}
-			add(p, contract.Added, verdict.Info, "absent", o.Types.String(), fingerprintType(o.Types))
+			add(p, ruleAdded, "absent", o.Types.String(), fingerprintType(o.Types))
 
 		case !inO:
-			// contract.Removed only if it was always there and the observation gave it
+			// Removed only if it was always there and the observation gave it
 			// a chance to appear: an empty array, or a parent that was null or
 			// itself removed, is reported at the parent instead.
 			if wildcard || !baseline.Always(p) || observed.opportunities(p) == 0 {
 				continue
 			}
-			add(p, contract.Removed, verdict.Breaking, "always", "absent", "absent")
+			add(p, ruleRemoved, "always", "absent", "absent")
 
 		default:
 			added := o.Types &^ b.Types
@@ -61,31 +58,31 @@ func Diff(operation string, baseline, observed Shape) []contract.Drift {
 				added &^= TypeSet(Integer) // integer is a number; number never promised a fraction
 			}
 			if concrete := added &^ TypeSet(Null); concrete != 0 {
-				severity := verdict.Breaking
+				id := ruleTypeChanged
 				if b.Types == TypeSet(Null) {
 					// The baseline never saw a value, so it knows no type to break.
-					severity = verdict.Info
+					id = ruleTypedFromNull
 				}
-				add(p, contract.TypeChanged, severity, b.Types.String(), o.Types.String(), concrete.String())
+				add(p, id, b.Types.String(), o.Types.String(), concrete.String())
 			}
 			if added.Has(Null) {
-				add(p, contract.BecameNull, verdict.Breaking, b.Types.String(), o.Types.String(), "null")
+				add(p, ruleBecameNull, b.Types.String(), o.Types.String(), "null")
 			}
 			if len(b.Values) > 0 {
 				switch {
 				case o.ValuesDropped:
-					add(p, contract.EnumAdded, verdict.Warning, strings.Join(b.Values, "|"),
+					add(p, ruleEnumAdded, strings.Join(b.Values, "|"),
 						"more than "+strconv.Itoa(MaxEnumValues)+" values or values that are not codes", "*")
 				default:
 					for _, v := range o.Values {
 						if !containsValue(b.Values, v) {
-							add(p, contract.EnumAdded, verdict.Warning, strings.Join(b.Values, "|"), v, v)
+							add(p, ruleEnumAdded, strings.Join(b.Values, "|"), v, v)
 						}
 					}
 				}
 			}
 			if !wildcard && baseline.Always(p) && !observed.Always(p) && observed.opportunities(p) > 0 {
-				add(p, contract.BecameOptional, verdict.Info, "always", "sometimes", "sometimes")
+				add(p, ruleBecameOptional, "always", "sometimes", "sometimes")
 			}
 		}
 	}
@@ -93,7 +90,7 @@ func Diff(operation string, baseline, observed Shape) []contract.Drift {
 	if len(baseline.OKCodes) > 0 {
 		for _, c := range observed.OKCodes {
 			if !containsValue(baseline.OKCodes, c) {
-				add("/code", contract.EnvelopeSemantics, verdict.Breaking,
+				add("/code", ruleEnvelopeSemantics,
 					"ok=true with code "+strings.Join(baseline.OKCodes, "|"), "ok=true with code "+c, "ok:"+c)
 			}
 		}

@@ -42,17 +42,11 @@
 // # Classification
 //
 // Diff compares an observed shape with the accepted baseline and classifies each
-// difference, following oasdiff's severities:
-//
-//	breaking  removed             always present in the baseline, missing now
-//	breaking  type_changed        a non-null type the baseline never saw
-//	breaking  became_null         null where the baseline never saw null
-//	breaking  envelope_semantics  /code, /ok or /fail removed, retyped, nulled or
-//	                              optional; or ok=true with a code the baseline
-//	                              never saw on success
-//	warning   enum_added          a new value of an enum-like code field
-//	info      added               a new pointer (only the top of a new subtree)
-//	info      became_optional     always in the baseline, sometimes now
+// difference, following oasdiff's practice of keeping the rules as data: each
+// difference is a row of Rules (change kind, severity, meaning), the table the
+// README's severity table is checked against. Changes to /code, /ok or /fail
+// (removed, retyped, nulled or optional), and ok=true with a code the baseline
+// never saw on success, are envelope_semantics.
 //
 // Integer is a subtype of number: an integer where the baseline saw number is not
 // drift, a fraction where the baseline only saw integers is type_changed (a

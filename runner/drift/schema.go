@@ -5,18 +5,84 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
-	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 // maxRefHops bounds $ref chains so that a schema referring to itself cannot
 // loop.
 const maxRefHops = 32
 
-// DiffSchema computes drift for an operation that has no baseline yet, against
-// the JSON Schema (draft-07) of its data member, as the schemas package
-// provides it. Only pointers under /data are judged; the envelope has its own
+// Schema is a data schema parsed for drift: immutable once parsed, so one
+// value serves every response of its operation, from any goroutine.
+type Schema struct {
+	w schemaWalker
+}
+
+// ParseSchema parses the JSON Schema (draft-07) of an operation's data
+// member, as the schemas package provides it. An error means the schema
+// itself is not JSON: a harness bug, since schemas are compiled at start.
+func ParseSchema(dataSchema []byte) (*Schema, error) {
+	var root any
+	if err := json.Unmarshal(dataSchema, &root); err != nil {
+		return nil, err
+	}
+	w := schemaWalker{root: root, patterns: map[string]*regexp.Regexp{}}
+	collectPatterns(root, w.patterns)
+	return &Schema{w: w}, nil
+}
+
+// DiffSchema computes drift for an operation that has no baseline yet against
+// its data schema, parsing the schema for this one call. A run diffs many
+// responses against one schema: it uses a SchemaCache, which parses each
+// schema once. See Schema.Diff for the rules.
+func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
+	s, err := ParseSchema(dataSchema)
+	if err != nil {
+		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
+	}
+	return s.Diff(operation, observed), nil
+}
+
+// SchemaCache parses each data schema once, on its first use, and keeps it:
+// drift against the schemas costs a parse per operation, not per response
+// (a data schema runs to 10 KB). It is safe for concurrent use; the zero
+// value is ready.
+type SchemaCache struct {
+	mu     sync.Mutex
+	parsed map[string]*Schema // by the schema's bytes: two operations sharing a schema share its parse
+}
+
+// Schema returns the parsed dataSchema, parsing it on first use.
+func (c *SchemaCache) Schema(dataSchema []byte) (*Schema, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.parsed[string(dataSchema)]; ok {
+		return s, nil
+	}
+	s, err := ParseSchema(dataSchema)
+	if err != nil {
+		return nil, err
+	}
+	if c.parsed == nil {
+		c.parsed = map[string]*Schema{}
+	}
+	c.parsed[string(dataSchema)] = s
+	return s, nil
+}
+
+// DiffSchema is DiffSchema with the schema parsed once per cache.
+func (c *SchemaCache) DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
+	s, err := c.Schema(dataSchema)
+	if err != nil {
+		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
+	}
+	return s.Diff(operation, observed), nil
+}
+
+// Diff computes the drift of observed, a shape of operation, against the
+// schema. Only pointers under /data are judged; the envelope has its own
 // schema and invariants.
 //
 //   - A pointer the schema does not describe is added/info, whether or not
@@ -27,15 +93,10 @@ const maxRefHops = 32
 //     map-like objects, whose keys are data, so their members are described.
 //   - null where every describing schema forbids null is became_null/breaking.
 //
-// The Baseline column reads "undocumented" or the schema's types. An error means
-// the schema itself is not JSON: a harness bug, since schemas are compiled at
-// start.
-func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
-	var root any
-	if err := json.Unmarshal(dataSchema, &root); err != nil {
-		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
-	}
-	w := schemaWalker{root: root}
+// Both are rows of the rules table (Rules). The Baseline column reads
+// "undocumented" or the schema's types.
+func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
+	w := s.w
 	var out []contract.Drift
 	// described maps each visited pointer to the schemas describing it; nil
 	// means undocumented. Sorted order visits parents before children.
@@ -46,7 +107,7 @@ func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract
 		}
 		var schemas []any
 		if p == "/data" {
-			schemas = []any{root}
+			schemas = []any{w.root}
 		} else {
 			parent, ok := described[parentPointer(p)]
 			if !ok || parent == nil {
@@ -58,27 +119,43 @@ func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract
 		described[p] = schemas
 		f := observed.Fields[p]
 		if schemas == nil {
-			out = append(out, contract.Drift{
-				Pointer: p, Change: contract.Added, Severity: verdict.Info,
-				Baseline: "undocumented", Observed: f.Types.String(),
-				Fingerprint: Fingerprint(operation, p, contract.Added, fingerprintType(f.Types)),
-			})
+			out = append(out, ruleUndocumented.drift(operation, p, "undocumented", f.Types.String(), fingerprintType(f.Types)))
 			continue
 		}
 		if f.Types.Has(Null) && !w.anyAllowsNull(schemas) {
-			out = append(out, contract.Drift{
-				Pointer: p, Change: contract.BecameNull, Severity: verdict.Breaking,
-				Baseline: w.describeTypes(schemas), Observed: f.Types.String(),
-				Fingerprint: Fingerprint(operation, p, contract.BecameNull, "null"),
-			})
+			out = append(out, ruleSchemaNull.drift(operation, p, w.describeTypes(schemas), f.Types.String(), "null"))
 		}
 	}
 	SortDrift(out)
-	return out, nil
+	return out
+}
+
+// collectPatterns compiles every patternProperties key of the schema tree
+// once, at parse time; a key that does not compile matches nothing.
+func collectPatterns(node any, into map[string]*regexp.Regexp) {
+	switch n := node.(type) {
+	case map[string]any:
+		if pats, ok := n["patternProperties"].(map[string]any); ok {
+			for pat := range pats {
+				if _, done := into[pat]; !done {
+					re, _ := regexp.Compile(pat) // nil on error
+					into[pat] = re
+				}
+			}
+		}
+		for _, v := range n {
+			collectPatterns(v, into)
+		}
+	case []any:
+		for _, v := range n {
+			collectPatterns(v, into)
+		}
+	}
 }
 
 type schemaWalker struct {
-	root any
+	root     any
+	patterns map[string]*regexp.Regexp // compiled patternProperties keys; read-only after parsing
 }
 
 // resolve follows a local $ref ("#/definitions/x", "#/$defs/x", "#").
@@ -152,7 +229,7 @@ func (w schemaWalker) member(parents []any, seg string) []any {
 			}
 			if pats, ok := m["patternProperties"].(map[string]any); ok {
 				for pat, s := range pats {
-					if re, err := regexp.Compile(pat); err == nil && re.MatchString(key) {
+					if re := w.patterns[pat]; re != nil && re.MatchString(key) {
 						out = append(out, s)
 					}
 				}

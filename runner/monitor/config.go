@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -24,6 +25,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner/alert"
+	"github.com/mmcontract/mmcontract/runner/alert/alertmanager"
 	"github.com/mmcontract/mmcontract/runner/alert/receivers"
 )
 
@@ -112,15 +114,16 @@ type Job struct {
 
 // Alerting configures receivers, routes and the alert rules.
 type Alerting struct {
-	// Receivers and Routes are the alert package's own types: their yaml
-	// tags are the file format, so there is no second struct to keep in
-	// step with the receivers registry.
-	Receivers        []alert.ReceiverConfig `yaml:"receivers"`
-	Routes           []alert.Route          `yaml:"routes"`
-	UnavailableAfter int                    `yaml:"unavailable_after"`  // consecutive unavailable runs before paging; default 3
-	Reminder         Duration               `yaml:"reminder"`           // re-notify still-firing alerts; default 0 (never)
-	SpecInvalidAfter Duration               `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
-	ErrorAfter       int                    `yaml:"error_after"`        // consecutive error runs (harness failures) before paging; default 3
+	// Receivers are the registry's entries: each is decoded strictly into
+	// its receiver type's own Config, which owns its keys and names the one
+	// at fault; Routes are the alert package's own type. Their yaml tags are
+	// the file format, so there is no second struct to keep in step.
+	Receivers        []receivers.Config `yaml:"receivers"`
+	Routes           []alert.Route      `yaml:"routes"`
+	UnavailableAfter int                `yaml:"unavailable_after"`  // consecutive unavailable runs before paging; default 3
+	Reminder         Duration           `yaml:"reminder"`           // re-notify still-firing alerts; default 0 (never)
+	SpecInvalidAfter Duration           `yaml:"spec_invalid_after"` // an invalid spec publish pages only if not fixed within this; default 24h
+	ErrorAfter       int                `yaml:"error_after"`        // consecutive error runs (harness failures) before paging; default 3
 	// FlapWindow holds resolves back so that an alert firing again within
 	// it stays one incident; default 5m; "0s" turns damping off, explicitly.
 	FlapWindow *Duration `yaml:"flap_window"`
@@ -210,11 +213,12 @@ func parseConfig(raw []byte, getenv func(string) string, dir string) (*Config, e
 	var check Config
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err := dec.Decode(&check); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &ConfigError{Key: "file", Err: fmt.Errorf("empty configuration")}
-		}
-		return nil, &ConfigError{Key: "yaml", Err: unknownKeys(err)}
+	err := dec.Decode(&check)
+	if errors.Is(err, io.EOF) {
+		return nil, &ConfigError{Key: "file", Err: fmt.Errorf("empty configuration")}
+	}
+	if err := unknownKeys(err, check.Alerting.Receivers); err != nil {
+		return nil, &ConfigError{Key: "yaml", Err: err}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
@@ -320,7 +324,7 @@ func (c *Config) SetDefaults() {
 	}
 	if c.Alerting.Watchdog.Receivers == nil {
 		for _, r := range c.Alerting.Receivers {
-			if r.Type == "alertmanager" {
+			if r.Type == alertmanager.Type {
 				c.Alerting.Watchdog.Receivers = append(c.Alerting.Watchdog.Receivers, r.Name)
 			}
 		}
@@ -567,29 +571,28 @@ func (a Alerting) validate() error {
 const DefaultFlapWindow = 5 * time.Minute
 
 // validateReceiver checks a receiver against the registry: the type must be
-// registered, and its constructor (which validates the fields it reads,
-// naming them, and never echoes a URL that may embed a secret) must accept
-// it. Building the notifier is cheap and has no side effect.
-func validateReceiver(key string, r alert.ReceiverConfig) error {
-	newN, ok := receivers.Receivers[r.Type]
-	if !ok {
+// registered, and its constructor (which decodes the type's own config
+// strictly, validates it and never echoes a URL that may embed a secret)
+// must accept it. Building the notifier is cheap and has no side effect.
+func validateReceiver(key string, r receivers.Config) error {
+	if _, err := r.Registration(); err != nil {
 		return keyErr(key+".type", "unknown receiver type %q (want one of %s)", r.Type, strings.Join(receivers.Types(), ", "))
 	}
-	if r.Timeout < 0 {
-		return keyErr(key+".timeout", "must not be negative")
-	}
-	if r.TTL < 0 {
-		return keyErr(key+".ttl", "must not be negative")
-	}
-	if _, err := newN(r); err != nil {
-		// The constructors name the field: "webhook receiver "x": url: required".
-		field := "url"
-		if strings.Contains(err.Error(), "routing_key") {
-			field = "routing_key"
-		}
-		return &ConfigError{Key: key + "." + field, Err: err}
+	if _, err := receivers.New(r); err != nil {
+		return receiverErr(key, err)
 	}
 	return nil
+}
+
+// receiverErr names the key of a receiver's error: the receiver's own
+// *alert.FieldError says which field, e.g. "webhook receiver "x": url:
+// required" is key.url.
+func receiverErr(key string, err error) error {
+	var fe *alert.FieldError
+	if errors.As(err, &fe) {
+		return &ConfigError{Key: key + "." + fe.Field, Err: err}
+	}
+	return &ConfigError{Key: key, Err: err}
 }
 
 // labelFilterReason turns Ginkgo's multi-line, colour-coded parse error
@@ -597,10 +600,10 @@ func validateReceiver(key string, r alert.ReceiverConfig) error {
 func labelFilterReason(err error) string {
 	var ge types.GinkgoError
 	if errors.As(err, &ge) {
-		msg := strings.Join(strings.Fields(ansi.ReplaceAllString(ge.Message, "")), " ")
+		msg := oneline.Collapse(ansi.ReplaceAllString(ge.Message, ""), 0)
 		return strings.TrimSpace(ansi.ReplaceAllString(ge.Heading, "") + ": " + msg)
 	}
-	return strings.Join(strings.Fields(ansi.ReplaceAllString(err.Error(), "")), " ")
+	return oneline.Collapse(ansi.ReplaceAllString(err.Error(), ""), 0)
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mmcontract/mmcontract/runner/alert/webhook"
 )
 
 func testEnv(name string) string {
@@ -29,8 +31,10 @@ func TestMinimalConfigFromIssue(t *testing.T) {
 		t.Errorf("job not decoded with defaults: %+v", j)
 	}
 	r := cfg.Alerting.Receivers[0]
-	if r.Type != "webhook" || r.Secret != "hook-key" || cfg.Alerting.Routes[0].Receiver != "oncall" {
-		t.Errorf("alerting not decoded: %+v %+v", r, cfg.Alerting.Routes)
+	settings, err := r.Settings()
+	if hook, ok := settings.(webhook.Config); err != nil || !ok || r.Type != "webhook" || hook.Secret != "hook-key" ||
+		cfg.Alerting.Routes[0].Receiver != "oncall" {
+		t.Errorf("alerting not decoded: %+v (%+v, %v) %+v", r, settings, err, cfg.Alerting.Routes)
 	}
 	if cfg.Alerting.UnavailableAfter != 3 || cfg.ShutdownGrace.D() != 30*time.Second || cfg.Retention.MaxRuns != 10000 {
 		t.Errorf("defaults not set: %+v", cfg)

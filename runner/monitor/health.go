@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/runner/alert"
 	"github.com/mmcontract/mmcontract/runner/history"
 )
@@ -51,7 +52,7 @@ func (m *Monitor) monitorFingerprint(kind alert.Kind) string {
 // folders), makes /healthz fail, and pages "monitor cannot record runs" once
 // per incident, directly: the outbox lives in the store that is failing.
 func (m *Monitor) storeFailed(op string, err error) {
-	msg := m.red.Text(firstLine(err.Error(), 240))
+	msg := m.red.Text(oneline.Collapse(err.Error(), 240))
 	m.metrics.storeErrors.WithLabelValues(op).Inc()
 	m.log.Error("monitor cannot record runs", "operation", op, "err", msg)
 	h := m.health
@@ -109,10 +110,10 @@ func (m *Monitor) probeWrite() error {
 func (m *Monitor) healthProblems(ctx context.Context) []string {
 	var problems []string
 	if _, err := m.store.Runs(ctx, history.Filter{Last: 1}); err != nil {
-		problems = append(problems, "store: unreadable: "+m.red.Text(firstLine(err.Error(), 200)))
+		problems = append(problems, "store: unreadable: "+m.red.Text(oneline.Collapse(err.Error(), 200)))
 	}
 	if err := m.probeWrite(); err != nil {
-		problems = append(problems, "store: its folder takes no writes: "+m.red.Text(firstLine(err.Error(), 200)))
+		problems = append(problems, "store: its folder takes no writes: "+m.red.Text(oneline.Collapse(err.Error(), 200)))
 	}
 	h := m.health
 	h.mu.Lock()
@@ -138,7 +139,7 @@ func (m *Monitor) healthProblems(ctx context.Context) []string {
 	h.mu.Unlock()
 	stats, err := m.store.OutboxStats(ctx)
 	if err != nil {
-		problems = append(problems, "outbox: unreadable: "+m.red.Text(firstLine(err.Error(), 200)))
+		problems = append(problems, "outbox: unreadable: "+m.red.Text(oneline.Collapse(err.Error(), 200)))
 	}
 	for _, name := range slices.Sorted(maps.Keys(stats)) {
 		st := stats[name]

@@ -10,6 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mmcontract/mmcontract/internal/suggest"
+	"github.com/mmcontract/mmcontract/runner/alert"
+	"github.com/mmcontract/mmcontract/runner/alert/receivers"
 )
 
 // fieldNotFound is yaml.v3's strict-decoding message for an unknown key.
@@ -17,14 +19,20 @@ var fieldNotFound = regexp.MustCompile(`^line (\d+): field (\S+) not found in ty
 
 // unknownKeys rewrites yaml.v3's "field x not found in type monitor.Job"
 // into the user's vocabulary: the key, where it sits, the keys allowed there
-// and the closest one ("did you mean"). Other errors pass through.
-func unknownKeys(err error) error {
+// and the closest one ("did you mean"). Other errors pass through. The
+// receivers decode their own keys: their unknown keys come as typed
+// errors (alert.UnknownKeyError, with the line), listed after yaml.v3's.
+// nil when there is nothing to report.
+func unknownKeys(err error, rcs []receivers.Config) error {
 	var te *yaml.TypeError
-	if !errors.As(err, &te) {
+	if err != nil && !errors.As(err, &te) {
 		return err
 	}
-	lines := make([]string, 0, len(te.Errors))
-	for _, e := range te.Errors {
+	var lines []string
+	if te != nil {
+		lines = make([]string, 0, len(te.Errors))
+	}
+	for _, e := range errorsOf(te) {
 		m := fieldNotFound.FindStringSubmatch(e)
 		if m == nil {
 			lines = append(lines, e)
@@ -42,7 +50,32 @@ func unknownKeys(err error) error {
 		}
 		lines = append(lines, msg)
 	}
+	for _, r := range rcs {
+		for _, fe := range r.UnknownKeys() {
+			var uk *alert.UnknownKeyError
+			if !errors.As(fe, &uk) {
+				continue
+			}
+			msg := fmt.Sprintf("line %d: unknown key %q in alerting.receivers[] (%s)", fe.Line, uk.Key, fe.Type)
+			if hint := didYouMean(uk.Key, uk.Known); hint != "" {
+				msg += hint
+			} else {
+				msg += " (known keys: " + strings.Join(uk.Known, ", ") + ")"
+			}
+			lines = append(lines, msg)
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
 	return errors.New(strings.Join(lines, "; "))
+}
+
+func errorsOf(te *yaml.TypeError) []string {
+	if te == nil {
+		return nil
+	}
+	return te.Errors
 }
 
 // sections maps the Go type yaml.v3 names to the section a user sees.
@@ -53,15 +86,14 @@ var sections = map[string]struct {
 
 func init() {
 	for name, v := range map[string]any{
-		"":                     Config{},
-		"retention":            Retention{},
-		"targets.<name>":       Target{},
-		"jobs[]":               Job{},
-		"alerting":             Alerting{},
-		"alerting.receivers[]": Config{}.Alerting.Receivers,
-		"alerting.routes[]":    Config{}.Alerting.Routes,
-		"alerting.watchdog":    Watchdog{},
-		"health":               Health{},
+		"":                  Config{},
+		"retention":         Retention{},
+		"targets.<name>":    Target{},
+		"jobs[]":            Job{},
+		"alerting":          Alerting{},
+		"alerting.routes[]": Config{}.Alerting.Routes,
+		"alerting.watchdog": Watchdog{},
+		"health":            Health{},
 	} {
 		t := reflect.TypeOf(v)
 		if t.Kind() == reflect.Slice {

@@ -77,8 +77,7 @@ func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *m
 // observeRun counts a finished suite run's checks.
 func (m *metrics) observeRun(job string, res results.Results, finished time.Time) {
 	m.runs.WithLabelValues(job, string(res.Verdict)).Inc()
-	switch res.Verdict {
-	case verdict.Pass, verdict.Flaky, verdict.Drifted:
+	if res.Verdict.Healthy() {
 		m.lastSuccess.WithLabelValues(job).Set(float64(finished.UnixNano()) / 1e9)
 	}
 	for _, c := range res.Checks {

@@ -160,9 +160,9 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 	for i, rc := range cfg.Alerting.Receivers {
 		n, err := receivers.New(rc)
 		if err != nil {
-			return fail(&ConfigError{Key: fmt.Sprintf("alerting.receivers[%d]", i), Err: err})
+			return fail(receiverErr(fmt.Sprintf("alerting.receivers[%d]", i), err))
 		}
-		notifiers[rc.Name], timeouts[rc.Name] = n, rc.Timeout
+		notifiers[rc.Name], timeouts[rc.Name] = n, rc.Timeout()
 	}
 	m.health = newHealth(m.now)
 	m.started = m.now()
@@ -209,7 +209,7 @@ func learnSecrets(r *redact.Redactor, cfg *Config) {
 		r.Learn(t.LoginPassword, t.Token, t.AppSecret, t.APISecret)
 	}
 	for _, rc := range cfg.Alerting.Receivers {
-		r.Learn(rc.Secret, rc.RoutingKey)
+		r.Learn(rc.Secrets()...)
 	}
 }
 

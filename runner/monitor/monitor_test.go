@@ -21,6 +21,8 @@ import (
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
+	"github.com/mmcontract/mmcontract/runner/alert/receivers"
+	"github.com/mmcontract/mmcontract/runner/alert/webhook"
 	"github.com/mmcontract/mmcontract/runner/history"
 )
 
@@ -84,7 +86,7 @@ func baseConfig(t testing.TB, hook string) *Config {
 		Jobs:    []Job{{Name: "customer", Target: "sim", Schedule: "@every 1h", LabelFilter: "readonly"}},
 	}
 	if hook != "" {
-		cfg.Alerting.Receivers = []alert.ReceiverConfig{{Name: "hook", Type: "webhook", URL: hook, Secret: "hook-secret"}}
+		cfg.Alerting.Receivers = []receivers.Config{receivers.Of("hook", webhook.Config{URL: hook, Secret: "hook-secret"})}
 		cfg.Alerting.Routes = []alert.Route{{Receiver: "hook"}}
 	}
 	cfg.SetDefaults()

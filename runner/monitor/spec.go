@@ -16,6 +16,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
@@ -88,8 +89,7 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 		}
 		m.metrics.runs.WithLabelValues(j.Name, string(v)).Inc()
 		m.metrics.runDuration.WithLabelValues(j.Name).Observe(m.now().Sub(started).Seconds())
-		switch v {
-		case verdict.Pass, verdict.Drifted:
+		if v.Healthy() {
 			m.metrics.lastSuccess.WithLabelValues(j.Name).Set(float64(m.now().UnixNano()) / 1e9)
 		}
 		m.log.Info("spec check finished", "job", j.Name, "run", runID, "verdict", v, "note", m.red.Text(msg))
@@ -157,19 +157,13 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 			}
 		}
 	}
-	v := verdict.Pass
 	var drift []contract.Drift
 	for _, c := range report.Changes {
 		drift = append(drift, contract.Drift{Pointer: c.Operation + " " + c.Location + " " + c.Pointer, Change: c.Change,
 			Severity: c.Severity, Baseline: c.Old, Observed: c.New})
 		m.metrics.specChanges.WithLabelValues(j.Name, string(c.Severity)).Inc()
 	}
-	switch {
-	case report.Breaking():
-		v = verdict.Broken
-	case len(report.Changes) > 0:
-		v = verdict.Drifted
-	}
+	v := contract.WorstSeverity(drift).Verdict()
 	res := finish(v, fmt.Sprintf("spec %s → %s: %s", prev.Hash[:12], cur.Hash[:12], report.Summary), drift)
 	outcome(res, false)
 	if len(report.Changes) == 0 {
@@ -228,7 +222,7 @@ func (m *Monitor) specInvalid(ctx context.Context, j *Job, runID string, valid b
 		fallthrough
 	default:
 		st.Summary = fmt.Sprintf("vendor %s spec has been invalid since %s: %s", j.Family,
-			st.StartedAt.Format(time.RFC3339), firstLine(reason, 160))
+			st.StartedAt.Format(time.RFC3339), oneline.Collapse(reason, 160))
 		st.RunID = runID
 		if st.Status == "pending" && now.Sub(st.StartedAt) >= m.cfg.Alerting.SpecInvalidAfter.D() {
 			st.Status, st.FirstFired, st.LastNotified = string(alert.Firing), now, now
@@ -295,12 +289,4 @@ func readBounded(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d MiB", maxSpecBytes>>20)
 	}
 	return b, nil
-}
-
-func firstLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -36,6 +36,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -97,7 +98,7 @@ func Decode(raw []byte) (map[string]any, error) {
 			}
 		}
 	} else if err = yaml.Unmarshal(raw, &v); err != nil {
-		return nil, invalidf("not YAML or JSON: %s", firstLine(err.Error()))
+		return nil, invalidf("not YAML or JSON: %s", oneline.First(err.Error(), oneline.MaxMessage))
 	}
 	doc, ok := normalize(v, 0).(map[string]any)
 	if !ok {
@@ -722,13 +723,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // KindOf names a decoded YAML/JSON value's kind for error reasons.

@@ -59,7 +59,7 @@ type Report struct {
 // meaningful.
 func (r Report) Valid() bool { return r.OldValid && r.NewValid }
 
-// verdict.Breaking reports whether any change is breaking.
+// Breaking reports whether any change is breaking.
 func (r Report) Breaking() bool { return r.Summary.BySeverity[verdict.Breaking] > 0 }
 
 // Compare loads both documents and diffs them. An invalid document yields a
@@ -110,9 +110,13 @@ func Diff(oldSpec, newSpec *Spec) Report {
 		o, n := oldSpec.ops[key], newSpec.ops[key]
 		switch {
 		case n == nil:
-			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: contract.Removed, Severity: verdict.Breaking})
+			c := ruleOperationRemoved.change("", "", "")
+			c.Operation = key
+			changes = append(changes, c)
 		case o == nil:
-			changes = append(changes, Change{Operation: key, Location: LocationOperation, Change: contract.Added, Severity: verdict.Info})
+			c := ruleOperationAdded.change("", "", "")
+			c.Operation = key
+			changes = append(changes, c)
 		default:
 			changes = diffBody(changes, key, LocationRequest, o.request, n.request)
 			changes = diffBody(changes, key, LocationResponse, o.response, n.response)
@@ -171,7 +175,7 @@ func diffBody(changes []Change, op, loc string, o, n map[string]field) []Change 
 		return false
 	}
 	add := func(c Change) {
-		c.Operation, c.Location = op, loc
+		c.Operation = op
 		changes = append(changes, c)
 	}
 	for ptr, nf := range n {
@@ -180,46 +184,35 @@ func diffBody(changes []Change, op, loc string, o, n map[string]field) []Change 
 			if covered(ptr, n, o) {
 				continue
 			}
-			sev, desc := verdict.Info, describe(nf)
+			id, desc := byLocation(loc, ruleRequestAdded, ruleResponseAdded), describe(nf)
 			if loc == LocationRequest && nf.required {
-				// A new required request field breaks every call we make
-				// without it.
-				sev, desc = verdict.Breaking, desc+", required"
+				id, desc = ruleRequestAddedRequired, desc+", required"
 			}
-			add(Change{Pointer: ptr, Change: contract.Added, Severity: sev, New: desc})
+			add(id.change(ptr, "", desc))
 			continue
 		}
 		if covered(ptr, n, o) {
 			continue
 		}
 		if retyped[ptr] {
-			// Retyping a request field breaks the bodies we send; retyping a
-			// response field breaks what we parse.
-			add(Change{Pointer: ptr, Change: contract.TypeChanged, Severity: verdict.Breaking, Old: typeName(of.typ), New: typeName(nf.typ)})
+			add(byLocation(loc, ruleRequestTypeChanged, ruleResponseTypeChanged).change(ptr, typeName(of.typ), typeName(nf.typ)))
 			continue
 		}
 		if of.format != nf.format {
-			add(Change{Pointer: ptr, Change: contract.FormatChanged, Severity: verdict.Warning, Old: of.format, New: nf.format})
+			add(byLocation(loc, ruleRequestFormatChanged, ruleResponseFormatChanged).change(ptr, of.format, nf.format))
 		}
 		if of.enum != nf.enum {
-			add(Change{Pointer: ptr, Change: contract.EnumChanged, Severity: verdict.Warning, Old: of.enum, New: nf.enum})
+			add(byLocation(loc, ruleRequestEnumChanged, ruleResponseEnumChanged).change(ptr, of.enum, nf.enum))
 		}
 		if loc == LocationRequest && nf.required && !of.required {
-			add(Change{Pointer: ptr, Change: contract.BecameRequired, Severity: verdict.Breaking, Old: "optional", New: "required"})
+			add(ruleRequestBecameRequired.change(ptr, "optional", "required"))
 		}
 	}
 	for ptr, of := range o {
 		if _, ok := n[ptr]; ok || covered(ptr, o, n) {
 			continue
 		}
-		// A response field we may parse is gone: breaking. A request field
-		// the vendor no longer documents is most likely ignored when we
-		// still send it: a warning to stop sending it.
-		sev := verdict.Breaking
-		if loc == LocationRequest {
-			sev = verdict.Warning
-		}
-		add(Change{Pointer: ptr, Change: contract.Removed, Severity: sev, Old: describe(of)})
+		add(byLocation(loc, ruleRequestRemoved, ruleResponseRemoved).change(ptr, describe(of), ""))
 	}
 	return changes
 }
@@ -253,11 +246,12 @@ func describe(f field) string {
 }
 
 func summarize(changes []Change) Summary {
-	s := Summary{
-		Total:      len(changes),
-		BySeverity: map[verdict.Severity]int{verdict.Breaking: 0, verdict.Warning: 0, verdict.Info: 0},
-		ByChange: map[contract.Change]int{contract.Added: 0, contract.Removed: 0, contract.TypeChanged: 0, contract.BecameRequired: 0,
-			contract.EnumChanged: 0, contract.FormatChanged: 0},
+	s := Summary{Total: len(changes), BySeverity: map[verdict.Severity]int{}, ByChange: map[contract.Change]int{}}
+	for _, sev := range verdict.Severities() {
+		s.BySeverity[sev] = 0
+	}
+	for _, kind := range changeKinds() {
+		s.ByChange[kind] = 0
 	}
 	for _, c := range changes {
 		s.BySeverity[c.Severity]++

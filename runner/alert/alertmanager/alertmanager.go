@@ -41,11 +41,31 @@ var (
 // re-sends the ones still firing.
 func (n *Notifier) WantsRefresh() bool { return true }
 
-// New returns an Alertmanager Notifier; url is the Alertmanager base URL
-// (e.g. http://127.0.0.1:9093), ttl defaults to alert.DefaultTTL.
-func New(cfg alert.ReceiverConfig) (*Notifier, error) {
-	if err := alert.ValidateURL("url", cfg.URL); err != nil {
-		return nil, fmt.Errorf("alertmanager receiver %q: %w", cfg.Name, err)
+// Type is the receiver type's name in alerting.receivers.
+const Type = "alertmanager"
+
+// Config is an Alertmanager receiver's keys in alerting.receivers.
+type Config struct {
+	URL string `yaml:"url"` // the Alertmanager base URL; required
+	// TTL bounds how long Alertmanager keeps a firing alert without hearing
+	// from us again (its endsAt) when the event has no ExpiresAt; default
+	// alert.DefaultTTL.
+	TTL              time.Duration `yaml:"ttl"`
+	alert.HTTPConfig `yaml:",inline"`
+}
+
+// New returns the Alertmanager Notifier of the receiver named name; url is
+// the Alertmanager base URL (e.g. http://127.0.0.1:9093), ttl defaults to
+// alert.DefaultTTL. An error is an *alert.FieldError.
+func New(name string, cfg Config) (*Notifier, error) {
+	if err := alert.CheckURL(cfg.URL); err != nil {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "url", Err: err}
+	}
+	if cfg.TTL < 0 {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "ttl", Err: alert.ErrNegative}
+	}
+	if err := cfg.Check(Type, name); err != nil {
+		return nil, err
 	}
 	ttl := cfg.TTL
 	if ttl <= 0 {

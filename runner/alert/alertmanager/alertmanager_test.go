@@ -69,7 +69,7 @@ func TestRealAlertmanager(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	n, err := alertmanager.New(alert.ReceiverConfig{Name: "am", URL: base + "/", Timeout: 5 * time.Second})
+	n, err := alertmanager.New("am", alertmanager.Config{URL: base + "/", HTTPConfig: alert.HTTPConfig{Timeout: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,18 +25,35 @@ type Notifier struct {
 
 var _ alert.Notifier = (*Notifier)(nil)
 
-// New returns a PagerDuty Notifier; routing_key is required, url overrides
-// the endpoint (EU accounts, tests).
-func New(cfg alert.ReceiverConfig) (*Notifier, error) {
+// Type is the receiver type's name in alerting.receivers.
+const Type = "pagerduty"
+
+// Config is a PagerDuty receiver's keys in alerting.receivers.
+type Config struct {
+	RoutingKey       string `yaml:"routing_key"` // the integration key; required
+	URL              string `yaml:"url"`         // overrides DefaultEndpoint (EU accounts, tests)
+	alert.HTTPConfig `yaml:",inline"`
+}
+
+// Secrets lists the values no output may show: the integration key.
+func (c Config) Secrets() []string { return []string{c.RoutingKey} }
+
+// New returns the PagerDuty Notifier of the receiver named name;
+// routing_key is required, url overrides the endpoint (EU accounts, tests).
+// An error is an *alert.FieldError.
+func New(name string, cfg Config) (*Notifier, error) {
 	if cfg.RoutingKey == "" {
-		return nil, fmt.Errorf("pagerduty receiver %q: routing_key: required", cfg.Name)
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "routing_key", Err: alert.ErrRequired}
 	}
 	endpoint := cfg.URL
 	if endpoint == "" {
 		endpoint = DefaultEndpoint
 	}
-	if err := alert.ValidateURL("url", endpoint); err != nil {
-		return nil, fmt.Errorf("pagerduty receiver %q: %w", cfg.Name, err)
+	if err := alert.CheckURL(endpoint); err != nil {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "url", Err: err}
+	}
+	if err := cfg.Check(Type, name); err != nil {
+		return nil, err
 	}
 	return &Notifier{endpoint: endpoint, routingKey: cfg.RoutingKey, client: cfg.HTTPClient()}, nil
 }

@@ -35,7 +35,7 @@ func TestPayloadGolden(t *testing.T) {
 		_, _ = io.WriteString(w, `{"status":"success","message":"Event processed","dedup_key":"x"}`)
 	}))
 	defer srv.Close()
-	n, err := pagerduty.New(alert.ReceiverConfig{Name: "pd", RoutingKey: "R0UT1NGKEY0000000000000000000000", URL: srv.URL + "/v2/enqueue"})
+	n, err := pagerduty.New("pd", pagerduty.Config{RoutingKey: "R0UT1NGKEY0000000000000000000000", URL: srv.URL + "/v2/enqueue"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestPayloadGolden(t *testing.T) {
 // Ensure a 400 (malformed event) is permanent, a 429 retryable, and the
 // routing key is required with its key named.
 func TestErrors(t *testing.T) {
-	if _, err := pagerduty.New(alert.ReceiverConfig{Name: "pd"}); err == nil || !strings.Contains(err.Error(), "routing_key: required") {
+	if _, err := pagerduty.New("pd", pagerduty.Config{}); err == nil || !strings.Contains(err.Error(), "routing_key: required") {
 		t.Fatalf("missing routing key: %v", err)
 	}
 	status := http.StatusBadRequest
@@ -92,7 +92,7 @@ func TestErrors(t *testing.T) {
 		http.Error(w, `{"status":"invalid event"}`, status)
 	}))
 	defer srv.Close()
-	n, err := pagerduty.New(alert.ReceiverConfig{Name: "pd", RoutingKey: "k", URL: srv.URL})
+	n, err := pagerduty.New("pd", pagerduty.Config{RoutingKey: "k", URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

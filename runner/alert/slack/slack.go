@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/runner/alert"
 )
 
@@ -22,10 +23,23 @@ type Notifier struct {
 
 var _ alert.Notifier = (*Notifier)(nil)
 
-// New returns a Slack Notifier; url (the incoming-webhook URL) is required.
-func New(cfg alert.ReceiverConfig) (*Notifier, error) {
-	if err := alert.ValidateURL("url", cfg.URL); err != nil {
-		return nil, fmt.Errorf("slack receiver %q: %w", cfg.Name, err)
+// Type is the receiver type's name in alerting.receivers.
+const Type = "slack"
+
+// Config is a Slack receiver's keys in alerting.receivers.
+type Config struct {
+	URL              string `yaml:"url"` // the incoming-webhook URL; required
+	alert.HTTPConfig `yaml:",inline"`
+}
+
+// New returns the Slack Notifier of the receiver named name; url (the
+// incoming-webhook URL) is required. An error is an *alert.FieldError.
+func New(name string, cfg Config) (*Notifier, error) {
+	if err := alert.CheckURL(cfg.URL); err != nil {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "url", Err: err}
+	}
+	if err := cfg.Check(Type, name); err != nil {
+		return nil, err
 	}
 	return &Notifier{url: cfg.URL, client: cfg.HTTPClient()}, nil
 }
@@ -72,8 +86,8 @@ func Render(ev alert.Event) Message {
 	}
 	title := fmt.Sprintf("[%s] %s %s", state, ev.Severity, ev.Job)
 	msg := Message{Text: fmt.Sprintf("%s %s: %s", icon, title, ev.Summary)}
-	msg.Blocks = append(msg.Blocks, Block{Type: "header", Text: &Text{Type: "plain_text", Text: clip(title, maxHeader)}})
-	msg.Blocks = append(msg.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: clip(icon+" "+escape(ev.Summary), maxSection)}})
+	msg.Blocks = append(msg.Blocks, Block{Type: "header", Text: &Text{Type: "plain_text", Text: oneline.Cut(title, maxHeader)}})
+	msg.Blocks = append(msg.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: oneline.Cut(icon+" "+escape(ev.Summary), maxSection)}})
 	fields := []Text{
 		{Type: "mrkdwn", Text: "*Job*\n" + escape(ev.Job)},
 		{Type: "mrkdwn", Text: "*Target*\n" + escape(ev.Target)},
@@ -92,7 +106,7 @@ func Render(ev alert.Event) Message {
 			}
 			fmt.Fprintf(&b, "• `%s` %s (%s)\n", escape(c.Pointer), escape(c.Change), escape(string(c.Severity)))
 		}
-		msg.Blocks = append(msg.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: clip(b.String(), maxSection)}})
+		msg.Blocks = append(msg.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: oneline.Cut(b.String(), maxSection)}})
 	}
 	ctx := "Started " + ev.StartedAt.UTC().Format("2006-01-02 15:04:05Z")
 	if ev.ReportURL != "" {
@@ -105,13 +119,6 @@ func Render(ev alert.Event) Message {
 // escape neutralises Slack's mrkdwn control characters.
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // Send posts ev.

@@ -46,7 +46,7 @@ func TestPayloadGolden(t *testing.T) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	n, err := slack.New(alert.ReceiverConfig{Name: "chat", URL: srv.URL + "/services/T0/B0/XXXX"})
+	n, err := slack.New("chat", slack.Config{URL: srv.URL + "/services/T0/B0/XXXX"})
 	if err != nil {
 		t.Fatal(err)
 	}

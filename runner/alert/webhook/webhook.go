@@ -43,14 +43,31 @@ type Notifier struct {
 
 var _ alert.Notifier = (*Notifier)(nil)
 
-// New returns a webhook Notifier; url is required, secret optional.
-func New(cfg alert.ReceiverConfig) (*Notifier, error) {
-	if err := alert.ValidateURL("url", cfg.URL); err != nil {
-		return nil, fmt.Errorf("webhook receiver %q: %w", cfg.Name, err)
+// Type is the receiver type's name in alerting.receivers.
+const Type = "webhook"
+
+// Config is a webhook receiver's keys in alerting.receivers.
+type Config struct {
+	URL              string `yaml:"url"`    // required
+	Secret           string `yaml:"secret"` // HMAC-SHA256 key; optional
+	alert.HTTPConfig `yaml:",inline"`
+}
+
+// Secrets lists the values no output may show: the signing secret.
+func (c Config) Secrets() []string { return []string{c.Secret} }
+
+// New returns the webhook Notifier of the receiver named name; url is
+// required, secret optional. An error is an *alert.FieldError.
+func New(name string, cfg Config) (*Notifier, error) {
+	if err := alert.CheckURL(cfg.URL); err != nil {
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "url", Err: err}
 	}
 	key, err := SigningKey(cfg.Secret)
 	if err != nil {
-		return nil, fmt.Errorf("webhook receiver %q: secret: %w", cfg.Name, err)
+		return nil, &alert.FieldError{Type: Type, Receiver: name, Field: "secret", Err: err}
+	}
+	if err := cfg.Check(Type, name); err != nil {
+		return nil, err
 	}
 	return &Notifier{url: cfg.URL, secret: []byte(cfg.Secret), key: key, client: cfg.HTTPClient(), now: time.Now}, nil
 }

@@ -42,11 +42,11 @@ func TestSendSigned(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, withSecret := range []bool{true, false} {
-		cfg := alert.ReceiverConfig{Name: "oncall", URL: srv.URL}
+		cfg := webhook.Config{URL: srv.URL}
 		if withSecret {
 			cfg.Secret = secret
 		}
-		n, err := webhook.New(cfg)
+		n, err := webhook.New("oncall", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestNewErrors(t *testing.T) {
 		{"ftp://hooks.example/x", "url: must be an absolute http or https URL"},
 		{"/relative/secret-path", "url: must be an absolute http or https URL"},
 	} {
-		_, err := webhook.New(alert.ReceiverConfig{Name: "oncall", URL: tc.url})
+		_, err := webhook.New("oncall", webhook.Config{URL: tc.url})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("url %q: err = %v, want %q", tc.url, err, tc.want)
 		}
@@ -104,7 +104,7 @@ func TestTransportErrorHidesURL(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL + "/T000/B000/secret-token-path"
 	srv.Close() // nothing listens any more
-	n, err := webhook.New(alert.ReceiverConfig{Name: "oncall", URL: url, Timeout: 2 * time.Second})
+	n, err := webhook.New("oncall", webhook.Config{URL: url, HTTPConfig: alert.HTTPConfig{Timeout: 2 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestSendStandardWebhooks(t *testing.T) {
 		ch <- got{b, r.Header.Clone()}
 	}))
 	defer srv.Close()
-	n, err := webhook.New(alert.ReceiverConfig{Name: "oncall", URL: srv.URL, Secret: secret})
+	n, err := webhook.New("oncall", webhook.Config{URL: srv.URL, Secret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
