@@ -85,12 +85,20 @@ type Observation struct {
 	Violations   []Violation        `json:"violations,omitempty"`
 	Drift        []Drift            `json:"drift,omitempty"`
 	Shape        json.RawMessage    `json:"shape,omitempty"` // drift shape of the response (no values but enum-like codes)
-	Exchange     *Exchange          `json:"exchange,omitempty"`
+	// ExchangeID names the exchange the check looked at. The specs of one
+	// operation share one call, so its exchange is recorded once, in
+	// Exchange, by the first of them to record an observation; the others
+	// carry only its id (reports resolve it across the whole report).
+	ExchangeID string    `json:"exchange_id,omitempty"`
+	Exchange   *Exchange `json:"exchange,omitempty"`
 }
 
 // Exchange is a redacted HTTP request and response, kept for the HTML report
 // and its curl reproduction.
 type Exchange struct {
+	// ID is stable within a run (family, bizType and the call's ordinal) and
+	// unique across the shards of one run, whose operations are disjoint.
+	ID              string              `json:"id,omitempty"`
 	Method          string              `json:"method"`
 	URL             string              `json:"url"`
 	RequestHeaders  map[string][]string `json:"request_headers"`

@@ -378,21 +378,32 @@ func TestProblemsAndBadObservation(t *testing.T) {
 	}
 }
 
-// Ensure two specs with the same text are told apart by location.
-func TestMatchByLocation(t *testing.T) {
-	a := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", LeafNodeLocation: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: 3}}
-	b := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", LeafNodeLocation: types.CodeLocation{FileName: "/s/b_test.go", LineNumber: 9}}
-	idx := indexSpecs([]types.Report{{SpecReports: []types.SpecReport{a, b}}})
-	used := map[*types.SpecReport]bool{}
-	got := idx.match(results.Check{Spec: "same", Location: "s/b_test.go:9"}, used)
-	if got == nil || got.LeafNodeLocation.FileName != "/s/b_test.go" {
-		t.Fatalf("matched %+v, want b", got)
+// Ensure two specs with the same text are told apart: each check is joined
+// to its own spec report (by check id, in results.Index), so each row shows
+// its own failure and observation.
+func TestTwoSpecsOneText(t *testing.T) {
+	mk := func(state types.SpecState, msg, code string, line int) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", State: state, NumAttempts: 1,
+			LeafNodeLocation: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: line},
+			Failure:          types.Failure{Message: msg, Location: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: line}},
+			ReportEntries: types.ReportEntries{{Name: contract.EntryName, Value: types.WrapEntryValue(contract.Observation{
+				Operation: "op.same", Family: "client", HTTPStatus: 200, EnvelopeCode: code, EnvelopeMsg: "msg of " + code})}}}
 	}
-	if got := idx.match(results.Check{Spec: "same"}, used); got == nil || got.LeafNodeLocation.FileName != "/s/a_test.go" {
-		t.Fatalf("second match %+v, want the unused a", got)
+	reps := []types.Report{{SpecReports: []types.SpecReport{
+		mk(types.SpecStateFailed, "first\nfailure text", "E1", 3),
+		mk(types.SpecStateFailed, "second\nfailure text", "E2", 9),
+	}}}
+	res := results.Build(reps[0], results.Meta{})
+	if len(res.Checks) != 2 || res.Checks[0].ID == res.Checks[1].ID {
+		t.Fatalf("checks %+v: want two with distinct ids", res.Checks)
 	}
-	if got := idx.match(results.Check{Spec: "same"}, used); got != nil {
-		t.Fatalf("third match %+v, want none left", got)
+	v := build(res, reps, Options{Bodies: BodiesFailing})
+	got := map[string]string{}
+	for _, c := range v.Checks {
+		got[c.EnvelopeMsg] = c.Failure + "|" + c.Location
+	}
+	if got["msg of E1"] != "first\nfailure text|/s/a_test.go:3" || got["msg of E2"] != "second\nfailure text|/s/a_test.go:9" {
+		t.Fatalf("rows joined to the wrong specs: %q", got)
 	}
 }
 
