@@ -101,13 +101,23 @@ type Result struct {
 // Write renders the run's results to path atomically, through the
 // redactor.
 func Write(path string, res results.Results, ix *results.Index, red textRedactor, opts Options) error {
-	out, err := xml.MarshalIndent(Build(res, ix, opts), "", "  ")
+	out, err := Encode(res, ix, opts)
 	if err != nil {
-		return fmt.Errorf("junit.xml: %w", err)
+		return err
 	}
 	// Ginkgo's failure messages are copied verbatim; the redactor scrubs any
 	// value it learned while recording, the last line of defence for this sink.
-	return atomicfile.Write(path, []byte(red.Known(xml.Header+string(out)+"\n")), 0o644)
+	return atomicfile.Write(path, []byte(red.Known(string(out))), 0o644)
+}
+
+// Encode is junit.xml's bytes (Build, indented, with the XML header and a
+// final newline), before the redactor's last pass.
+func Encode(res results.Results, ix *results.Index, opts Options) ([]byte, error) {
+	out, err := xml.MarshalIndent(Build(res, ix, opts), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("junit.xml: %w", err)
+	}
+	return append(append([]byte(xml.Header), out...), '\n'), nil
 }
 
 // Build derives the document from the run's results: one testcase per
