@@ -1,31 +1,14 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/onsi/ginkgo/v2/types"
-
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
-
-// readGinkgo loads a run's ginkgo.json.
-func readGinkgo(t *testing.T, out string) []types.Report {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(out, "ginkgo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		t.Fatalf("ginkgo.json: %v", err)
-	}
-	return reports
-}
 
 // Ensure a check's record and its failure text come from one result: a
 // broken envelope fails the data check with the envelope's violations in
@@ -49,7 +32,7 @@ func TestValidateOnceRecordAgreesWithFailure(t *testing.T) {
 			if res.Verdict != verdict.Broken || r.code != 1 {
 				t.Fatalf("verdict %s exit %d, want broken and 1\n%s", res.Verdict, r.code, r.stdout)
 			}
-			ix := results.NewIndex(readGinkgo(t, out))
+			ix := results.NewIndex(golden.Reports(t, filepath.Join(out, "ginkgo.json")))
 			dataChecked := false
 			for _, c := range res.Checks {
 				e, ok := ix.Lookup(c.ID)

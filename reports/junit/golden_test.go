@@ -1,15 +1,11 @@
 package junit
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/onsi/ginkgo/v2/types"
-
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
 	"github.com/mmcontract/mmcontract/reports/results"
 )
@@ -23,14 +19,7 @@ var goldenInput = filepath.Join("..", "results", "testdata", "run.ginkgo.json")
 // reader parses with one testcase per check of results.json, two specs with
 // one text included. Run with -update to rewrite it after checking the change.
 func TestJUnitGolden(t *testing.T) {
-	raw, err := os.ReadFile(goldenInput)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		t.Fatalf("%s: %v", goldenInput, err)
-	}
+	reports := golden.Reports(t, goldenInput)
 	ix := results.NewIndex(reports)
 	res := results.BuildIndexed(reports[0], ix, results.Meta{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor,
 		Version: "v1.2.3", Commit: "abc123def456", LabelFilter: "!catalog", Baseline: "baselines/staging", RatePerMinute: 240})
@@ -38,19 +27,8 @@ func TestJUnitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "run.junit.golden.xml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("junit.xml differs from %s (run with -update after checking the change):\n%s", golden, got)
-	}
+	path := filepath.Join("testdata", "run.junit.golden.xml")
+	golden.Check(t, path, got, *update)
 	parsed := junittest.Parse(t, got)
 	if parsed.Tests != len(res.Checks) {
 		t.Errorf("%d testcases, want one per check (%d)", parsed.Tests, len(res.Checks))
@@ -67,5 +45,5 @@ func TestJUnitGolden(t *testing.T) {
 	if len(quote) != 2 || !strings.Contains(quote[0], "verdict: pass") || !strings.Contains(quote[1], "verdict: broken\noperation: open.quote.list\nhttp_status: 502") {
 		t.Errorf("the two specs with one text are not told apart: %q", quote)
 	}
-	junittest.Validate(t, golden)
+	junittest.Validate(t, path)
 }

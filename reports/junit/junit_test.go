@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -107,20 +108,9 @@ func TestWriteGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "junit.golden.xml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("junit.xml differs from %s (run with -update after checking the change):\n%s", golden, got)
-	}
-	junittest.Validate(t, golden)
+	path = filepath.Join("testdata", "junit.golden.xml")
+	golden.Check(t, path, got, *update)
+	junittest.Validate(t, path)
 }
 
 // Ensure each verdict becomes the element its consumer counts, classnames

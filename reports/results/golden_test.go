@@ -1,38 +1,21 @@
 package results
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/onsi/ginkgo/v2/types"
-
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
-// GoldenMeta is what the golden run says about itself beyond Ginkgo's
+// goldenMeta is what the golden run says about itself beyond Ginkgo's
 // report; reports/junit's golden test uses the same.
 var goldenMeta = Meta{Target: "https://prewppc-3.cmfbl.com", TargetKind: TargetVendor, Version: "v1.2.3", Commit: "abc123def456",
 	LabelFilter: "!catalog", Baseline: "baselines/staging", RatePerMinute: 240}
-
-// ReadReports loads a literal ginkgo.json.
-func readReports(t *testing.T, path string) []types.Report {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(raw, &reports); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return reports
-}
 
 // Ensure a literal Ginkgo report (testdata/run.ginkgo.json: one check of
 // every verdict, a failed BeforeSuite, a spec the label filter left out,
@@ -40,24 +23,12 @@ func readReports(t *testing.T, path string) []types.Report {
 // gives exactly testdata/run.results.golden.json. Run with -update to
 // rewrite it after checking the change.
 func TestResultsGolden(t *testing.T) {
-	reports := readReports(t, filepath.Join("testdata", "run.ginkgo.json"))
+	reports := golden.Reports(t, filepath.Join("testdata", "run.ginkgo.json"))
 	got, err := Encode(Build(reports[0], goldenMeta))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "run.results.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("results.json differs from %s (run with -update after checking the change):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "run.results.golden.json"), got, *update)
 	// Parsed back as a consumer reads it, not through Results.
 	var doc struct {
 		Verdict string         `json:"verdict"`
