@@ -162,6 +162,13 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 		return &outcome{err: &verdict.ConfigError{Kind: ce.Kind, Message: "not called: " + ce.Message}}
 	}
 	ex, err := c.CallWith(ctx, op.call(), body, o)
+	return e.outcomeOf(op, ex, err, o)
+}
+
+// outcomeOf is what the specs share of one response: it records (redacts)
+// the exchange and infers and compares its shape; the checks themselves
+// run once each, when the first spec asks.
+func (e *Env) outcomeOf(op Operation, ex *mmapi.Exchange, err error, o mmapi.CallOptions) *outcome {
 	out := &outcome{ex: ex, err: err}
 	if ex != nil {
 		out.recorded = e.record(ex)
@@ -176,6 +183,34 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 		out.shape, out.drift, out.driftErr = e.Drift.Check(op.Family, op.BizType, ex.Body)
 	}
 	return out
+}
+
+// ResponseChecks are the results of every check the specs make of one
+// response.
+type ResponseChecks struct {
+	Envelope, Data, Invariants []contract.Violation
+	Drift                      []contract.Drift
+}
+
+// CheckResponse does with one response of op (ex and err as the client
+// returned them) exactly what a run does: outcomeOf, then the envelope,
+// data and invariant checks the specs share, each once. It is the suite's
+// per-response path, exported so that its cost can be measured from
+// outside (runner's BenchmarkResponsePath).
+func (e *Env) CheckResponse(op Operation, ex *mmapi.Exchange, err error) (ResponseChecks, error) {
+	o := e.outcomeOf(op, ex, err, mmapi.CallOptions{})
+	if ex == nil {
+		return ResponseChecks{}, fmt.Errorf("%s: no response: %w", op.BizType, err)
+	}
+	var rc ResponseChecks
+	if rc.Envelope, err = o.envelopeCheck(e.Schemas); err != nil {
+		return rc, err
+	}
+	if rc.Data, err = o.dataCheck(e.Schemas, op); err != nil {
+		return rc, err
+	}
+	rc.Invariants, rc.Drift = o.invariantsCheck(), o.drift
+	return rc, o.driftErr
 }
 
 // setupProblem is the run's set-up problem: the one the runner found before
