@@ -447,7 +447,7 @@ func startSimulator(set *schemas.Set, scenario string, creds Credentials) (strin
 // ix is the run's index of report, shared so the observations are decoded
 // once for every writer.
 func writeOutputs(dir string, report types.Report, ix *results.Index, res results.Results, red *redact.Redactor) error {
-	ginkgoJSON, err := json.MarshalIndent([]types.Report{report}, "", "  ")
+	ginkgoJSON, err := json.MarshalIndent([]types.Report{results.Checked(report)}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("ginkgo.json: %w", err)
 	}

@@ -8,6 +8,7 @@ package contract
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
@@ -91,6 +92,27 @@ type Observation struct {
 	// carry only its id (reports resolve it across the whole report).
 	ExchangeID string    `json:"exchange_id,omitempty"`
 	Exchange   *Exchange `json:"exchange,omitempty"`
+}
+
+// String is the one-line form Ginkgo keeps beside an entry's JSON (its
+// "Representation"). Without it Ginkgo writes the whole value with %+v,
+// bodies and shape as lists of byte values: a third of a run's ginkgo.json,
+// and a second copy of every body.
+func (o Observation) String() string {
+	s := fmt.Sprintf("%s %s: HTTP %d", o.Family, o.Operation, o.HTTPStatus)
+	if o.EnvelopeCode != "" {
+		s += " code " + o.EnvelopeCode
+	}
+	if o.Outcome != "" {
+		s += " " + string(o.Outcome)
+	}
+	if n := len(o.Violations); n > 0 {
+		s += fmt.Sprintf(", %d violation(s)", n)
+	}
+	if n := len(o.Drift); n > 0 {
+		s += fmt.Sprintf(", %d drift difference(s)", n)
+	}
+	return s
 }
 
 // Exchange is a redacted HTTP request and response, kept for the HTML report

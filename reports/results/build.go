@@ -122,6 +122,23 @@ func Selector(report types.Report) func(types.SpecReport) bool {
 	}
 }
 
+// Checked is report without the specs its label filter left out: what a
+// run keeps in ginkgo.json. They were never attempted and are no checks of
+// the run, so every reader of ginkgo.json (results.json, junit.xml, the HTML
+// report, merge, baseline accept) derives the same from it, and a smoke run
+// no longer writes the whole tree's specs (most of its ginkgo.json).
+func Checked(report types.Report) types.Report {
+	selected := Selector(report)
+	kept := make([]types.SpecReport, 0, len(report.SpecReports))
+	for _, spec := range report.SpecReports {
+		if selected(spec) {
+			kept = append(kept, spec)
+		}
+	}
+	report.SpecReports = kept
+	return report
+}
+
 // CheckOf derives one check from a spec report on its own, as the
 // progress lines do while the run goes on; its id is that of the first spec
 // with its text (Index gives every check of a report its unique id).
