@@ -69,7 +69,7 @@ func BenchmarkSmokeVsDefaultCPU(b *testing.B) {
 			cpu  *time.Duration
 			args []string
 		}{{&smoke, []string{"--label-filter", "smoke"}}, {&all, nil}} {
-			cmd := mmcontractCmd(nil, append([]string{"run", "--out", b.TempDir()}, run.args...)...)
+			cmd := mmcontractCmd(b, nil, append([]string{"run", "--out", b.TempDir()}, run.args...)...)
 			if err := cmd.Run(); err != nil {
 				b.Fatalf("mmcontract run %v: %v", run.args, err)
 			}
