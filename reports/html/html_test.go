@@ -533,3 +533,29 @@ func TestBidiVisible(t *testing.T) {
 		t.Error("a raw bidi control reached the page")
 	}
 }
+
+// Ensure a call's bodies are written once: the checks of one operation share
+// its exchange (recorded once, named by id), and every row after the first
+// links to the row that shows it.
+func TestExchangeShownOnce(t *testing.T) {
+	ex := exchange(true, `{"companyId":439}`, `{"code":"0","msg":"Success","data":{"marker":"only-once-marker"},"ok":true,"fail":false}`, 200)
+	ex.ID = "client op.shared #1"
+	specs := []spec{
+		{containers: []string{"client", "op.shared"}, leaf: "matches the envelope schema",
+			check: results.Check{Operation: "op.shared", Family: "client", Verdict: verdict.Broken, Message: "envelope broken"},
+			obs:   &contract.Observation{Operation: "op.shared", Family: "client", ExchangeID: ex.ID, Exchange: ex}, state: types.SpecStateFailed},
+		{containers: []string{"client", "op.shared"}, leaf: "matches the data schema",
+			check: results.Check{Operation: "op.shared", Family: "client", Verdict: verdict.Broken, Message: "data broken"},
+			obs:   &contract.Observation{Operation: "op.shared", Family: "client", ExchangeID: ex.ID}, state: types.SpecStateFailed},
+	}
+	res, reps := fixture(t, "https://sim.invalid", specs)
+	for _, bodies := range []string{BodiesFailing, BodiesAll} {
+		out := render(t, res, reps, Options{Bodies: bodies})
+		if n := strings.Count(out, "only-once-marker"); n != 1 {
+			t.Errorf("bodies=%s: the shared body is written %d times, want once", bodies, n)
+		}
+		if !strings.Contains(out, `the same call as <a href="#`+domID(res.Checks[0].ID, 0)+`">`) {
+			t.Errorf("bodies=%s: the second check does not link to the row showing the call", bodies)
+		}
+	}
+}

@@ -111,9 +111,15 @@ type checkView struct {
 	Violations    []contract.Violation
 	Drift         []contract.Drift
 	Exchange      *exchangeView
-	Note          string // e.g. an observation that could not be decoded
-	Summary       string
-	HasDetails    bool
+	// exchangeID names Exchange's call; a later row of the same call shows
+	// ExchangeRef, a link to the row that shows it, instead of the bodies
+	// again (ExchangeRefSpec is that row's spec).
+	exchangeID      string
+	ExchangeRef     string
+	ExchangeRefSpec string
+	Note            string // e.g. an observation that could not be decoded
+	Summary         string
+	HasDetails      bool
 }
 
 type exchangeView struct {
@@ -265,6 +271,7 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 	var worst []verdict.Verdict
 	v.Checks = make([]checkView, 0, len(res.Checks))
 	ids := map[string]bool{}
+	shown := map[string]checkView{} // by exchange id: the row that shows it
 	for i, c := range res.Checks {
 		e, _ := ix.Lookup(c.ID)
 		cv := buildCheck(i, c, e, ix, opts, sc)
@@ -272,6 +279,14 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 			cv.DOMID = "c-" + strconv.Itoa(i)
 		}
 		ids[cv.DOMID] = true
+		if cv.Exchange != nil && cv.exchangeID != "" {
+			// One call's bodies are written once; its other checks link there.
+			if first, ok := shown[cv.exchangeID]; ok {
+				cv.Exchange, cv.ExchangeRef, cv.ExchangeRefSpec = nil, first.DOMID, first.Spec
+			} else {
+				shown[cv.exchangeID] = cv
+			}
+		}
 		for _, l := range c.Labels {
 			labels[l] = true
 		}
@@ -427,7 +442,7 @@ func buildCheck(i int, c results.Check, e *results.Entry, ix *results.Index, opt
 			cv.Drift = obs.Drift
 		}
 		if ex := ix.Exchange(*obs); ex != nil && (failing || opts.Bodies == BodiesAll) {
-			cv.Exchange = buildExchange(ex, sc)
+			cv.Exchange, cv.exchangeID = buildExchange(ex, sc), ex.ID
 		}
 	}
 	if sc.r != nil {
