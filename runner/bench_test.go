@@ -3,12 +3,18 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/simulator"
+	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites"
 )
@@ -92,4 +98,46 @@ func BenchmarkResponsePath(b *testing.B) {
 	b.ReportMetric(bare, "bare-decode-ns")
 	b.ReportMetric(perOp/bare, "x-bare-decode")
 	b.ReportMetric(float64(len(body)), "body-bytes")
+}
+
+// BenchmarkWriteOutputs measures writing a default-suite run's four report
+// files (ginkgo.json, results.json, junit.xml, report.html), from the
+// report of one real in-process run on the simulator, read back from its
+// ginkgo.json; the sizes are reported beside the time.
+func BenchmarkWriteOutputs(b *testing.B) {
+	first := b.TempDir()
+	if _, err := Run(context.Background(), Options{OutDir: first, Timeout: 15 * time.Second, Retries: 2, FlakeAttempts: 2},
+		io.Discard, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(first, "ginkgo.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(raw, &reports); err != nil {
+		b.Fatal(err)
+	}
+	red := redact.New(redact.Config{})
+	dir := b.TempDir()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		ix := results.NewIndex(reports)
+		res := results.BuildIndexed(reports[0], ix, results.Meta{Target: "simulator", TargetKind: results.TargetSimulator})
+		if err := writeOutputs(dir, reports[0], ix, res, red); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	total := 0.0
+	for _, name := range []string{"ginkgo.json", "results.json", "junit.xml", "report.html"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += float64(fi.Size())
+	}
+	b.ReportMetric(float64(len(reports[0].SpecReports)), "specs")
+	b.ReportMetric(total/1024, "output-KB")
 }
