@@ -273,6 +273,9 @@ func shellWords(s string) ([]string, error) {
 // runs on distroless static or scratch) that reports the version it was
 // given and the commit it was built from.
 func TestDockerfileBuildIsStatic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a full static build of the binary, skipped in -short mode")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}

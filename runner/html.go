@@ -10,8 +10,8 @@ import (
 	"github.com/mmcontract/mmcontract/reports/results"
 )
 
-func writeHTML(dir string, report types.Report, res results.Results, red *redact.Redactor) error {
+func writeHTML(dir string, report types.Report, ix *results.Index, res results.Results, red *redact.Redactor) error {
 	return html.WriteFile(filepath.Join(dir, "report.html"), res, []types.Report{report}, html.Options{
-		Version: res.Version, Commit: res.Commit, Redactor: red,
+		Version: res.Version, Commit: res.Commit, Redactor: red, Index: ix,
 	})
 }

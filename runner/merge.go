@@ -51,14 +51,15 @@ func Merge(shards []ShardRun, opts MergeOptions, stdout, stderr io.Writer) (Outc
 			setup = s.Results.ConfigError
 		}
 	}
-	res := results.Build(report, results.Meta{
+	ix := results.NewIndex([]types.Report{report})
+	res := results.BuildIndexed(report, ix, results.Meta{
 		Target: mergedTarget(first), TargetKind: first.TargetKind, Version: first.Version, Commit: first.Commit,
 		LabelFilter: first.LabelFilter, Baseline: first.Baseline, ConfigError: setup, RatePerMinute: first.RatePerMinute,
 	})
 	res.Merged = &merged
 	res.Baselines = mergeBaselines(shards)
 	red := redact.New(opts.Redaction)
-	if err := writeOutputs(opts.OutDir, report, res, red); err != nil {
+	if err := writeOutputs(opts.OutDir, report, ix, res, red); err != nil {
 		return Outcome{}, err
 	}
 	console := red.Writer(stdout)

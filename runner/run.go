@@ -239,7 +239,8 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) && opts.Shard == nil {
 		return Outcome{}, noSpecs(opts.LabelFilter)
 	}
-	res := results.Build(report, results.Meta{
+	ix := results.NewIndex([]types.Report{report})
+	res := results.BuildIndexed(report, ix, results.Meta{
 		Target: displayTarget(opts.BaseURL, target, opts.Scenario), TargetKind: kind, Version: opts.Version, Commit: opts.Commit,
 		LabelFilter: opts.LabelFilter, Baseline: opts.BaselineDir, ConfigError: env.Setup,
 		Shard: opts.Shard, RatePerMinute: rate,
@@ -247,7 +248,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if opts.BaselineDir != "" {
 		res.Baselines = drift.account(opts.BaselineDir, res.Checks)
 	}
-	if err := writeOutputs(opts.OutDir, report, res, red); err != nil {
+	if err := writeOutputs(opts.OutDir, report, ix, res, red); err != nil {
 		return Outcome{}, err
 	}
 	printSummary(console, res, opts)
@@ -436,23 +437,25 @@ func startSimulator(set *schemas.Set, scenario string, creds Credentials) (strin
 
 // writeOutputs writes every artifact through the redactor's text filter, the
 // last line of defence behind the structured redaction done while recording.
-func writeOutputs(dir string, report types.Report, res results.Results, red *redact.Redactor) error {
-	ginkgoJSON, err := json.MarshalIndent([]types.Report{report}, "", "  ")
+// ix is the run's index of report, shared so the observations are decoded
+// once for every writer.
+func writeOutputs(dir string, report types.Report, ix *results.Index, res results.Results, red *redact.Redactor) error {
+	ginkgoJSON, err := json.MarshalIndent([]types.Report{results.Checked(report)}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("ginkgo.json: %w", err)
 	}
 	if err := atomicfile.Write(filepath.Join(dir, "ginkgo.json"), []byte(red.Known(string(ginkgoJSON))), 0o644); err != nil {
 		return err
 	}
-	resJSON, err := json.MarshalIndent(res, "", "  ")
+	resJSON, err := results.Encode(res)
 	if err != nil {
-		return fmt.Errorf("results.json: %w", err)
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))+"\n"), 0o644); err != nil {
 		return err
 	}
-	if err := junit.Write(filepath.Join(dir, "junit.xml"), report, res.Checks, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard, Merged: res.Merged}); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))), 0o644); err != nil {
 		return err
 	}
-	return writeHTML(dir, report, res, red)
+	if err := junit.Write(filepath.Join(dir, "junit.xml"), res, ix, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard, Merged: res.Merged}); err != nil {
+		return err
+	}
+	return writeHTML(dir, report, ix, res, red)
 }

@@ -143,9 +143,9 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 				failIfUnavailable(o)
 				failUnlessEnvelope(env, op, o, &obs)
 
-				vs, err := env.Schemas.ValidateEnvelope(o.ex.Body)
+				ev, err := o.envelopeCheck(env.Schemas)
 				Expect(err).NotTo(HaveOccurred(), "validating the envelope of %s", op.BizType)
-				vs = append(vs, Invariants(o.ex.Body, o.ex.Trace)...)
+				vs := append(append([]contract.Violation(nil), ev...), o.invariantsCheck()...)
 				if len(vs) > 0 {
 					obs.Violations = vs
 					Fail(fmt.Sprintf("%s broke the envelope contract in %d place(s):\n%s", op.BizType, len(vs), describeViolations(vs)))
@@ -161,10 +161,10 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 						ve.BizCode, ve.Code, oneline.First(env.Redactor.Text(ve.Msg), oneline.MaxMessage)))
 				}
 
-				vs, err = env.Schemas.ValidateData(op.Family, op.BizType, o.ex.Envelope.Data)
+				vs, err = o.dataCheck(env.Schemas, op)
 				Expect(err).NotTo(HaveOccurred(), "validating the data of %s", op.BizType)
 				obs.Violations = vs
-				Expect(o.ex.Body).To(matchers.MatchSchema(env.Schemas, op.Family, op.BizType), "data of %s", op.BizType)
+				Expect(vs).To(matchers.HoldContract(matchers.SchemaOf(op.Family, op.BizType)), "data of %s", op.BizType)
 
 				if env.Drift != nil {
 					if o.driftErr != nil {

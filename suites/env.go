@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,26 @@ type Env struct {
 	rejected atomic.Pointer[verdict.ConfigError]
 	// specOps maps spec texts to the operation they check (OperationOf).
 	specOps map[string]string
+	// calls numbers each operation's calls, for the exchanges' ids.
+	calls callCounter
+}
+
+// callCounter numbers the calls of each operation in the order they are
+// made: with the run's fixed spec order the same run gives the same ids.
+type callCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// next is the ordinal (from 1) of the next call of the operation key.
+func (c *callCounter) next(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[key]++
+	return c.n[key]
 }
 
 // driftChecker is the consumer-side view of runner/drift.

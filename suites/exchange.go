@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/suites/check"
 )
 
 // maxRecordedBody caps each body kept in the report: enough to read a
@@ -18,6 +21,11 @@ const maxRecordedBody = 64 << 10
 
 // outcome is one call to the vendor as the specs see it: the exchange, its
 // error, and everything already redacted for recording.
+//
+// The specs of one operation share one outcome, and each check of it is
+// computed once, on first use, whichever spec asks first: the envelope is
+// validated once and the data once per response, and its exchange is
+// recorded once.
 type outcome struct {
 	ex       *mmapi.Exchange
 	err      error
@@ -25,6 +33,62 @@ type outcome struct {
 	shape    []byte
 	drift    []contract.Drift
 	driftErr error
+
+	// shown is set once an observation carries the recorded exchange; later
+	// ones refer to it by id.
+	shown atomic.Bool
+
+	envelopeOnce sync.Once
+	envelope     []contract.Violation
+	envelopeErr  error
+
+	dataOnce sync.Once
+	data     []contract.Violation
+	dataErr  error
+
+	invariantsOnce sync.Once
+	invariants     []contract.Violation
+}
+
+// envelopeCheck is the envelope check of the response (it must exist).
+func (o *outcome) envelopeCheck(s check.Schemas) ([]contract.Violation, error) {
+	o.envelopeOnce.Do(func() { o.envelope, o.envelopeErr = check.Envelope(s, o.ex.Body) })
+	return o.envelope, o.envelopeErr
+}
+
+// dataCheck is the data check of the response (it must exist): the envelope
+// check's violations when the envelope breaks its schema, the undecodable
+// envelope when the client could not decode it, else the data schema's.
+func (o *outcome) dataCheck(s check.Schemas, op Operation) ([]contract.Violation, error) {
+	o.dataOnce.Do(func() {
+		ev, err := o.envelopeCheck(s)
+		switch {
+		case err != nil:
+			o.dataErr = err
+		case len(ev) == 0 && o.ex.Envelope == nil:
+			o.data = []contract.Violation{check.Undecodable(oneline.First(o.contractReason(), oneline.MaxMessage))}
+		case o.ex.Envelope == nil:
+			o.data = ev
+		default:
+			o.data, o.dataErr = check.Data(s, op.Family, op.BizType, ev, o.ex.Envelope.OK, o.ex.Envelope.Data)
+		}
+	})
+	return o.data, o.dataErr
+}
+
+// invariantsCheck is the invariants check of the response (it must exist).
+func (o *outcome) invariantsCheck() []contract.Violation {
+	o.invariantsOnce.Do(func() { o.invariants = Invariants(o.ex.Body, o.ex.Trace) })
+	return o.invariants
+}
+
+// contractReason is why the client found no envelope in the response.
+func (o *outcome) contractReason() string {
+	var ce *mmapi.ContractError
+	if errors.As(o.err, &ce) {
+		return ce.Reason
+	}
+	return "no envelope"
 }
 
 // unavailable reports whether the vendor did not answer usefully.
@@ -63,7 +127,13 @@ func (o *outcome) vendorError() (*mmapi.VendorError, bool) {
 // observation builds the report entry for this outcome; specs add their own
 // violations and verdict hints.
 func (o *outcome) observation(op Operation) contract.Observation {
-	obs := contract.Observation{Operation: op.BizType, Family: op.Family, Exchange: o.recorded}
+	obs := contract.Observation{Operation: op.BizType, Family: op.Family}
+	if o.recorded != nil {
+		obs.ExchangeID = o.recorded.ID
+		if o.shown.CompareAndSwap(false, true) {
+			obs.Exchange = o.recorded
+		}
+	}
 	if o.ex != nil {
 		obs.HTTPStatus = o.ex.HTTPStatus
 		obs.LatencyMS = o.ex.Latency.Milliseconds()
@@ -93,9 +163,18 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 		return &outcome{err: &verdict.ConfigError{Kind: ce.Kind, Message: "not called: " + ce.Message}}
 	}
 	ex, err := c.CallWith(ctx, op.call(), body, o)
+	return e.outcomeOf(op, ex, err, o)
+}
+
+// outcomeOf is what the specs share of one response: it records (redacts)
+// the exchange and infers and compares its shape; the checks themselves
+// run once each, when the first spec asks.
+func (e *Env) outcomeOf(op Operation, ex *mmapi.Exchange, err error, o mmapi.CallOptions) *outcome {
 	out := &outcome{ex: ex, err: err}
 	if ex != nil {
 		out.recorded = e.record(ex)
+		key := OperationKey(op.Family, op.BizType)
+		out.recorded.ID = fmt.Sprintf("%s #%d", key, e.calls.next(key))
 	}
 	if ce := e.rejectedSession(ex, err, o); ce != nil {
 		out.err = ce
@@ -105,6 +184,34 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 		out.shape, out.drift, out.driftErr = e.Drift.Check(op.Family, op.BizType, ex.Body)
 	}
 	return out
+}
+
+// ResponseChecks are the results of every check the specs make of one
+// response.
+type ResponseChecks struct {
+	Envelope, Data, Invariants []contract.Violation
+	Drift                      []contract.Drift
+}
+
+// CheckResponse does with one response of op (ex and err as the client
+// returned them) exactly what a run does: outcomeOf, then the envelope,
+// data and invariant checks the specs share, each once. It is the suite's
+// per-response path, exported so that its cost can be measured from
+// outside (runner's BenchmarkResponsePath).
+func (e *Env) CheckResponse(op Operation, ex *mmapi.Exchange, err error) (ResponseChecks, error) {
+	o := e.outcomeOf(op, ex, err, mmapi.CallOptions{})
+	if ex == nil {
+		return ResponseChecks{}, fmt.Errorf("%s: no response: %w", op.BizType, err)
+	}
+	var rc ResponseChecks
+	if rc.Envelope, err = o.envelopeCheck(e.Schemas); err != nil {
+		return rc, err
+	}
+	if rc.Data, err = o.dataCheck(e.Schemas, op); err != nil {
+		return rc, err
+	}
+	rc.Invariants, rc.Drift = o.invariantsCheck(), o.drift
+	return rc, o.driftErr
 }
 
 // setupProblem is the run's set-up problem: the one the runner found before

@@ -13,6 +13,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/suites/check"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
 
@@ -95,10 +96,11 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			obs := o.observation(op)
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
-			vs, err := env.Schemas.ValidateEnvelope(o.ex.Body)
+			failUnlessResponse(env, op, o)
+			vs, err := o.envelopeCheck(env.Schemas)
 			Expect(err).NotTo(HaveOccurred(), "validating the envelope of %s", op.BizType)
 			obs.Violations = vs
-			Expect(o.ex.Body).To(matchers.MatchEnvelopeSchema(env.Schemas), "envelope of %s", op.BizType)
+			Expect(vs).To(matchers.HoldContract(matchers.EnvelopeSchema), "envelope of %s", op.BizType)
 		}, SpecTimeout(env.CallTimeout()))
 
 		It("returns data that matches the data schema", func(ctx SpecContext) {
@@ -106,18 +108,16 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			obs := o.observation(op)
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
+			failUnlessResponse(env, op, o)
 			if ve, ok := o.vendorError(); ok {
 				obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
 					Seen: ve.Code, Message: "the vendor refused a read-only call the contract says succeeds"}}
 				Fail(fmt.Sprintf("%s answered with vendor error bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 			}
-			if o.ex.Envelope == nil {
-				Fail(fmt.Sprintf("%s: no envelope to take data from", op.BizType))
-			}
-			vs, err := env.Schemas.ValidateData(op.Family, op.BizType, o.ex.Envelope.Data)
+			vs, err := o.dataCheck(env.Schemas, op)
 			Expect(err).NotTo(HaveOccurred(), "validating the data of %s", op.BizType)
 			obs.Violations = vs
-			Expect(o.ex.Body).To(matchers.MatchSchema(env.Schemas, op.Family, op.BizType), "data of %s", op.BizType)
+			Expect(vs).To(matchers.HoldContract(matchers.SchemaOf(op.Family, op.BizType)), "data of %s", op.BizType)
 		}, SpecTimeout(env.CallTimeout()))
 
 		It("keeps the envelope invariants", func(ctx SpecContext) {
@@ -125,7 +125,8 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			obs := o.observation(op)
 			defer recordObservation(&obs)
 			failIfUnavailable(o)
-			obs.Violations = Invariants(o.ex.Body, o.ex.Trace)
+			failUnlessResponse(env, op, o)
+			obs.Violations = o.invariantsCheck()
 			if len(obs.Violations) > 0 {
 				Fail(fmt.Sprintf("%s broke %d envelope invariant(s):\n%s", op.BizType, len(obs.Violations), describeViolations(obs.Violations)))
 			}
@@ -200,9 +201,7 @@ func expectRefusal(env *Env, op Operation, o *outcome, codes ...string) {
 // failUnlessEnvelope fails the spec unless the vendor answered HTTP 200 with
 // a decodable envelope, recording the violation on obs.
 func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observation) {
-	if o.ex == nil {
-		Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
-	}
+	failUnlessResponse(env, op, o)
 	if o.ex.HTTPStatus != 200 {
 		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "http_status", Expected: "200",
 			Seen: fmt.Sprint(o.ex.HTTPStatus), Message: "the vendor answers every operation with HTTP 200"}}
@@ -210,25 +209,27 @@ func failUnlessEnvelope(env *Env, op Operation, o *outcome, obs *contract.Observ
 	}
 	var ce *mmapi.ContractError
 	if errors.As(o.err, &ce) {
-		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON envelope",
-			Seen: oneline.First(ce.Reason, oneline.MaxMessage), Message: "HTTP 200 without a decodable envelope"}}
+		obs.Violations = []contract.Violation{check.Undecodable(oneline.First(ce.Reason, oneline.MaxMessage))}
 		Fail(fmt.Sprintf("%s answered HTTP 200 without an envelope: %s", op.BizType, env.Redactor.Text(ce.Reason)))
+	}
+}
+
+// failUnlessResponse fails the spec when the call got no HTTP response at
+// all, which failIfUnavailable has not already ended as unavailable.
+func failUnlessResponse(env *Env, op Operation, o *outcome) {
+	if o.ex == nil {
+		Fail(fmt.Sprintf("no response from %s: %v", op.BizType, env.Redactor.Text(fmt.Sprint(o.err))))
 	}
 }
 
 // failOnBreakingDrift fails the spec on breaking drift in obs.Drift and marks
 // it drifted on any other drift.
 func failOnBreakingDrift(op Operation, obs *contract.Observation) {
-	var breaking []string
-	for _, d := range obs.Drift {
-		if d.Severity == verdict.Breaking {
-			breaking = append(breaking, fmt.Sprintf("%s %s (baseline %s, observed %s)", d.Pointer, d.Change, d.Baseline, d.Observed))
-		}
-	}
+	breaking, drifted := check.Shape(obs.Drift)
 	if len(breaking) > 0 {
 		Fail(fmt.Sprintf("%s drifted in a breaking way:\n  %s", op.BizType, strings.Join(breaking, "\n  ")))
 	}
-	if len(obs.Drift) > 0 {
+	if drifted {
 		obs.Outcome = verdict.Drifted
 	}
 }

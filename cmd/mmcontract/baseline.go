@@ -46,21 +46,20 @@ func (c *baselineCommand) Run(ctx context.Context, args []string) error {
 			"or its breakage would become the baseline; fix the run, or pass --force:\n%s", *from, strings.Join(bad, "\n"))}
 	}
 	observed := map[string]drift.Shape{}
-	for _, r := range reports {
-		for _, spec := range r.SpecReports {
-			obs, ok := results.ObservationOf(spec)
-			if !ok || len(obs.Shape) == 0 {
-				continue
-			}
-			shape, err := drift.Parse(scrubbedValues(obs.Shape))
-			if err != nil {
-				return &runner.UsageError{Err: fmt.Errorf("--from %s: shape of %s: %w", *from, obs.Operation, err)}
-			}
-			key := drift.Key(obs.Family, obs.Operation)
-			merged := observed[key]
-			merged.Merge(shape)
-			observed[key] = merged
+	// The run's checks with their observations, decoded once.
+	for _, e := range results.NewIndex(reports).Entries() {
+		obs := e.Observation
+		if !e.Observed || len(obs.Shape) == 0 {
+			continue
 		}
+		shape, err := drift.Parse(scrubbedValues(obs.Shape))
+		if err != nil {
+			return &runner.UsageError{Err: fmt.Errorf("--from %s: shape of %s: %w", *from, obs.Operation, err)}
+		}
+		key := drift.Key(obs.Family, obs.Operation)
+		merged := observed[key]
+		merged.Merge(shape)
+		observed[key] = merged
 	}
 	if len(observed) == 0 {
 		return &runner.UsageError{Err: fmt.Errorf("--from %s: the run recorded no response shapes (was it a run with only failing or skipped checks?)", *from)}

@@ -55,3 +55,28 @@ func BenchmarkRunOutage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSmokeVsDefaultCPU measures the CPU (user + system, from the
+// child's rusage) of a `smoke` run and of a default-suite run of the real
+// binary on the simulator, interleaved in one benchmark so both see the same
+// machine. smoke/default is the ratio the monitor pays per tick for a smoke
+// job (the issue's target: ≤ 0.15); a smoke run is mostly fixed per-process
+// cost (start-up, schemas, report writing).
+func BenchmarkSmokeVsDefaultCPU(b *testing.B) {
+	var smoke, all time.Duration
+	for i := 0; i < b.N; i++ {
+		for _, run := range []struct {
+			cpu  *time.Duration
+			args []string
+		}{{&smoke, []string{"--label-filter", "smoke"}}, {&all, nil}} {
+			cmd := mmcontractCmd(b, nil, append([]string{"run", "--out", b.TempDir()}, run.args...)...)
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("mmcontract run %v: %v", run.args, err)
+			}
+			*run.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+	}
+	b.ReportMetric(smoke.Seconds()/float64(b.N), "smoke-cpu-s")
+	b.ReportMetric(all.Seconds()/float64(b.N), "default-cpu-s")
+	b.ReportMetric(float64(smoke)/float64(all), "smoke/default")
+}

@@ -77,6 +77,7 @@ type simProcess struct {
 // URL once it listens; the process is stopped when the test ends.
 func startSim(t *testing.T, args ...string) simProcess {
 	t.Helper()
+	needBinary(t)
 	cmd := exec.Command(binary, append([]string{"sim", "--addr", "127.0.0.1:0"}, args...)...)
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -483,6 +484,7 @@ alerting:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	needBinary(t)
 	cmd := exec.Command(binary, "monitor", "--config", cfgPath, "--grace", "5s")
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"github.com/mmcontract/mmcontract/runner/history/pgtest"
 	"os"
 	"os/exec"
@@ -24,6 +25,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// The inner loop: no binary, so every end-to-end test skips
+		// (needBinary) and the package's unit tests still run.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "mmcontract-e2e-")
 	if err != nil {
 		panic(err)
@@ -45,9 +52,19 @@ type runResult struct {
 	out            string
 }
 
+// needBinary skips t in -short mode, where the real binary is not built:
+// every test that runs it is an end-to-end test, seconds each.
+func needBinary(t testing.TB) {
+	t.Helper()
+	if binary == "" {
+		t.Skip("end-to-end test skipped in -short mode (it builds and runs the real binary)")
+	}
+}
+
 // mmcontractCmd is the binary with args and a clean environment plus env,
-// not yet started.
-func mmcontractCmd(env []string, args ...string) *exec.Cmd {
+// not yet started; t is skipped in -short mode.
+func mmcontractCmd(t testing.TB, env []string, args ...string) *exec.Cmd {
+	needBinary(t)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	return cmd
@@ -56,7 +73,7 @@ func mmcontractCmd(env []string, args ...string) *exec.Cmd {
 // mmcontract runs the binary with args and a clean environment plus env.
 func mmcontract(t testing.TB, env []string, args ...string) runResult {
 	t.Helper()
-	cmd := mmcontractCmd(env, args...)
+	cmd := mmcontractCmd(t, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -285,6 +302,7 @@ func TestRunUsageErrors(t *testing.T) {
 // Ensure `mmcontract sim` serves on loopback and `run` checks it as a real
 // target over HTTP, credentials from the environment.
 func TestSimAsTarget(t *testing.T) {
+	needBinary(t)
 	cmd := exec.Command(binary, "sim", "--addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

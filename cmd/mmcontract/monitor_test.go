@@ -251,6 +251,7 @@ func startMonitor(t testing.TB, cfg string) *monitorProc {
 // startMonitorEnv is startMonitor with more environment variables.
 func startMonitorEnv(t testing.TB, cfg string, env ...string) *monitorProc {
 	t.Helper()
+	needBinary(t)
 	cmd := exec.Command(binary, "monitor", "--config", cfg)
 	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, monitorEnv()...), env...)
 	cmd.Dir = filepath.Dir(cfg) // a Postgres-backed monitor keeps run folders in its working directory

@@ -124,7 +124,7 @@ func TestRunInterrupted(t *testing.T) {
 			out := t.TempDir()
 			// Every client call stalls for the 10 s request timeout, so the
 			// run is still going when the signal comes.
-			cmd := mmcontractCmd(nil, "run", "--out", out, "--scenario", "stall", "--timeout", "10s")
+			cmd := mmcontractCmd(t, nil, "run", "--out", out, "--scenario", "stall", "--timeout", "10s")
 			pipe, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)

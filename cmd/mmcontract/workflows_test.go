@@ -62,6 +62,7 @@ var secretRef = regexp.MustCompile(`^\$\{\{\s*secrets\.\w+\s*\}\}$`)
 // arguments and runs the real binary for `go run ./cmd/mmcontract`.
 func runStep(t *testing.T, s workflowStep, dir string) (code int, goArgs []string, output, ghOutput string) {
 	t.Helper()
+	needBinary(t)
 	bin := t.TempDir()
 	record := filepath.Join(bin, "args")
 	fake := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + record + "\n" +

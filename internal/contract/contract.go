@@ -8,6 +8,7 @@ package contract
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
@@ -85,12 +86,41 @@ type Observation struct {
 	Violations   []Violation        `json:"violations,omitempty"`
 	Drift        []Drift            `json:"drift,omitempty"`
 	Shape        json.RawMessage    `json:"shape,omitempty"` // drift shape of the response (no values but enum-like codes)
-	Exchange     *Exchange          `json:"exchange,omitempty"`
+	// ExchangeID names the exchange the check looked at. The specs of one
+	// operation share one call, so its exchange is recorded once, in
+	// Exchange, by the first of them to record an observation; the others
+	// carry only its id (reports resolve it across the whole report).
+	ExchangeID string    `json:"exchange_id,omitempty"`
+	Exchange   *Exchange `json:"exchange,omitempty"`
+}
+
+// String is the one-line form Ginkgo keeps beside an entry's JSON (its
+// "Representation"). Without it Ginkgo writes the whole value with %+v,
+// bodies and shape as lists of byte values: a third of a run's ginkgo.json,
+// and a second copy of every body.
+func (o Observation) String() string {
+	s := fmt.Sprintf("%s %s: HTTP %d", o.Family, o.Operation, o.HTTPStatus)
+	if o.EnvelopeCode != "" {
+		s += " code " + o.EnvelopeCode
+	}
+	if o.Outcome != "" {
+		s += " " + string(o.Outcome)
+	}
+	if n := len(o.Violations); n > 0 {
+		s += fmt.Sprintf(", %d violation(s)", n)
+	}
+	if n := len(o.Drift); n > 0 {
+		s += fmt.Sprintf(", %d drift difference(s)", n)
+	}
+	return s
 }
 
 // Exchange is a redacted HTTP request and response, kept for the HTML report
 // and its curl reproduction.
 type Exchange struct {
+	// ID is stable within a run (family, bizType and the call's ordinal) and
+	// unique across the shards of one run, whose operations are disjoint.
+	ID              string              `json:"id,omitempty"`
 	Method          string              `json:"method"`
 	URL             string              `json:"url"`
 	RequestHeaders  map[string][]string `json:"request_headers"`

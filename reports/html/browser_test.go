@@ -104,6 +104,9 @@ func (b *browserEvents) snapshot() (errs, warns, reqs []string) {
 // 60 s deadline, and returns a tab context and its event recorder.
 func startBrowser(t *testing.T) (context.Context, *browserEvents) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are skipped in -short mode: each starts Chromium")
+	}
 	path := chromiumPath()
 	if path == "" {
 		t.Skip("no chromium binary on PATH (Debian: apt-get install chromium)")

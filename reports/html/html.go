@@ -62,6 +62,10 @@ type Options struct {
 	// redacted when they are recorded; this is a second choke point for data
 	// that was recorded by an older or misconfigured run.
 	Redactor *redact.Redactor
+	// Index, when set, is the run's results.Index of the reports given, so
+	// a run that writes several reports decodes its observations once;
+	// without it Render indexes the reports itself.
+	Index *results.Index
 }
 
 // RunSummary is the recent history of one operation, as the monitor's history

@@ -378,21 +378,32 @@ func TestProblemsAndBadObservation(t *testing.T) {
 	}
 }
 
-// Ensure two specs with the same text are told apart by location.
-func TestMatchByLocation(t *testing.T) {
-	a := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", LeafNodeLocation: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: 3}}
-	b := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", LeafNodeLocation: types.CodeLocation{FileName: "/s/b_test.go", LineNumber: 9}}
-	idx := indexSpecs([]types.Report{{SpecReports: []types.SpecReport{a, b}}})
-	used := map[*types.SpecReport]bool{}
-	got := idx.match(results.Check{Spec: "same", Location: "s/b_test.go:9"}, used)
-	if got == nil || got.LeafNodeLocation.FileName != "/s/b_test.go" {
-		t.Fatalf("matched %+v, want b", got)
+// Ensure two specs with the same text are told apart: each check is joined
+// to its own spec report (by check id, in results.Index), so each row shows
+// its own failure and observation.
+func TestTwoSpecsOneText(t *testing.T) {
+	mk := func(state types.SpecState, msg, code string, line int) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "same", State: state, NumAttempts: 1,
+			LeafNodeLocation: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: line},
+			Failure:          types.Failure{Message: msg, Location: types.CodeLocation{FileName: "/s/a_test.go", LineNumber: line}},
+			ReportEntries: types.ReportEntries{{Name: contract.EntryName, Value: types.WrapEntryValue(contract.Observation{
+				Operation: "op.same", Family: "client", HTTPStatus: 200, EnvelopeCode: code, EnvelopeMsg: "msg of " + code})}}}
 	}
-	if got := idx.match(results.Check{Spec: "same"}, used); got == nil || got.LeafNodeLocation.FileName != "/s/a_test.go" {
-		t.Fatalf("second match %+v, want the unused a", got)
+	reps := []types.Report{{SpecReports: []types.SpecReport{
+		mk(types.SpecStateFailed, "first\nfailure text", "E1", 3),
+		mk(types.SpecStateFailed, "second\nfailure text", "E2", 9),
+	}}}
+	res := results.Build(reps[0], results.Meta{})
+	if len(res.Checks) != 2 || res.Checks[0].ID == res.Checks[1].ID {
+		t.Fatalf("checks %+v: want two with distinct ids", res.Checks)
 	}
-	if got := idx.match(results.Check{Spec: "same"}, used); got != nil {
-		t.Fatalf("third match %+v, want none left", got)
+	v := build(res, reps, Options{Bodies: BodiesFailing})
+	got := map[string]string{}
+	for _, c := range v.Checks {
+		got[c.EnvelopeMsg] = c.Failure + "|" + c.Location
+	}
+	if got["msg of E1"] != "first\nfailure text|/s/a_test.go:3" || got["msg of E2"] != "second\nfailure text|/s/a_test.go:9" {
+		t.Fatalf("rows joined to the wrong specs: %q", got)
 	}
 }
 
@@ -520,5 +531,31 @@ func TestBidiVisible(t *testing.T) {
 	}
 	if strings.ContainsAny(out, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
 		t.Error("a raw bidi control reached the page")
+	}
+}
+
+// Ensure a call's bodies are written once: the checks of one operation share
+// its exchange (recorded once, named by id), and every row after the first
+// links to the row that shows it.
+func TestExchangeShownOnce(t *testing.T) {
+	ex := exchange(true, `{"companyId":439}`, `{"code":"0","msg":"Success","data":{"marker":"only-once-marker"},"ok":true,"fail":false}`, 200)
+	ex.ID = "client op.shared #1"
+	specs := []spec{
+		{containers: []string{"client", "op.shared"}, leaf: "matches the envelope schema",
+			check: results.Check{Operation: "op.shared", Family: "client", Verdict: verdict.Broken, Message: "envelope broken"},
+			obs:   &contract.Observation{Operation: "op.shared", Family: "client", ExchangeID: ex.ID, Exchange: ex}, state: types.SpecStateFailed},
+		{containers: []string{"client", "op.shared"}, leaf: "matches the data schema",
+			check: results.Check{Operation: "op.shared", Family: "client", Verdict: verdict.Broken, Message: "data broken"},
+			obs:   &contract.Observation{Operation: "op.shared", Family: "client", ExchangeID: ex.ID}, state: types.SpecStateFailed},
+	}
+	res, reps := fixture(t, "https://sim.invalid", specs)
+	for _, bodies := range []string{BodiesFailing, BodiesAll} {
+		out := render(t, res, reps, Options{Bodies: bodies})
+		if n := strings.Count(out, "only-once-marker"); n != 1 {
+			t.Errorf("bodies=%s: the shared body is written %d times, want once", bodies, n)
+		}
+		if !strings.Contains(out, `the same call as <a href="#`+domID(res.Checks[0].ID, 0)+`">`) {
+			t.Errorf("bodies=%s: the second check does not link to the row showing the call", bodies)
+		}
 	}
 }

@@ -111,9 +111,15 @@ type checkView struct {
 	Violations    []contract.Violation
 	Drift         []contract.Drift
 	Exchange      *exchangeView
-	Note          string // e.g. an observation that could not be decoded
-	Summary       string
-	HasDetails    bool
+	// exchangeID names Exchange's call; a later row of the same call shows
+	// ExchangeRef, a link to the row that shows it, instead of the bodies
+	// again (ExchangeRefSpec is that row's spec).
+	exchangeID      string
+	ExchangeRef     string
+	ExchangeRefSpec string
+	Note            string // e.g. an observation that could not be decoded
+	Summary         string
+	HasDetails      bool
 }
 
 type exchangeView struct {
@@ -204,7 +210,10 @@ func (s scrubber) headers(h map[string][]string) []header {
 
 func build(res results.Results, reports []types.Report, opts Options) view {
 	sc := scrubber{opts.Redactor}
-	specs := indexSpecs(reports)
+	ix := opts.Index
+	if ix == nil {
+		ix = results.NewIndex(reports)
+	}
 
 	v := view{
 		Target:      sc.text(res.Target),
@@ -258,18 +267,26 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 
 	labels := map[string]bool{}
 	families := map[string]bool{}
-	used := map[*types.SpecReport]bool{}
 	counted := map[verdict.Verdict]int{}
 	var worst []verdict.Verdict
 	v.Checks = make([]checkView, 0, len(res.Checks))
 	ids := map[string]bool{}
+	shown := map[string]checkView{} // by exchange id: the row that shows it
 	for i, c := range res.Checks {
-		sr := specs.match(c, used)
-		cv := buildCheck(i, c, sr, opts, sc)
+		e, _ := ix.Lookup(c.ID)
+		cv := buildCheck(i, c, e, ix, opts, sc)
 		if ids[cv.DOMID] {
 			cv.DOMID = "c-" + strconv.Itoa(i)
 		}
 		ids[cv.DOMID] = true
+		if cv.Exchange != nil && cv.exchangeID != "" {
+			// One call's bodies are written once; its other checks link there.
+			if first, ok := shown[cv.exchangeID]; ok {
+				cv.Exchange, cv.ExchangeRef, cv.ExchangeRefSpec = nil, first.DOMID, first.Spec
+			} else {
+				shown[cv.exchangeID] = cv
+			}
+		}
 		for _, l := range c.Labels {
 			labels[l] = true
 		}
@@ -343,56 +360,6 @@ func chunks(checks []checkView) []chunk {
 	return out
 }
 
-// specIndex finds the Ginkgo spec report of a check: by full text, and by
-// location when several specs share a text.
-type specIndex map[string][]*types.SpecReport
-
-func indexSpecs(reports []types.Report) specIndex {
-	idx := specIndex{}
-	for ri := range reports {
-		for si := range reports[ri].SpecReports {
-			sr := &reports[ri].SpecReports[si]
-			if !sr.LeafNodeType.Is(types.NodeTypeIt) {
-				continue
-			}
-			text := sr.FullText()
-			idx[text] = append(idx[text], sr)
-		}
-	}
-	return idx
-}
-
-func (idx specIndex) match(c results.Check, used map[*types.SpecReport]bool) *types.SpecReport {
-	cands := idx[c.Spec]
-	var first *types.SpecReport
-	for _, sr := range cands {
-		if used[sr] {
-			continue
-		}
-		if first == nil {
-			first = sr
-		}
-		if c.Location != "" && (sameLocation(c.Location, sr.Failure.Location) || sameLocation(c.Location, sr.LeafNodeLocation)) {
-			used[sr] = true
-			return sr
-		}
-	}
-	if first != nil {
-		used[first] = true
-	}
-	return first
-}
-
-// sameLocation compares "file:line" with a CodeLocation, tolerating a
-// relative path on one side and an absolute one on the other.
-func sameLocation(loc string, cl types.CodeLocation) bool {
-	if cl.FileName == "" {
-		return false
-	}
-	full := fmt.Sprintf("%s:%d", cl.FileName, cl.LineNumber)
-	return full == loc || strings.HasSuffix(full, "/"+loc) || strings.HasSuffix(loc, "/"+full)
-}
-
 func location(cl types.CodeLocation) string {
 	if cl.FileName == "" {
 		return ""
@@ -400,46 +367,13 @@ func location(cl types.CodeLocation) string {
 	return fmt.Sprintf("%s:%d", cl.FileName, cl.LineNumber)
 }
 
-func observation(sr *types.SpecReport) (*contract.Observation, error) {
-	if sr == nil {
-		return nil, nil
+// buildCheck renders check c; e is its spec and observation (nil when
+// ginkgo.json does not have it), joined by check id in ix.
+func buildCheck(i int, c results.Check, e *results.Entry, ix *results.Index, opts Options, sc scrubber) checkView {
+	var sr *types.SpecReport
+	if e != nil {
+		sr = e.Spec
 	}
-	var entry *types.ReportEntry
-	for i := range sr.ReportEntries {
-		if sr.ReportEntries[i].Name == contract.EntryName {
-			entry = &sr.ReportEntries[i] // the last one wins: a retried spec records again
-		}
-	}
-	if entry == nil {
-		return nil, nil
-	}
-	raw := []byte(entry.Value.AsJSON)
-	if len(raw) == 0 {
-		// An in-process report (not loaded from ginkgo.json) has only the
-		// raw value; AsJSON is filled when Ginkgo serialises it.
-		switch v := entry.Value.GetRawValue().(type) {
-		case contract.Observation:
-			return &v, nil
-		case *contract.Observation:
-			return v, nil
-		case nil:
-			return nil, nil
-		default:
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, fmt.Errorf("observation %q: %w", contract.EntryName, err)
-			}
-			raw = b
-		}
-	}
-	var o contract.Observation
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, fmt.Errorf("observation %q: %w", contract.EntryName, err)
-	}
-	return &o, nil
-}
-
-func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc scrubber) checkView {
 	cv := checkView{
 		DOMID:        domID(c.ID, i),
 		Operation:    c.Operation,
@@ -464,10 +398,12 @@ func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc s
 	// wanted or results.json lacks the operation; skipping the decode keeps
 	// large runs fast.
 	var obs *contract.Observation
-	if failing || opts.Bodies == BodiesAll || c.Operation == "" {
-		var err error
-		if obs, err = observation(sr); err != nil {
-			cv.Note = "The recorded observation could not be read: " + err.Error()
+	if e != nil && (failing || opts.Bodies == BodiesAll || c.Operation == "") {
+		if e.Err != nil {
+			cv.Note = "The recorded observation could not be read: " + e.Err.Error()
+		}
+		if e.Observed {
+			obs = &e.Observation
 		}
 	}
 	if sr != nil {
@@ -505,8 +441,8 @@ func buildCheck(i int, c results.Check, sr *types.SpecReport, opts Options, sc s
 		if len(cv.Drift) == 0 {
 			cv.Drift = obs.Drift
 		}
-		if obs.Exchange != nil && (failing || opts.Bodies == BodiesAll) {
-			cv.Exchange = buildExchange(obs.Exchange, sc)
+		if ex := ix.Exchange(*obs); ex != nil && (failing || opts.Bodies == BodiesAll) {
+			cv.Exchange, cv.exchangeID = buildExchange(ex, sc), ex.ID
 		}
 	}
 	if sc.r != nil {

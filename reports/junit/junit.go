@@ -98,72 +98,64 @@ type Result struct {
 	Text    string `xml:",chardata"`
 }
 
-// Write renders the report to path atomically, through the redactor.
-func Write(path string, report types.Report, checks []results.Check, red textRedactor, opts Options) error {
-	out, err := xml.MarshalIndent(Build(report, checks, opts), "", "  ")
+// Write renders the run's results to path atomically, through the
+// redactor.
+func Write(path string, res results.Results, ix *results.Index, red textRedactor, opts Options) error {
+	out, err := Encode(res, ix, opts)
 	if err != nil {
-		return fmt.Errorf("junit.xml: %w", err)
+		return err
 	}
 	// Ginkgo's failure messages are copied verbatim; the redactor scrubs any
 	// value it learned while recording, the last line of defence for this sink.
-	return atomicfile.Write(path, []byte(red.Known(xml.Header+string(out)+"\n")), 0o644)
+	return atomicfile.Write(path, []byte(red.Known(string(out))), 0o644)
 }
 
-// Build derives the document from Ginkgo's report and the run's checks (the
-// verdicts results.json gives; a spec without one gets results.CheckOf). It
-// is a pure function.
-func Build(report types.Report, checks []results.Check, opts Options) Suites {
-	bySpec := make(map[string]results.Check, len(checks))
-	for _, c := range checks {
-		bySpec[c.Spec] = c
+// Encode is junit.xml's bytes (Build, indented, with the XML header and a
+// final newline), before the redactor's last pass.
+func Encode(res results.Results, ix *results.Index, opts Options) ([]byte, error) {
+	out, err := xml.MarshalIndent(Build(res, ix, opts), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("junit.xml: %w", err)
 	}
+	return append(append([]byte(xml.Header), out...), '\n'), nil
+}
+
+// Build derives the document from the run's results: one testcase per
+// check, in results.json's order, with the verdict results.json gives. ix
+// (the run's results.Index; nil when only results.json is at hand) adds
+// what results.json does not keep: each spec's run time and Ginkgo's full
+// failure text, joined by check id. It is a pure function.
+func Build(res results.Results, ix *results.Index, opts Options) Suites {
 	suites := map[string]*Suite{}
 	totals := map[string]float64{} // seconds per suite
+	counts := map[string]map[verdict.Verdict]int{}
 	var order []string
-	add := func(family string, tc Case, v verdict.Verdict, secs float64) {
+	for _, c := range res.Checks {
+		var spec *types.SpecReport
+		if ix != nil {
+			if e, ok := ix.Lookup(c.ID); ok {
+				spec = e.Spec
+			}
+		}
+		family := familyOf(c)
 		s, ok := suites[family]
 		if !ok {
 			s = &Suite{Name: suiteName(family, opts)}
 			suites[family] = s
 			order = append(order, family)
+			counts[family] = map[verdict.Verdict]int{}
 		}
+		tc, secs := testcase(spec, c, family)
 		s.Cases = append(s.Cases, tc)
 		s.Tests++
 		totals[family] += secs
-		switch verdict.JUnitElement(v) {
+		switch verdict.JUnitElement(c.Verdict) {
 		case verdict.JUnitFailure:
 			s.Failures++
 		case verdict.JUnitError:
 			s.Errors++
 		case verdict.JUnitSkipped:
 			s.Skipped++
-		}
-	}
-	counts := map[string]map[verdict.Verdict]int{}
-	filter := report.SuiteConfig.LabelFilter
-	selected := results.Selector(report)
-	for _, spec := range report.SpecReports {
-		var c results.Check
-		switch {
-		case spec.LeafNodeType != types.NodeTypeIt:
-			// A failed setup node is a harness error: results.json lists it
-			// as a check, and so does junit.xml, under the harness.
-			if !spec.State.Is(types.SpecStateFailureStates) {
-				continue
-			}
-			c = lookup(bySpec, spec.LeafNodeType.String()+" "+spec.LeafNodeText, func() results.Check {
-				return results.Check{Spec: spec.LeafNodeType.String() + " " + spec.LeafNodeText, Verdict: verdict.Error,
-					Message: spec.Failure.Message}
-			})
-		case !selected(spec):
-			continue
-		default:
-			c = lookup(bySpec, spec.FullText(), func() results.Check { return results.CheckOf(spec) })
-		}
-		family := familyOf(c)
-		add(family, testcase(spec, c, family), c.Verdict, spec.RunTime.Seconds())
-		if counts[family] == nil {
-			counts[family] = map[verdict.Verdict]int{}
 		}
 		counts[family][c.Verdict]++
 	}
@@ -173,27 +165,20 @@ func Build(report types.Report, checks []results.Check, opts Options) Suites {
 		order = append(order, "")
 	}
 	sort.Strings(order)
-	doc := Suites{Name: suiteName("", opts), Time: seconds(report.EndTime.Sub(report.StartTime).Seconds())}
+	doc := Suites{Name: suiteName("", opts), Time: seconds(res.FinishedAt.Sub(res.StartedAt).Seconds())}
 	for _, family := range order {
 		s := suites[family]
 		s.Time = seconds(totals[family])
-		if !report.StartTime.IsZero() {
-			s.Timestamp = report.StartTime.UTC().Format("2006-01-02T15:04:05")
+		if !res.StartedAt.IsZero() {
+			s.Timestamp = res.StartedAt.UTC().Format("2006-01-02T15:04:05")
 		}
-		s.Properties = suiteProperties(family, filter, opts, counts[family])
+		s.Properties = suiteProperties(family, res.LabelFilter, opts, counts[family])
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
 		doc.Suites = append(doc.Suites, *s)
 	}
 	return doc
-}
-
-func lookup(bySpec map[string]results.Check, key string, fallback func() results.Check) results.Check {
-	if c, ok := bySpec[key]; ok {
-		return c
-	}
-	return fallback()
 }
 
 // familyOf is the check's API family; a check that failed before recording
@@ -260,10 +245,18 @@ func suiteProperties(family, filter string, opts Options, counts map[verdict.Ver
 	return props
 }
 
-func testcase(spec types.SpecReport, c results.Check, family string) Case {
-	tc := Case{Name: caseName(c), Classname: classname(family, c.Operation), Time: seconds(spec.RunTime.Seconds())}
+// testcase is the check's testcase and its run time in seconds; spec, when
+// known, gives the run time and Ginkgo's full failure text.
+func testcase(spec *types.SpecReport, c results.Check, family string) (Case, float64) {
+	var secs float64
+	full := c.Message
+	if spec != nil {
+		secs = spec.RunTime.Seconds()
+		full = strings.TrimSpace(spec.Failure.Message)
+	}
+	tc := Case{Name: caseName(c), Classname: classname(family, c.Operation), Time: seconds(secs)}
 	r := &Result{Type: string(c.Verdict), Message: c.Message}
-	if full := strings.TrimSpace(spec.Failure.Message); full != "" && full != c.Message {
+	if full != "" && full != c.Message {
 		r.Text = full
 	}
 	if c.Location != "" {
@@ -278,7 +271,7 @@ func testcase(spec types.SpecReport, c results.Check, family string) Case {
 		tc.Skipped = &Result{Message: c.Message}
 	}
 	tc.SystemOut = systemOut(c)
-	return tc
+	return tc, secs
 }
 
 // caseName is the spec text followed by its labels, which CI UIs have no

@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -43,7 +44,7 @@ func spec(fam, op, text string, state types.SpecState, msg string, obs *contract
 
 // fixture is a run with one check of every verdict, a filtered-out spec and
 // a failed setup node, filtered by "client || openapi".
-func fixture() (types.Report, []results.Check) {
+func fixture() (results.Results, *results.Index) {
 	start := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
 	breaking := contract.Drift{Pointer: "/data/id", Change: "type_changed", Severity: "breaking", Baseline: "integer", Observed: "string", Fingerprint: "f1"}
 	warning := contract.Drift{Pointer: "/data/status", Change: "enum_added", Severity: "warning", Baseline: "1,2", Observed: "3", Fingerprint: "f2"}
@@ -79,7 +80,8 @@ func fixture() (types.Report, []results.Check) {
 		StartTime:        start, EndTime: start.Add(3 * time.Second),
 		SpecReports: specs,
 	}
-	res := results.Build(report, results.Meta{Target: "https://prewppc-3.cmfbl.com", LabelFilter: "client || openapi"})
+	ix := results.NewIndex([]types.Report{report})
+	res := results.BuildIndexed(report, ix, results.Meta{Target: "https://prewppc-3.cmfbl.com", LabelFilter: "client || openapi"})
 	// The runner may know better than the spec state: a rejected token is a
 	// set-up problem, never a broken contract.
 	for i := range res.Checks {
@@ -87,7 +89,7 @@ func fixture() (types.Report, []results.Check) {
 			res.Checks[i].Verdict, res.Checks[i].Message = verdict.Config, "credentials rejected: MM_TOKEN expired or unknown"
 		}
 	}
-	return report, res.Checks
+	return res, ix
 }
 
 type noRedactor struct{}
@@ -97,37 +99,26 @@ func (noRedactor) Known(s string) string { return s }
 // Ensure the default output matches the golden file and validates against
 // the Jenkins xUnit junit-10.xsd.
 func TestWriteGolden(t *testing.T) {
-	report, checks := fixture()
+	res, ix := fixture()
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := Write(path, report, checks, noRedactor{}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
+	if err := Write(path, res, ix, noRedactor{}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "junit.golden.xml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("junit.xml differs from %s (run with -update after checking the change):\n%s", golden, got)
-	}
-	junittest.Validate(t, golden)
+	path = filepath.Join("testdata", "junit.golden.xml")
+	golden.Check(t, path, got, *update)
+	junittest.Validate(t, path)
 }
 
 // Ensure each verdict becomes the element its consumer counts, classnames
 // name family and operation, suites name the target, and specs outside the
 // label filter are not testcases.
 func TestBuildShape(t *testing.T) {
-	report, checks := fixture()
-	doc := Build(report, checks, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor})
+	res, ix := fixture()
+	doc := Build(res, ix, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor})
 	raw, err := xml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -185,12 +176,12 @@ func TestBuildShape(t *testing.T) {
 // port, and an empty selection still writes a named, valid suite.
 func TestBuildSimulatorAndEmpty(t *testing.T) {
 	opts := Options{Target: "simulator (http://127.0.0.1:40515, scenario nominal)", TargetKind: results.TargetSimulator}
-	doc := Build(types.Report{}, nil, opts)
+	doc := Build(results.Results{}, nil, opts)
 	if len(doc.Suites) != 1 || doc.Suites[0].Name != "mmcontract simulator" || doc.Name != "mmcontract simulator" {
 		t.Fatalf("suites %+v, want one named %q", doc.Suites, "mmcontract simulator")
 	}
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := Write(path, types.Report{}, nil, noRedactor{}, opts); err != nil {
+	if err := Write(path, results.Results{}, nil, noRedactor{}, opts); err != nil {
 		t.Fatal(err)
 	}
 	junittest.Validate(t, path)
@@ -202,9 +193,9 @@ func (m maskRedactor) Known(s string) string { return strings.ReplaceAll(s, m.se
 
 // Ensure the whole document goes through the redactor.
 func TestWriteRedacts(t *testing.T) {
-	report, checks := fixture()
+	res, ix := fixture()
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := Write(path, report, checks, maskRedactor{"prewppc-3"}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
+	if err := Write(path, res, ix, maskRedactor{"prewppc-3"}, Options{Target: "https://prewppc-3.cmfbl.com", TargetKind: results.TargetVendor}); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)

@@ -3,7 +3,6 @@ package results
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -37,6 +36,12 @@ type Meta struct {
 // Build derives results.json from Ginkgo's report. It is a pure function:
 // the same report always gives the same results.
 func Build(report types.Report, meta Meta) Results {
+	return BuildIndexed(report, NewIndex([]types.Report{report}), meta)
+}
+
+// BuildIndexed is Build for a report already indexed (ix is NewIndex of
+// exactly this report), so the writers of one run share one decode.
+func BuildIndexed(report types.Report, ix *Index, meta Meta) Results {
 	res := Results{
 		SchemaVersion: SchemaVersion,
 		Target:        meta.Target,
@@ -52,26 +57,21 @@ func Build(report types.Report, meta Meta) Results {
 		Shard:         meta.Shard,
 		RatePerMinute: meta.RatePerMinute,
 		Counts:        map[verdict.Verdict]int{},
-		Checks:        []Check{},
+		Checks:        make([]Check, 0, len(ix.Entries())),
 	}
 	for _, v := range verdict.AlwaysCounted() {
 		res.Counts[v] = 0
 	}
-	selected := Selector(report)
-	for _, spec := range report.SpecReports {
-		if !selected(spec) {
-			continue // not a check of this run: the label filter left it out
-		}
+	for _, e := range ix.Entries() {
+		spec := *e.Spec
 		if spec.LeafNodeType != types.NodeTypeIt {
 			// A failed setup node (BeforeSuite, a report node) is a harness
 			// error: the checks it guards did not run as designed.
-			if spec.State.Is(types.SpecStateFailureStates) {
-				res.Counts[verdict.Error]++
-				res.Checks = append(res.Checks, setupFailure(spec))
-			}
+			res.Counts[verdict.Error]++
+			res.Checks = append(res.Checks, setupFailure(spec, e.ID))
 			continue
 		}
-		c := CheckOf(spec)
+		c := checkOf(spec, e.Observation, e.ID)
 		if res.Interrupted && c.Verdict == verdict.Skipped && c.Message == "" && spec.NumAttempts == 0 {
 			// Selected but never attempted: the run was stopped first.
 			c.Message = "not run: interrupted"
@@ -79,8 +79,7 @@ func Build(report types.Report, meta Meta) Results {
 		res.Counts[c.Verdict]++
 		res.Checks = append(res.Checks, c)
 		if c.Verdict == verdict.Config && res.ConfigError == nil {
-			obs, _ := ObservationOf(spec)
-			res.ConfigError = &verdict.ConfigError{Kind: obs.ConfigKind, Message: c.Message}
+			res.ConfigError = &verdict.ConfigError{Kind: e.Observation.ConfigKind, Message: c.Message}
 		}
 	}
 	worst := verdict.Skipped
@@ -124,11 +123,34 @@ func Selector(report types.Report) func(types.SpecReport) bool {
 	}
 }
 
-// CheckOf derives one check from a spec report.
+// Checked is report without the specs its label filter left out: what a
+// run keeps in ginkgo.json. They were never attempted and are no checks of
+// the run, so every reader of ginkgo.json (results.json, junit.xml, the HTML
+// report, merge, baseline accept) derives the same from it, and a smoke run
+// no longer writes the whole tree's specs (most of its ginkgo.json).
+func Checked(report types.Report) types.Report {
+	selected := Selector(report)
+	kept := make([]types.SpecReport, 0, len(report.SpecReports))
+	for _, spec := range report.SpecReports {
+		if selected(spec) {
+			kept = append(kept, spec)
+		}
+	}
+	report.SpecReports = kept
+	return report
+}
+
+// CheckOf derives one check from a spec report on its own, as the
+// progress lines do while the run goes on; its id is that of the first spec
+// with its text (Index gives every check of a report its unique id).
 func CheckOf(spec types.SpecReport) Check {
 	obs, _ := ObservationOf(spec)
+	return checkOf(spec, obs, CheckID(spec.FullText()))
+}
+
+func checkOf(spec types.SpecReport, obs contract.Observation, id string) Check {
 	c := Check{
-		ID:           CheckID(spec.FullText()),
+		ID:           id,
 		Operation:    obs.Operation,
 		Family:       obs.Family,
 		Spec:         spec.FullText(),
@@ -213,30 +235,24 @@ func ObservationOf(spec types.SpecReport) (contract.Observation, bool) {
 		if e.Name != contract.EntryName {
 			continue
 		}
-		// In-process the entry holds the Go value; read back from
-		// ginkgo.json it holds only its JSON.
-		if o, ok := e.Value.GetRawValue().(contract.Observation); ok {
-			obs, found = o, true
-			continue
-		}
-		var o contract.Observation
-		if err := json.Unmarshal([]byte(e.Value.AsJSON), &o); err == nil {
+		if o, ok, err := decodeEntry(e); ok && err == nil {
 			obs, found = o, true
 		}
 	}
 	return obs, found
 }
 
-// CheckID is stable across runs: the same spec text gives the same id.
+// CheckID is stable across runs: the same spec text gives the same id
+// (Index disambiguates specs that share a text).
 func CheckID(fullText string) string {
 	sum := sha256.Sum256([]byte(fullText))
 	return hex.EncodeToString(sum[:8])
 }
 
-func setupFailure(spec types.SpecReport) Check {
+func setupFailure(spec types.SpecReport, id string) Check {
 	return Check{
-		ID:         CheckID(spec.LeafNodeType.String() + " " + spec.LeafNodeText),
-		Spec:       spec.LeafNodeType.String() + " " + spec.LeafNodeText,
+		ID:         id,
+		Spec:       setupText(spec),
 		Labels:     []string{},
 		Verdict:    verdict.Error,
 		Message:    oneline.First(spec.Failure.Message, oneline.MaxMessage),

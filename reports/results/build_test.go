@@ -1,6 +1,7 @@
 package results
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -122,5 +123,28 @@ func TestSelector(t *testing.T) {
 		if got := Selector(report)(c.spec); got != c.want {
 			t.Errorf("%s: selected = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// Ensure Checked keeps exactly the specs that are checks of the run (and
+// setup nodes), so results built from it equal results built from the
+// whole report.
+func TestCheckedKeepsTheChecks(t *testing.T) {
+	report := types.Report{
+		SuiteConfig: types.SuiteConfig{LabelFilter: "smoke"},
+		SpecReports: types.SpecReports{
+			spec("passes", []string{"smoke"}, types.SpecStatePassed, 1, &contract.Observation{Operation: "op.find", Family: "client"}),
+			spec("left out by the filter", []string{"catalog"}, types.SpecStateSkipped, 0, nil),
+			spec("skipped at run time", []string{"smoke"}, types.SpecStateSkipped, 1, nil),
+			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed},
+		},
+	}
+	checked := Checked(report)
+	if len(checked.SpecReports) != 3 || len(report.SpecReports) != 4 {
+		t.Fatalf("kept %d of %d specs, want 3 (and the report untouched)", len(checked.SpecReports), len(report.SpecReports))
+	}
+	a, b := Build(report, Meta{}), Build(checked, Meta{})
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("results differ:\n%+v\n%+v", a, b)
 	}
 }

@@ -5,6 +5,7 @@
 package results
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -115,4 +116,14 @@ type Check struct {
 	Attempts     int                  `json:"attempts,omitempty"`
 	Violations   []contract.Violation `json:"violations"`
 	Drift        []contract.Drift     `json:"drift,omitempty"`
+}
+
+// Encode is results.json's bytes: indented, with a final newline, as every
+// writer of the file (run, merge) writes it.
+func Encode(r Results) ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("results.json: %w", err)
+	}
+	return append(b, '\n'), nil
 }

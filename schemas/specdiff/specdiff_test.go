@@ -328,6 +328,9 @@ func historyDir(t testing.TB) string {
 
 func readHistory(t testing.TB, name string) []byte {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("the vendor's historical specs (1.8 MB each, seconds to compare) are skipped in -short mode")
+	}
 	b, err := os.ReadFile(filepath.Join(historyDir(t), "ClientAPI.cn."+name+".yaml"))
 	if err != nil {
 		t.Fatal(err)

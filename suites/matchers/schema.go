@@ -4,17 +4,23 @@
 // and expected versus seen (sensitive values masked by the schema Set's
 // redactor), in a stable order so that two runs of the same breakage read
 // the same.
+//
+// The matchers compute nothing of their own: a check's violations come from
+// package suites/check, and MatchSchema and MatchEnvelopeSchema call those
+// functions on a body, while HoldContract asserts on a result a spec has
+// already computed (and recorded), so that a spec validates each response
+// once and its failure text is made from the value it records.
 package matchers
 
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/onsi/gomega/types"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/schemas"
+	"github.com/mmcontract/mmcontract/suites/check"
 )
 
 // MatchSchema succeeds when actual, a whole response body ([]byte,
@@ -33,16 +39,35 @@ func MatchEnvelopeSchema(set *schemas.Set) types.GomegaMatcher {
 	return &schemaMatcher{set: set, envelopeOnly: true}
 }
 
+// HoldContract succeeds when actual, the []contract.Violation a check of
+// package suites/check returned, is empty. what names the contract in the
+// failure text ("the client schema of findCustomerInfo"); use SchemaOf and
+// EnvelopeSchema for the schema checks, so the text reads as MatchSchema's.
+func HoldContract(what string) types.GomegaMatcher {
+	return &resultMatcher{what: what}
+}
+
+// SchemaOf names an operation's data schema as the failure texts do.
+func SchemaOf(family, bizType string) string {
+	return fmt.Sprintf("the %s schema of %s", family, bizType)
+}
+
+// EnvelopeSchema names the envelope schema as the failure texts do.
+const EnvelopeSchema = "the response envelope schema"
+
 type schemaMatcher struct {
 	set          *schemas.Set
 	family       string
 	bizType      string
 	envelopeOnly bool
 
-	violations []contract.Violation
+	result resultMatcher
 }
 
-var _ types.GomegaMatcher = (*schemaMatcher)(nil)
+var (
+	_ types.GomegaMatcher = (*schemaMatcher)(nil)
+	_ types.GomegaMatcher = (*resultMatcher)(nil)
+)
 
 func (m *schemaMatcher) Match(actual any) (bool, error) {
 	if m.set == nil {
@@ -52,48 +77,45 @@ func (m *schemaMatcher) Match(actual any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	vs, err := m.set.ValidateEnvelope(body)
+	var vs []contract.Violation
+	if m.envelopeOnly {
+		m.result.what = EnvelopeSchema
+		vs, err = check.Envelope(m.set, body)
+	} else {
+		m.result.what = SchemaOf(m.family, m.bizType)
+		vs, err = check.DataOfBody(m.set, m.family, m.bizType, body)
+	}
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("MatchSchema: %w", err)
 	}
-	if !m.envelopeOnly && len(vs) == 0 {
-		var env struct {
-			OK   *bool           `json:"ok"`
-			Data json.RawMessage `json:"data"`
-		}
-		// The envelope schema passed, so the body is a JSON object.
-		if err := json.Unmarshal(body, &env); err != nil {
-			return false, fmt.Errorf("MatchSchema: decode envelope: %w", err)
-		}
-		if env.OK != nil && *env.OK {
-			dvs, err := m.set.ValidateData(m.family, m.bizType, env.Data)
-			if err != nil {
-				return false, err
-			}
-			vs = append(vs, dvs...)
-		}
+	return m.result.Match(vs)
+}
+
+func (m *schemaMatcher) FailureMessage(actual any) string { return m.result.FailureMessage(actual) }
+
+func (m *schemaMatcher) NegatedFailureMessage(actual any) string {
+	return m.result.NegatedFailureMessage(actual)
+}
+
+// resultMatcher asserts on a check's computed violations.
+type resultMatcher struct {
+	what       string
+	violations []contract.Violation
+}
+
+func (m *resultMatcher) Match(actual any) (bool, error) {
+	vs, ok := actual.([]contract.Violation)
+	if !ok {
+		return false, fmt.Errorf("HoldContract expects a check's []contract.Violation, got %T", actual)
 	}
-	schemas.SortViolations(vs)
 	m.violations = vs
 	return len(vs) == 0, nil
 }
 
-func (m *schemaMatcher) what() string {
-	if m.envelopeOnly {
-		return "the response envelope schema"
-	}
-	return fmt.Sprintf("the %s schema of %s", m.family, m.bizType)
-}
+func (m *resultMatcher) FailureMessage(any) string { return check.Failure(m.what, m.violations) }
 
-func (m *schemaMatcher) FailureMessage(any) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "response body does not satisfy %s: %d violation(s)\n", m.what(), len(m.violations))
-	b.WriteString(FormatViolations(m.violations))
-	return b.String()
-}
-
-func (m *schemaMatcher) NegatedFailureMessage(any) string {
-	return fmt.Sprintf("response body satisfies %s, but it was expected not to", m.what())
+func (m *resultMatcher) NegatedFailureMessage(any) string {
+	return fmt.Sprintf("response body satisfies %s, but it was expected not to", m.what)
 }
 
 // FormatViolations renders violations one per line, in the given order:
@@ -101,28 +123,7 @@ func (m *schemaMatcher) NegatedFailureMessage(any) string {
 //	/data/accountList/0/balance  type  expected string|null, seen integer 12
 //
 // The pointer "(root)" stands for the whole body.
-func FormatViolations(vs []contract.Violation) string {
-	var b strings.Builder
-	for _, v := range vs {
-		p := v.Pointer
-		if p == "" {
-			p = "(root)"
-		}
-		fmt.Fprintf(&b, "  %s  %s  expected %s, seen %s", p, v.Keyword, orDash(v.Expected), orDash(v.Seen))
-		if v.Message != "" {
-			fmt.Fprintf(&b, "  (%s)", v.Message)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+func FormatViolations(vs []contract.Violation) string { return check.FormatViolations(vs) }
 
 func toBytes(actual any) ([]byte, error) {
 	switch a := actual.(type) {

@@ -69,6 +69,9 @@ func Stop() {
 // skipping t when PostgreSQL is not installed.
 func URL(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("pgtest: PostgreSQL is not started in -short mode (initdb alone takes seconds)")
+	}
 	once.Do(start)
 	if skipMsg != "" {
 		t.Skip(skipMsg)
