@@ -348,10 +348,15 @@ func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violati
 	if _, err := s.compiled(e); err != nil {
 		return nil, err
 	}
+	return s.validate(e, dataDoc(data), "/data", "data")
+}
+
+// dataDoc is the document ValidateData checks: absent data is null.
+func dataDoc(data []byte) []byte {
 	if len(bytes.TrimSpace(data)) == 0 {
-		data = []byte("null")
+		return []byte("null")
 	}
-	return s.validate(e, data, "/data", "data")
+	return data
 }
 
 // validate runs the compiled checker, or the reference where the checker
@@ -360,5 +365,10 @@ func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violati
 // way: a duplicate key, invalid UTF-8, a number beyond float64), so every
 // such case keeps gojsonschema's exact answer.
 func (s *Set) validate(e *entry, doc []byte, prefix, what string) ([]contract.Violation, error) {
+	if e.prog != nil {
+		if vs, ok := s.check(e.prog, doc, prefix); ok {
+			return vs, nil
+		}
+	}
 	return s.validateReference(e, doc, prefix, what)
 }
