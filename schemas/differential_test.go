@@ -150,54 +150,74 @@ func TestDifferentialVendorExamples(t *testing.T) {
 	}
 }
 
-// simulatorBodies collects every response of the simulator (driven in
-// process) for every served operation in every scenario, plus, in the
-// nominal scenario, every read-only operation it generates from a schema.
-// Bodies are cut at the client's 16 MiB cap, as a run would read them.
-func simulatorBodies(t *testing.T, set *schemas.Set) (n int, each func(func(scenario, bizType string, body []byte))) {
+// simClient drives the simulator in process, through its handler.
+type simClient struct {
+	sim   *simulator.Simulator
+	seq   int
+	token string
+}
+
+const loginBiz = "customer.app.CustomerWebApiService.login"
+
+func newSimClient(t testing.TB, opts simulator.Options) *simClient {
 	t.Helper()
-	sim, err := simulator.New(simulator.Options{Schemas: set, RatePerMinute: 1 << 20,
-		StallFor: time.Millisecond, SlowBodyInterval: time.Microsecond})
+	opts.RatePerMinute = 1 << 20 // no 429s: every call is the operation's answer
+	sim, err := simulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
-	seq := 0
-	call := func(path, token, version, group, body string) []byte {
-		seq++
-		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("companyId", simulator.DefaultCompanyID)
-		r.Header.Set("trace", fmt.Sprintf("t-diff-%d", seq))
-		r.Header.Set("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
-		r.Header.Set("lang", "en-US")
-		r.Header.Set("version", version)
-		if group != "" {
-			r.Header.Set("group", group)
-		}
-		if token != "" {
-			r.Header.Set("token", token)
-		}
-		w := httptest.NewRecorder()
-		sim.ServeHTTP(w, r)
-		b := w.Body.Bytes()
-		return b[:min(len(b), 16<<20)]
-	}
-	u := simulator.DefaultUser()
-	const loginBiz = "customer.app.CustomerWebApiService.login"
-	login := func() []byte {
-		return call("/api/login/"+loginBiz, "", "0.0.1", "",
-			fmt.Sprintf(`{"type":1,"loginName":%q,"loginPwd":%q,"device":1,"isThird":false}`, u.LoginName, fmt.Sprintf("%x", md5.Sum([]byte(u.Password)))))
-	}
+	c := &simClient{sim: sim}
 	var env struct {
 		Data struct {
 			Token string `json:"token"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(login(), &env); err != nil || env.Data.Token == "" {
+	if err := json.Unmarshal(c.login(), &env); err != nil || env.Data.Token == "" {
 		t.Fatalf("simulator login failed: %v", err)
 	}
-	token := env.Data.Token
+	c.token = env.Data.Token
+	return c
+}
+
+func (c *simClient) post(path, token, version, group, body string) []byte {
+	c.seq++
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("companyId", simulator.DefaultCompanyID)
+	r.Header.Set("trace", fmt.Sprintf("t-diff-%d", c.seq))
+	r.Header.Set("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
+	r.Header.Set("lang", "en-US")
+	r.Header.Set("version", version)
+	if group != "" {
+		r.Header.Set("group", group)
+	}
+	if token != "" {
+		r.Header.Set("token", token)
+	}
+	w := httptest.NewRecorder()
+	c.sim.ServeHTTP(w, r)
+	b := w.Body.Bytes()
+	return b[:min(len(b), 16<<20)] // the client's cap: a run reads no more
+}
+
+func (c *simClient) login() []byte {
+	u := simulator.DefaultUser()
+	return c.post("/api/login/"+loginBiz, "", "0.0.1", "",
+		fmt.Sprintf(`{"type":1,"loginName":%q,"loginPwd":%q,"device":1,"isThird":false}`, u.LoginName, fmt.Sprintf("%x", md5.Sum([]byte(u.Password)))))
+}
+
+// call sends the operation's minimal catalog request, as the suites do.
+func (c *simClient) call(op schemas.Operation) []byte {
+	return c.post("/api/global/"+op.BizType, c.token, op.Version, op.Group, string(op.Request))
+}
+
+// simulatorBodies collects every response of the simulator for every served
+// operation in every scenario, plus, in the nominal scenario, every
+// read-only operation it generates from a schema.
+func simulatorBodies(t *testing.T, set *schemas.Set) (n int, each func(func(scenario, bizType string, body []byte))) {
+	t.Helper()
+	c := newSimClient(t, simulator.Options{Schemas: set, StallFor: time.Millisecond, SlowBodyInterval: time.Microsecond})
 	var served []schemas.Operation
 	for _, biz := range simulator.ServedOperations() {
 		op, ok := set.Operation("client", biz)
@@ -216,16 +236,16 @@ func simulatorBodies(t *testing.T, set *schemas.Set) (n int, each func(func(scen
 	n = len(scenarios)*(len(served)+1) + len(generated)
 	return n, func(f func(scenario, bizType string, body []byte)) {
 		for _, sc := range scenarios {
-			if err := sim.SetScenario(sc); err != nil {
+			if err := c.sim.SetScenario(sc); err != nil {
 				t.Fatal(err)
 			}
-			f(sc, loginBiz, login())
+			f(sc, loginBiz, c.login())
 			ops := served
 			if sc == "nominal" {
 				ops = append(append([]schemas.Operation(nil), served...), generated...)
 			}
 			for _, op := range ops {
-				f(sc, op.BizType, call("/api/global/"+op.BizType, token, op.Version, op.Group, string(op.Request)))
+				f(sc, op.BizType, c.call(op))
 			}
 		}
 	}
