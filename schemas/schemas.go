@@ -10,11 +10,15 @@
 //	<family>/<bizType>.json       the schema of the envelope's "data"
 //	<family>/overlays/<bizType>.yaml  corrections to the vendor spec, each with a reason
 //
-// Every schema is compiled once by Load, which fails fast naming the file;
-// validation then only walks the compiled schemas and is safe for concurrent
-// use. Violations come back sorted by (pointer, keyword, message) because
-// gojsonschema's own order is not stable, with the values seen masked where
-// the field is sensitive.
+// Each schema is compiled once, on first use, into a checker that validates
+// while it scans the body's bytes, building no tree (compile.go, check.go):
+// a run that calls three operations compiles three schemas, not 359, and a
+// 3.5 MB list is checked at about the cost of decoding it. The checker knows
+// exactly the keywords the tree uses; a schema with any other keyword is
+// validated by gojsonschema instead (reference.go), which also stays the
+// reference the checker is tested against. Validation is safe for concurrent
+// use. Violations come back sorted by (pointer, keyword, message), with the
+// values seen masked where the field is sensitive.
 package schemas
 
 import (
@@ -26,8 +30,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-
-	"github.com/xeipuuv/gojsonschema"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/redact"
@@ -39,22 +42,34 @@ var embedded embed.FS
 // EnvelopeFile is the envelope schema's path in the tree.
 const EnvelopeFile = "envelope.json"
 
-// Set is the compiled schema tree.
+// Set is the schema tree, each schema compiled on first use.
 type Set struct {
 	redactor *redact.Redactor
-	envelope *gojsonschema.Schema
+	fsys     fs.FS
+	envelope *entry
 	families map[string]*family
 }
 
 type family struct {
 	ops   []Operation // sorted by bizType
 	index map[string]int
-	data  map[string]*compiled
+	data  map[string]*entry
 }
 
-type compiled struct {
-	raw    []byte
-	schema *gojsonschema.Schema
+// entry is one schema file. Its compiled checker is built once, on first
+// use; its gojsonschema reference is built only if something needs it (a
+// schema outside the checker's keywords, a body the strict scanner refuses,
+// the differential tests).
+type entry struct {
+	file string
+
+	once        sync.Once
+	raw         []byte
+	prog        *node  // nil when the schema falls back to the reference
+	unsupported string // why it falls back; "" when compiled
+	err         error
+
+	ref reference
 }
 
 // Option configures Load and LoadFS.
@@ -71,26 +86,41 @@ func WithRedactor(r *redact.Redactor) Option {
 	}
 }
 
-// Load compiles every embedded schema.
-func Load(opts ...Option) (*Set, error) { return LoadFS(embedded, opts...) }
+// Load opens the embedded schema tree. It reads only the catalogs: each
+// schema is compiled on first use, so a process that checks a few
+// operations pays for those alone. The embedded tree cannot change after the
+// build and TestCompileAll compiles every file of it, so deferring the
+// compile loses no fail-fast.
+func Load(opts ...Option) (*Set, error) { return open(embedded, opts...) }
 
-// LoadFS compiles the schema tree rooted at fsys: envelope.json, and every
-// directory holding a catalog.json is a family whose catalog entries must
-// each have a compilable <bizType>.json. Any bad file fails the load with its
-// name.
+// LoadFS opens the schema tree rooted at fsys and compiles every schema at
+// once: envelope.json, and every directory holding a catalog.json is a
+// family whose catalog entries must each have a compilable <bizType>.json.
+// Any bad file fails the load with its name, since a tree from outside the
+// binary (a fresh import) has not been through the tests.
 func LoadFS(fsys fs.FS, opts ...Option) (*Set, error) {
-	s := &Set{families: map[string]*family{}}
+	s, err := open(fsys, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CompileAll(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(fsys fs.FS, opts ...Option) (*Set, error) {
+	s := &Set{fsys: fsys, families: map[string]*family{}}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.redactor == nil {
 		s.redactor = redact.New(redact.DefaultConfig())
 	}
-	env, err := compileFile(fsys, EnvelopeFile)
-	if err != nil {
-		return nil, err
+	if _, err := fs.Stat(fsys, EnvelopeFile); err != nil {
+		return nil, fmt.Errorf("schemas: %s: %w", EnvelopeFile, err)
 	}
-	s.envelope = env.schema
+	s.envelope = &entry{file: EnvelopeFile}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %w", err)
@@ -124,7 +154,7 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
-	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*compiled{}}
+	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}}
 	for i, op := range ops {
 		if op.BizType == "" {
 			return nil, fmt.Errorf("schemas: %s: entry %d has no bizType", catFile, i)
@@ -133,28 +163,86 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 			return nil, fmt.Errorf("schemas: %s: duplicate bizType %s", catFile, op.BizType)
 		}
 		fam.index[op.BizType] = i
-		c, err := compileFile(fsys, path.Join(name, FileName(op.BizType)))
-		if err != nil {
-			return nil, err
+		file := path.Join(name, FileName(op.BizType))
+		// A missing file fails now: it costs a lookup, not a compile.
+		if _, err := fs.Stat(fsys, file); err != nil {
+			return nil, fmt.Errorf("schemas: %s: %w", file, err)
 		}
-		fam.data[op.BizType] = c
+		fam.data[op.BizType] = &entry{file: file}
 	}
 	return fam, nil
 }
 
-func compileFile(fsys fs.FS, name string) (*compiled, error) {
-	b, err := fs.ReadFile(fsys, name)
+// compiled returns the entry compiled, compiling it on first use.
+func (s *Set) compiled(e *entry) (*entry, error) {
+	e.once.Do(func() { e.compile(s.fsys) })
+	return e, e.err
+}
+
+func (e *entry) compile(fsys fs.FS) {
+	b, err := fs.ReadFile(fsys, e.file)
 	if err != nil {
-		return nil, fmt.Errorf("schemas: %s: %w", name, err)
+		e.err = fmt.Errorf("schemas: %s: %w", e.file, err)
+		return
 	}
 	if !json.Valid(b) {
-		return nil, fmt.Errorf("schemas: %s: not valid JSON", name)
+		e.err = fmt.Errorf("schemas: %s: not valid JSON", e.file)
+		return
 	}
-	sc, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(b))
+	e.raw = b
+	prog, why, err := compileSchema(b)
+	if err == nil && why == "" {
+		e.prog = prog
+		return
+	}
+	// Outside the checker's keywords, or a schema it calls invalid: the
+	// reference decides. Only what gojsonschema also refuses fails.
+	e.unsupported = why
 	if err != nil {
-		return nil, fmt.Errorf("schemas: %s: compile: %w", name, err)
+		e.unsupported = err.Error()
 	}
-	return &compiled{raw: b, schema: sc}, nil
+	if _, err := e.ref.schema(b); err != nil {
+		e.err = fmt.Errorf("schemas: %s: compile: %w", e.file, err)
+	}
+}
+
+// CompileAll compiles every schema of the set now, failing on the first bad
+// one with its file name.
+func (s *Set) CompileAll() error {
+	if _, err := s.compiled(s.envelope); err != nil {
+		return err
+	}
+	for _, fam := range s.Families() {
+		f := s.families[fam]
+		for _, op := range f.ops {
+			if _, err := s.compiled(f.data[op.BizType]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Fallbacks lists the schema files the compiled checker does not cover,
+// each with the reason, after compiling every schema; they are validated by
+// gojsonschema.
+func (s *Set) Fallbacks() (map[string]string, error) {
+	if err := s.CompileAll(); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	add := func(e *entry) {
+		if e.prog == nil {
+			out[e.file] = e.unsupported
+		}
+	}
+	add(s.envelope)
+	for _, f := range s.families {
+		for _, e := range f.data {
+			add(e)
+		}
+	}
+	return out, nil
 }
 
 // lookup maps the Open API family onto the client schemas it shares.
@@ -211,15 +299,26 @@ func (s *Set) Operation(fam, bizType string) (Operation, bool) {
 // DataSchema returns the raw JSON of the operation's data schema, for drift
 // detection and the simulator's generated data. The bytes are a copy.
 func (s *Set) DataSchema(fam, bizType string) ([]byte, bool) {
+	e, ok := s.dataEntry(fam, bizType)
+	if !ok {
+		return nil, false
+	}
+	// Read afresh rather than share the compiled entry's bytes: it costs a
+	// copy, and drift detection on an operation need not compile it.
+	b, err := fs.ReadFile(s.fsys, e.file)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+func (s *Set) dataEntry(fam, bizType string) (*entry, bool) {
 	f, ok := s.lookup(fam)
 	if !ok {
 		return nil, false
 	}
-	c, ok := f.data[bizType]
-	if !ok {
-		return nil, false
-	}
-	return bytes.Clone(c.raw), true
+	e, ok := f.data[bizType]
+	return e, ok
 }
 
 // ValidateEnvelope validates a whole response body against the envelope
@@ -227,7 +326,11 @@ func (s *Set) DataSchema(fam, bizType string) ([]byte, bool) {
 // "json"), not an error: the vendor answered and broke the contract. The
 // error is reserved for harness faults.
 func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
-	return s.validate(s.envelope, body, "", "body")
+	e, err := s.compiled(s.envelope)
+	if err != nil {
+		return nil, err
+	}
+	return s.validate(e, body, "", "body")
 }
 
 // ValidateData validates the envelope's "data" (raw JSON; empty means
@@ -235,36 +338,37 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 // are prefixed with "/data" so they read from the body root. An unknown
 // operation is an error.
 func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violation, error) {
-	f, ok := s.lookup(fam)
-	if !ok {
+	if _, ok := s.lookup(fam); !ok {
 		return nil, fmt.Errorf("schemas: unknown family %q", fam)
 	}
-	c, ok := f.data[bizType]
+	e, ok := s.dataEntry(fam, bizType)
 	if !ok {
 		return nil, fmt.Errorf("schemas: no schema for %s operation %s", fam, bizType)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		data = []byte("null")
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
 	}
-	return s.validate(c.schema, data, "/data", "data")
+	return s.validate(e, dataDoc(data), "/data", "data")
 }
 
-func (s *Set) validate(sc *gojsonschema.Schema, doc []byte, prefix, what string) ([]contract.Violation, error) {
-	if !json.Valid(doc) {
-		return []contract.Violation{{
-			Pointer:  prefix,
-			Keyword:  "json",
-			Expected: "JSON",
-			Seen:     s.describeNonJSON(doc),
-			Message:  what + " is not valid JSON",
-		}}, nil
+// dataDoc is the document ValidateData checks: absent data is null.
+func dataDoc(data []byte) []byte {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return []byte("null")
 	}
-	res, err := sc.Validate(gojsonschema.NewBytesLoader(doc))
-	if err != nil {
-		return nil, fmt.Errorf("schemas: validate %s: %w", what, err)
+	return data
+}
+
+// validate runs the compiled checker, or the reference where the checker
+// cannot answer: the schema is outside its keywords, or the strict scanner
+// refuses the document (not JSON, or JSON that gojsonschema reads its own
+// way: a duplicate key, invalid UTF-8, a number beyond float64), so every
+// such case keeps gojsonschema's exact answer.
+func (s *Set) validate(e *entry, doc []byte, prefix, what string) ([]contract.Violation, error) {
+	if e.prog != nil {
+		if vs, ok := s.check(e.prog, doc, prefix); ok {
+			return vs, nil
+		}
 	}
-	if res.Valid() {
-		return nil, nil
-	}
-	return s.violations(res.Errors(), prefix), nil
+	return s.validateReference(e, doc, prefix, what)
 }

@@ -102,6 +102,28 @@ func vendorFile(t testing.TB, name string) []byte {
 	return b
 }
 
+// vendorSpecs are the vendor's OpenAPI files with response examples.
+var vendorSpecs = []struct{ file, family string }{
+	{"MultiMarkets-ClientAPI.openapi.en.yaml", "client"},
+	{"MultiMarkets-ClientAPI.openapi.yaml", "client"}, // CN: same operations, own examples
+	{"MultiMarkets-BusinessAPI.openapi.en.yaml", "manager"},
+	{"MultiMarkets-Auth2Api.openapi.en.yaml", "auth2"},
+}
+
+// vendorOperations parses a vendor spec (or skips without it).
+func vendorOperations(t *testing.T, file, family string) []openapi.Op {
+	t.Helper()
+	spec, err := openapi.Parse(vendorFile(t, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := spec.Operations(family)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
+}
+
 // envelopeExceptions are the vendor examples whose envelope lacks fields our
 // envelope schema requires, by bizType prefix. Our schema keeps requiring
 // them: the client gateway sends them today, and the run invariants
@@ -126,22 +148,9 @@ func excused(bizType string, v contract.Violation) bool {
 // envelope and data schemas (or is explained below).
 func TestVendorExamplesValidate(t *testing.T) {
 	set := mustLoad(t)
-	specs := []struct{ file, family string }{
-		{"MultiMarkets-ClientAPI.openapi.en.yaml", "client"},
-		{"MultiMarkets-ClientAPI.openapi.yaml", "client"}, // CN: same operations, own examples
-		{"MultiMarkets-BusinessAPI.openapi.en.yaml", "manager"},
-		{"MultiMarkets-Auth2Api.openapi.en.yaml", "auth2"},
-	}
-	for _, sp := range specs {
+	for _, sp := range vendorSpecs {
 		t.Run(sp.file, func(t *testing.T) {
-			spec, err := openapi.Parse(vendorFile(t, sp.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ops, err := spec.Operations(sp.family)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ops := vendorOperations(t, sp.file, sp.family)
 			checked := 0
 			for _, op := range ops {
 				if _, ok := set.Operation(sp.family, op.Operation.BizType); !ok {

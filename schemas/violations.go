@@ -40,7 +40,6 @@ const maxSeen = 40
 
 func (s *Set) violations(errs []gojsonschema.ResultError, prefix string) []contract.Violation {
 	out := make([]contract.Violation, 0, len(errs))
-	seen := map[contract.Violation]bool{}
 	for _, e := range errs {
 		tokens := contextTokens(e.Context())
 		kw, ok := keywords[e.Type()]
@@ -72,13 +71,9 @@ func (s *Set) violations(errs []gojsonschema.ResultError, prefix string) []contr
 			v.Message = s.redactor.Text(e.Description())
 		}
 		v.Pointer = prefix + pointer(tokens)
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
+		out = append(out, v)
 	}
-	SortViolations(out)
-	return out
+	return finish(out)
 }
 
 // SortViolations sorts by (pointer, keyword, message, expected, seen): a
@@ -128,7 +123,7 @@ func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
+		b.WriteString(escapeToken(t))
 	}
 	return b.String()
 }

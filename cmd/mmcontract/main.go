@@ -12,6 +12,7 @@
 //	mmcontract monitor [flags]    repeat the suites on schedules, keep history, alert
 //	mmcontract history [flags]    print recent monitored runs
 //	mmcontract spec diff|import   diff or import the vendor's OpenAPI files
+//	mmcontract validate [flags] [FILE|-]  check one captured response body
 //	mmcontract version            print the version (also --version)
 //
 // -h or --help after any command prints its usage on stdout. Nothing it
@@ -70,6 +71,7 @@ func commands(s stdio) map[string]command {
 		"monitor":  &monitorCommand{stdio: s},
 		"history":  &historyCommand{stdio: s},
 		"spec":     &specCommand{stdio: s},
+		"validate": &validateCommand{stdio: s},
 		"version":  &versionCommand{stdio: s},
 	}
 }
