@@ -12,6 +12,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/schemas"
+	"github.com/mmcontract/mmcontract/suites/check"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
 
@@ -153,8 +154,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 
 				if ve, ok := o.vendorError(); ok {
 					if gatewayRoutingCodes[ve.Code] {
-						obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
-							Seen: ve.Code, Message: "the gateway no longer routes an operation the catalog lists"}}
+						obs.Violations = []contract.Violation{check.VendorError(ve.Code, "the gateway no longer routes an operation the catalog lists")}
 						Fail(fmt.Sprintf("%s is not routed any more: bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 					}
 					Skip(fmt.Sprintf("the vendor refused the catalog's minimal request: bizCode=%q code=%q msg=%q",

@@ -110,8 +110,7 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			failIfUnavailable(o)
 			failUnlessResponse(env, op, o)
 			if ve, ok := o.vendorError(); ok {
-				obs.Violations = []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`,
-					Seen: ve.Code, Message: "the vendor refused a read-only call the contract says succeeds"}}
+				obs.Violations = []contract.Violation{check.VendorError(ve.Code, check.RefusedReadOnly)}
 				Fail(fmt.Sprintf("%s answered with vendor error bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 			}
 			vs, err := o.dataCheck(env.Schemas, op)

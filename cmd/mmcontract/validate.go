@@ -12,11 +12,13 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/runner"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites"
+	"github.com/mmcontract/mmcontract/suites/check"
 	"github.com/mmcontract/mmcontract/suites/matchers"
 )
 
@@ -192,21 +194,31 @@ func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validate
 		rep.Checks = append(rep.Checks, validateCheck{Check: name, Holds: holds, Note: note, Violations: vs})
 		rep.Holds = rep.Holds && holds
 	}
-	vs, err := set.ValidateEnvelope(body)
+	// The checks are the run's own (suites/check), so a captured body reads
+	// exactly as the same response does in a run's results.json.
+	ev, err := check.Envelope(set, body)
 	if err != nil {
 		return rep, err
 	}
-	add("envelope", "", vs, len(vs) == 0)
+	add("envelope", "", ev, len(ev) == 0)
 
 	env, err := mmapi.DecodeEnvelope(body)
 	switch {
+	case err == nil && !env.Success():
+		add("data", "", []contract.Violation{check.VendorError(env.Code, check.RefusedReadOnly)}, false)
+	case len(ev) > 0:
+		// As in a run, a broken envelope fails the data check with the
+		// envelope's violations: the record says why it failed.
+		add("data", "not checked against the data schema: the envelope breaks its schema", ev, false)
 	case err != nil:
-		add("data", "not checked: no envelope to take data from ("+err.Error()+")", nil, false)
-	case !env.Success():
-		add("data", "", []contract.Violation{{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`, Seen: env.Code,
-			Message: "the vendor refused a read-only call the contract says succeeds"}}, false)
+		var ce *mmapi.ContractError
+		reason := err.Error()
+		if errors.As(err, &ce) {
+			reason = ce.Reason
+		}
+		add("data", "not checked: no envelope to take data from", []contract.Violation{check.Undecodable(oneline.First(reason, oneline.MaxMessage))}, false)
 	default:
-		vs, err := set.ValidateData(op.Family, op.BizType, env.Data)
+		vs, err := check.Data(set, op.Family, op.BizType, nil, env.OK, env.Data)
 		if err != nil {
 			return rep, err
 		}

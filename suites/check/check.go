@@ -71,6 +71,17 @@ func DataOfBody(s Schemas, family, bizType string, body []byte) ([]contract.Viol
 	return Data(s, family, bizType, nil, env.OK != nil && *env.OK, env.Data)
 }
 
+// RefusedReadOnly is the message of the data check's vendor_error: an
+// error envelope where the contract says the call succeeds.
+const RefusedReadOnly = "the vendor refused a read-only call the contract says succeeds"
+
+// VendorError is the violation of an error envelope (ok false, a code other
+// than "0") where the contract expects success; message says why that is a
+// break.
+func VendorError(code, message string) contract.Violation {
+	return contract.Violation{Pointer: "/code", Keyword: "vendor_error", Expected: `"0"`, Seen: code, Message: message}
+}
+
 // Undecodable is the violation of an HTTP 200 answer whose body is no
 // envelope the client could decode; reason says why (one line).
 func Undecodable(reason string) contract.Violation {
