@@ -49,7 +49,6 @@ const (
 	DemoAppSecret = "sim-demo-app-secret"
 	// OpenAPIRatePerMinute is the vendor's Open API limit per key.
 	OpenAPIRatePerMinute = 100
-	demoKeyBits          = 2048
 )
 
 // Open API and Manager bizCodes. The vendor documents only the codes of
@@ -111,7 +110,7 @@ func (s *Simulator) signed() (*signedState, error) {
 }
 
 func (s *Simulator) initSigned(st *signedState) error {
-	apiKey, err := signing.GenerateKeyPair(demoKeyBits)
+	apiKey, err := signing.ParsePrivateKey(demoAPIKeyPair)
 	if err != nil {
 		return err
 	}
