@@ -78,14 +78,30 @@ func (in Inferrer) isEnumKey(key string) bool {
 type acc struct {
 	Field
 	enum     bool
-	lastInst int // the object instance that last counted this member, to count duplicate keys once
+	lastInst int    // the object instance that last counted this member, to count duplicate keys once
+	ptr      string // the pointer, the key of fields
+	// The children met so far, to skip hashing their pointers: members in
+	// the order of the first instance (the items of a list nearly always
+	// repeat it), and an array's item.
+	members []member
+	item    *acc
 }
+
+type member struct {
+	name string
+	a    *acc
+}
+
+// maxMemberCache bounds acc.members: wider objects (maps keyed by id) are
+// found through fields alone.
+const maxMemberCache = 256
 
 // frame is one open container.
 type frame struct {
 	object  bool
 	discard bool   // inside the value of a duplicate member: parse, record nothing
-	ptrLen  int    // length of the pointer buffer at this container
+	a       *acc   // the container's own pointer (nil when discarded)
+	n       int    // objects: members read so far in this instance
 	inst    int    // object instance number, to count duplicate members once
 	name    []byte // member name of the container, inherited by array items for enum detection
 }
@@ -138,8 +154,8 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 
 	fields := map[string]*acc{}
 	var (
-		ptr   = make([]byte, 0, 128)
-		stack = append(make([]frame, 0, 16), frame{object: true, inst: 1})
+		buf   = make([]byte, 0, 128)
+		stack = append(make([]frame, 0, 16), frame{object: true, inst: 1, a: &acc{}})
 		insts = 1
 
 		rootCode     string
@@ -151,17 +167,22 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 		a       *acc
 		discard bool
 	)
-	lookup := func(name []byte) (*acc, error) {
-		a := fields[string(ptr)]
+	// lookup finds or adds the pointer parent.ptr + "/" + token; name is
+	// the member name that decides enum detection.
+	lookup := func(parent *acc, token, name []byte) (*acc, error) {
+		buf = append(append(buf[:0], parent.ptr...), '/')
+		buf = jsontok.AppendPointerToken(buf, token)
+		a := fields[string(buf)]
 		if a == nil {
 			if len(fields) >= maxFields {
 				return nil, fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
 			}
-			a = &acc{enum: in.isEnumKey(string(name))}
-			fields[string(ptr)] = a
+			a = &acc{enum: in.isEnumKey(string(name)), ptr: string(buf)}
+			fields[a.ptr] = a
 		}
 		return a, nil
 	}
+	star := []byte("*")
 	var tok jsontok.Token
 	for len(stack) > 0 {
 		err := t.Read(&tok)
@@ -172,18 +193,22 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 		switch tok.Kind {
 		case jsontok.EndObject, jsontok.EndArray:
 			stack = stack[:len(stack)-1]
-			if len(stack) > 0 {
-				ptr = ptr[:stack[len(stack)-1].ptrLen]
-			}
 			continue
 		case jsontok.Key:
 			name, a, discard = nil, nil, top.discard
 			if !discard {
 				name = t.Key() // stays valid while its object is open
-				ptr = append(ptr[:top.ptrLen], '/')
-				ptr = jsontok.AppendPointerToken(ptr, name)
-				if a, err = lookup(name); err != nil {
-					return Shape{}, err
+				parent, i := top.a, top.n
+				top.n++
+				if i < len(parent.members) && parent.members[i].name == string(name) {
+					a = parent.members[i].a
+				} else {
+					if a, err = lookup(parent, name, name); err != nil {
+						return Shape{}, err
+					}
+					if i == len(parent.members) && i < maxMemberCache {
+						parent.members = append(parent.members, member{string(name), a})
+					}
 				}
 				if a.lastInst == top.inst {
 					discard = true // a repeated member: the first occurrence wins
@@ -200,9 +225,11 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			name, a, discard = nil, nil, top.discard
 			if !discard {
 				name = top.name
-				ptr = append(ptr[:top.ptrLen], "/*"...)
-				if a, err = lookup(name); err != nil {
-					return Shape{}, err
+				if a = top.a.item; a == nil {
+					if a, err = lookup(top.a, star, name); err != nil {
+						return Shape{}, err
+					}
+					top.a.item = a
 				}
 				a.Seen++
 			}
@@ -211,7 +238,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 		switch tok.Kind {
 		case jsontok.BeginObject, jsontok.BeginArray:
 			object := tok.Kind == jsontok.BeginObject
-			f := frame{object: object, discard: discard, ptrLen: len(ptr), name: name}
+			f := frame{object: object, discard: discard, a: a, name: name}
 			if !discard {
 				if object {
 					a.Types |= TypeSet(Object)
