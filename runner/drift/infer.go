@@ -206,7 +206,10 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 					if a, err = lookup(parent, name, name); err != nil {
 						return Shape{}, err
 					}
-					if i == len(parent.members) && i < maxMemberCache {
+					// Only a pointer met as an object more than once (a
+					// list's items) repeats its members; caching the others
+					// would cost more than it saves.
+					if parent.Objects > 1 && i == len(parent.members) && i < maxMemberCache {
 						parent.members = append(parent.members, member{string(name), a})
 					}
 				}
