@@ -80,9 +80,13 @@ type acc struct {
 	enum     bool
 	lastInst int    // the object instance that last counted this member, to count duplicate keys once
 	ptr      string // the pointer, the key of fields
-	// The children met so far, to skip hashing their pointers: members in
-	// the order of the first instance (the items of a list nearly always
-	// repeat it), and an array's item.
+	kids     *kids  // set once the pointer holds a list's items
+}
+
+// kids are the children of a pointer met so far, to skip hashing their
+// pointers: members in the order of the first instance (the items of a list
+// nearly always repeat it), and an array's item.
+type kids struct {
 	members []member
 	item    *acc
 }
@@ -200,8 +204,8 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				name = t.Key() // stays valid while its object is open
 				parent, i := top.a, top.n
 				top.n++
-				if i < len(parent.members) && parent.members[i].name == string(name) {
-					a = parent.members[i].a
+				if k := parent.kids; k != nil && i < len(k.members) && k.members[i].name == string(name) {
+					a = k.members[i].a
 				} else {
 					if a, err = lookup(parent, name, name); err != nil {
 						return Shape{}, err
@@ -209,8 +213,11 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 					// Only a pointer met as an object more than once (a
 					// list's items) repeats its members; caching the others
 					// would cost more than it saves.
-					if parent.Objects > 1 && i == len(parent.members) && i < maxMemberCache {
-						parent.members = append(parent.members, member{string(name), a})
+					if parent.Objects > 1 && parent.kids == nil {
+						parent.kids = &kids{}
+					}
+					if k := parent.kids; k != nil && i == len(k.members) && i < maxMemberCache {
+						k.members = append(k.members, member{string(name), a})
 					}
 				}
 				if a.lastInst == top.inst {
@@ -228,11 +235,14 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			name, a, discard = nil, nil, top.discard
 			if !discard {
 				name = top.name
-				if a = top.a.item; a == nil {
+				if top.a.kids == nil {
+					top.a.kids = &kids{}
+				}
+				if a = top.a.kids.item; a == nil {
 					if a, err = lookup(top.a, star, name); err != nil {
 						return Shape{}, err
 					}
-					top.a.item = a
+					top.a.kids.item = a
 				}
 				a.Seen++
 			}

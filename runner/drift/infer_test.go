@@ -62,7 +62,7 @@ func TestInferFields(t *testing.T) {
 				"/l/*/a": {Types: TypeSet(Integer) | TypeSet(String) | TypeSet(Null), Seen: 4}, "/l/*/b": {Types: TypeSet(String) | TypeSet(Integer), Seen: 2},
 				"/l/*/c": {Types: TypeSet(Array), Seen: 1}, "/l/*/c/*": {Types: TypeSet(Integer), Seen: 1},
 				"/l/*/*": {Types: TypeSet(Boolean), Seen: 1},
-				"/m": {Types: TypeSet(Array), Seen: 1}, "/m/*": {Types: TypeSet(Array), Seen: 2},
+				"/m":     {Types: TypeSet(Array), Seen: 1}, "/m/*": {Types: TypeSet(Array), Seen: 2},
 				"/m/*/*": {Types: TypeSet(Integer) | TypeSet(Number), Seen: 2},
 			},
 		},
