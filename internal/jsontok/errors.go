@@ -113,7 +113,7 @@ func (e *Error) Error() string {
 }
 
 // fail records the error, which every later Next returns too.
-func (t *Tokenizer) fail(code Code, off, start int) (Token, error) {
+func (t *Tokenizer) fail(code Code, off, start int) error {
 	e := &Error{Code: code, Offset: off, Start: start, Depth: len(t.stack)}
 	if off < len(t.b) {
 		e.Char = t.b[off]
@@ -134,7 +134,7 @@ func (t *Tokenizer) fail(code Code, off, start int) (Token, error) {
 		e.Text = clip(t.b[start:end])
 	}
 	t.err = e
-	return Token{}, e
+	return e
 }
 
 func isNumberByte(c byte) bool {

@@ -35,6 +35,9 @@ func FuzzTokenizer(f *testing.F) {
 					if got := tk.Unquote(tok); string(got) != want {
 						t.Fatalf("Unquote(%s) = %q, want %q", tok.Raw, got, want)
 					}
+					if got := tk.Key(); tok.Kind == Key && string(got) != want {
+						t.Fatalf("Key() of %s = %q, want %q", tok.Raw, got, want)
+					}
 				}
 			}
 			valid := json.Valid(body)

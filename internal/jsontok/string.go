@@ -1,6 +1,7 @@
 package jsontok
 
 import (
+	"reflect"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -205,6 +206,44 @@ func TypeName(raw []byte) string {
 			}
 		}
 		return "integer"
+	}
+	return k.String()
+}
+
+// Article names a value's kind with its article for messages ("an
+// object", "a string", "null").
+func (k Kind) Article() string {
+	switch k {
+	case BeginObject, EndObject:
+		return "an object"
+	case BeginArray, EndArray:
+		return "an array"
+	case Null:
+		return "null"
+	case Invalid:
+		return "an invalid value"
+	}
+	return "a " + k.String()
+}
+
+// WantedGoKind names, with its article, the JSON value a Go type decodes
+// from, for restating an encoding/json UnmarshalTypeError in the file's
+// terms rather than Go's: "an integer", "a number", "a string", "a boolean",
+// "an array", "an object"; any other kind by its Go name.
+func WantedGoKind(k reflect.Kind) string {
+	switch {
+	case k >= reflect.Int && k <= reflect.Uint64:
+		return "an integer"
+	case k == reflect.Float32 || k == reflect.Float64:
+		return "a number"
+	case k == reflect.String:
+		return "a string"
+	case k == reflect.Bool:
+		return "a boolean"
+	case k == reflect.Slice || k == reflect.Array:
+		return "an array"
+	case k == reflect.Map || k == reflect.Struct:
+		return "an object"
 	}
 	return k.String()
 }

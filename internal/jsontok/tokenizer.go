@@ -71,6 +71,12 @@ type Token struct {
 	Raw   []byte
 }
 
+// set fills every field in place: faster than storing a composite
+// literal through the pointer.
+func (t *Token) set(kind Kind, esc, integer bool, depth, start int, raw []byte) {
+	t.Kind, t.Escaped, t.Integer, t.Depth, t.Start, t.Raw = kind, esc, integer, depth, start, raw
+}
+
 // End is the offset just past the token.
 func (t Token) End() int { return t.Start + len(t.Raw) }
 
@@ -169,8 +175,16 @@ func (t *Tokenizer) Input() []byte { return t.b }
 // whitespace it returns io.EOF; any other error is an *Error, and Next keeps
 // returning it.
 func (t *Tokenizer) Next() (Token, error) {
+	var tok Token
+	err := t.Read(&tok)
+	return tok, err
+}
+
+// Read is Next for hot loops: it stores the next token in *tok (left as it
+// was on an error), which saves copying a token per call.
+func (t *Tokenizer) Read(tok *Token) error {
 	if t.err != nil {
-		return Token{}, t.err
+		return t.err
 	}
 	b := t.b
 	i := skipWS(b, t.i)
@@ -179,7 +193,7 @@ func (t *Tokenizer) Next() (Token, error) {
 		if len(t.stack) == 0 {
 			if i == len(b) {
 				t.i, t.state = i, stDone
-				return Token{}, io.EOF
+				return io.EOF
 			}
 			return t.fail(TrailingData, i, i)
 		}
@@ -191,25 +205,25 @@ func (t *Tokenizer) Next() (Token, error) {
 		case c == ',':
 			i = skipWS(b, i+1)
 			if top.obj {
-				return t.key(i)
+				return t.key(tok, i)
 			}
-			return t.value(i)
+			return t.value(tok, i)
 		case c == '}' && top.obj, c == ']' && !top.obj:
-			return t.close(i)
+			return t.close(tok, i)
 		}
 		return t.fail(AfterValue, i, i)
 	case stObjFirst:
 		if i < len(b) && b[i] == '}' {
-			return t.close(i)
+			return t.close(tok, i)
 		}
-		return t.key(i)
+		return t.key(tok, i)
 	case stArrFirst:
 		if i < len(b) && b[i] == ']' {
-			return t.close(i)
+			return t.close(tok, i)
 		}
-		return t.value(i)
+		return t.value(tok, i)
 	case stValue:
-		return t.value(i)
+		return t.value(tok, i)
 	case stStart:
 		if !t.opts.AllowInvalidUTF8 && !utf8.Valid(b) {
 			off := 0
@@ -222,9 +236,9 @@ func (t *Tokenizer) Next() (Token, error) {
 			}
 			return t.fail(InvalidUTF8, off, off)
 		}
-		return t.value(i)
+		return t.value(tok, i)
 	}
-	return Token{}, io.EOF
+	return io.EOF
 }
 
 // Skip consumes the rest of the value tok began and returns the offset just
@@ -235,11 +249,12 @@ func (t *Tokenizer) Skip(tok Token) (end int, err error) {
 	if tok.Kind != BeginObject && tok.Kind != BeginArray {
 		return tok.End(), nil
 	}
+	var next Token
 	for {
-		next, err := t.Next()
+		err := t.Read(&next)
 		if err != nil {
 			if err == io.EOF {
-				_, err = t.fail(UnexpectedEOF, t.i, t.i)
+				err = t.fail(UnexpectedEOF, t.i, t.i)
 			}
 			return 0, err
 		}
@@ -250,7 +265,7 @@ func (t *Tokenizer) Skip(tok Token) (end int, err error) {
 }
 
 // value reads the value starting at b[i].
-func (t *Tokenizer) value(i int) (Token, error) {
+func (t *Tokenizer) value(tok *Token, i int) error {
 	b := t.b
 	if i >= len(b) {
 		return t.fail(UnexpectedEOF, i, i)
@@ -273,29 +288,31 @@ func (t *Tokenizer) value(i int) (Token, error) {
 		if c == '{' {
 			kind, t.state = BeginObject, stObjFirst
 		}
-		return Token{Kind: kind, Depth: depth, Start: i, Raw: b[i : i+1]}, nil
+		tok.set(kind, false, false, depth, i, b[i:i+1])
+		return nil
 	case '"':
-		end, esc, err := t.str(i)
+		end, esc, _, err := t.str(i)
 		if err != nil {
-			return Token{}, err
+			return err
 		}
 		t.i, t.state = end, stAfter
-		return Token{Kind: String, Escaped: esc, Depth: depth, Start: i, Raw: b[i:end]}, nil
+		tok.set(String, esc, false, depth, i, b[i:end])
+		return nil
 	case 't':
-		return t.lit(i, "true", Bool)
+		return t.lit(tok, i, "true", Bool)
 	case 'f':
-		return t.lit(i, "false", Bool)
+		return t.lit(tok, i, "false", Bool)
 	case 'n':
-		return t.lit(i, "null", Null)
+		return t.lit(tok, i, "null", Null)
 	}
 	if c := b[i]; c == '-' || (c >= '0' && c <= '9') {
-		return t.num(i)
+		return t.num(tok, i)
 	}
 	return t.fail(ValueExpected, i, i)
 }
 
 // close reads the closing bracket at b[i].
-func (t *Tokenizer) close(i int) (Token, error) {
+func (t *Tokenizer) close(tok *Token, i int) error {
 	f := &t.stack[len(t.stack)-1]
 	kind := EndArray
 	if f.obj {
@@ -304,7 +321,8 @@ func (t *Tokenizer) close(i int) (Token, error) {
 	t.arena = t.arena[:f.arenaMark]
 	t.stack = t.stack[:len(t.stack)-1]
 	t.i, t.state = i+1, stAfter
-	return Token{Kind: kind, Depth: len(t.stack), Start: i, Raw: t.b[i : i+1]}, nil
+	tok.set(kind, false, false, len(t.stack), i, t.b[i:i+1])
+	return nil
 }
 
 func (t *Tokenizer) push(obj bool) {
@@ -320,7 +338,7 @@ func (t *Tokenizer) push(obj bool) {
 
 // key reads `"name" :` at b[i] and rejects a repeated name, which
 // encoding/json would silently collapse to the last value.
-func (t *Tokenizer) key(i int) (Token, error) {
+func (t *Tokenizer) key(tok *Token, i int) error {
 	b := t.b
 	if i >= len(b) {
 		return t.fail(UnexpectedEOF, i, i)
@@ -328,12 +346,12 @@ func (t *Tokenizer) key(i int) (Token, error) {
 	if b[i] != '"' {
 		return t.fail(KeyExpected, i, i)
 	}
-	end, esc, err := t.str(i)
+	end, esc, high, err := t.str(i)
 	if err != nil {
-		return Token{}, err
+		return err
 	}
 	k := keyRef{start: i + 1, end: end - 1}
-	if esc {
+	if esc || (high && !utf8.Valid(b[i+1:end-1])) {
 		n := len(t.arena)
 		t.arena = AppendUnquoted(t.arena, b[i:end])
 		k = keyRef{start: n, end: len(t.arena), arena: true}
@@ -344,15 +362,25 @@ func (t *Tokenizer) key(i int) (Token, error) {
 		return t.fail(DuplicateKey, i, i)
 	}
 	top.key, top.hasKey, t.last = k, true, k
-	j := skipWS(b, end)
+	j := end
+	if j < len(b) && b[j] != ':' {
+		j = skipWS(b, j)
+	}
 	if j >= len(b) {
 		return t.fail(UnexpectedEOF, j, j)
 	}
 	if b[j] != ':' {
 		return t.fail(ColonExpected, j, j)
 	}
-	t.i, t.state = skipWS(b, j+1), stValue
-	return Token{Kind: Key, Escaped: esc, Depth: len(t.stack), Start: i, Raw: b[i:end]}, nil
+	j++
+	if j < len(b) && b[j] > ' ' {
+		t.i = j // the common "name":value, with nothing to skip
+	} else {
+		t.i = skipWS(b, j)
+	}
+	t.state = stValue
+	tok.set(Key, esc, false, len(t.stack), i, b[i:end])
+	return nil
 }
 
 func (t *Tokenizer) ref(k keyRef) []byte {
@@ -362,9 +390,10 @@ func (t *Tokenizer) ref(k keyRef) []byte {
 	return t.b[k.start:k.end]
 }
 
-// Key returns the name of the most recent Key token, unescaped: a sub-slice
-// of the input when the key has no escapes, else of a buffer the Tokenizer
-// reuses. It is valid until the next call to Next.
+// Key returns the name of the most recent Key token, unescaped as
+// encoding/json does: a sub-slice of the input when the key has no escapes
+// (and is valid UTF-8), else of a buffer the Tokenizer reuses. It is valid
+// until the next call to Next, and stays so while the key's object is open.
 func (t *Tokenizer) Key() []byte { return t.ref(t.last) }
 
 // Unquote returns the value of a String or Key token, unescaped as
@@ -494,51 +523,68 @@ var plainString = func() (t [256]bool) {
 	return t
 }()
 
+// plainASCII is plainString without the bytes of multi-byte UTF-8, for
+// texts not known to be valid UTF-8.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str scans the string starting with the quote at b[i] and returns the
-// offset just past its closing quote.
-func (t *Tokenizer) str(i int) (end int, esc bool, err error) {
+// offset just past its closing quote. When the text is not known to be
+// valid UTF-8, high reports a byte beyond ASCII.
+func (t *Tokenizer) str(i int) (end int, esc, high bool, err error) {
 	b := t.b
+	plain := &plainString
+	if t.opts.AllowInvalidUTF8 {
+		plain = &plainASCII
+	}
 	j := i + 1
 	for {
-		for j < len(b) && plainString[b[j]] {
+		for j < len(b) && plain[b[j]] {
 			j++
 		}
 		if j >= len(b) {
-			_, err := t.fail(UnexpectedEOF, len(b), i)
-			return 0, false, err
+			err := t.fail(UnexpectedEOF, len(b), i)
+			return 0, false, false, err
 		}
 		switch c := b[j]; {
 		case c == '"':
-			return j + 1, esc, nil
+			return j + 1, esc, high, nil
 		case c == '\\':
 			esc = true
 			if j+1 >= len(b) {
-				_, err := t.fail(UnexpectedEOF, len(b), i)
-				return 0, false, err
+				err := t.fail(UnexpectedEOF, len(b), i)
+				return 0, false, false, err
 			}
 			switch b[j+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				j += 2
 			case 'u':
 				if j+6 > len(b) {
-					_, err := t.fail(UnexpectedEOF, len(b), i)
-					return 0, false, err
+					err := t.fail(UnexpectedEOF, len(b), i)
+					return 0, false, false, err
 				}
 				for _, h := range b[j+2 : j+6] {
 					if !isHex(h) {
 						// Offset names the escape's first hex digit.
-						_, err := t.fail(BadUnicodeEscape, j+2, i)
-						return 0, false, err
+						err := t.fail(BadUnicodeEscape, j+2, i)
+						return 0, false, false, err
 					}
 				}
 				j += 6
 			default:
-				_, err := t.fail(BadEscape, j+1, i)
-				return 0, false, err
+				err := t.fail(BadEscape, j+1, i)
+				return 0, false, false, err
 			}
+		case c >= utf8.RuneSelf:
+			high = true
+			j++
 		default: // a control character
-			_, err := t.fail(ControlChar, j, i)
-			return 0, false, err
+			err := t.fail(ControlChar, j, i)
+			return 0, false, false, err
 		}
 	}
 }
@@ -549,12 +595,13 @@ func isHex(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func (t *Tokenizer) lit(i int, word string, kind Kind) (Token, error) {
+func (t *Tokenizer) lit(tok *Token, i int, word string, kind Kind) error {
 	b := t.b
 	if len(b)-i >= len(word) && string(b[i:i+len(word)]) == word {
 		end := i + len(word)
 		t.i, t.state = end, stAfter
-		return Token{Kind: kind, Depth: len(t.stack), Start: i, Raw: b[i:end]}, nil
+		tok.set(kind, false, false, len(t.stack), i, b[i:end])
+		return nil
 	}
 	j := i
 	for k := 0; k < len(word) && j < len(b) && b[j] == word[k]; k++ {
@@ -569,7 +616,7 @@ func (t *Tokenizer) lit(i int, word string, kind Kind) (Token, error) {
 // num scans a number with the JSON grammar and, unless AllowAnyNumber,
 // rejects integers that do not fit int64 (the vendor's id type; consumers in
 // Java or JavaScript would lose precision) and numbers beyond float64.
-func (t *Tokenizer) num(start int) (Token, error) {
+func (t *Tokenizer) num(tok *Token, start int) error {
 	b := t.b
 	i := start
 	if b[i] == '-' {
@@ -633,5 +680,6 @@ func (t *Tokenizer) num(start int) (Token, error) {
 		}
 	}
 	t.i, t.state = i, stAfter
-	return Token{Kind: Number, Integer: isInt, Depth: len(t.stack), Start: start, Raw: lit}, nil
+	tok.set(Number, false, isInt, len(t.stack), start, lit)
+	return nil
 }

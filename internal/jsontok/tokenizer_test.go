@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -220,6 +221,19 @@ func TestTypeName(t *testing.T) {
 		`"x"`: "string", `12`: "integer", `-1.5`: "number", `1e3`: "number", `true`: "boolean", `null`: "null"} {
 		if got := TypeName([]byte(raw)); got != want {
 			t.Errorf("TypeName(%q) = %q, want %q", raw, got, want)
+		}
+	}
+	for k, want := range map[Kind]string{BeginObject: "an object", BeginArray: "an array", String: "a string",
+		Number: "a number", Bool: "a boolean", Null: "null"} {
+		if got := k.Article(); got != want {
+			t.Errorf("%v.Article() = %q, want %q", k, got, want)
+		}
+	}
+	for k, want := range map[reflect.Kind]string{reflect.Int64: "an integer", reflect.Uint8: "an integer",
+		reflect.Float64: "a number", reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array",
+		reflect.Map: "an object", reflect.Struct: "an object", reflect.Func: "func"} {
+		if got := WantedGoKind(k); got != want {
+			t.Errorf("WantedGoKind(%v) = %q, want %q", k, got, want)
 		}
 	}
 	if KindOf([]byte("x")) != Invalid {

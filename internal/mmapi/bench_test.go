@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/mmcontract/mmcontract/internal/simulator/sample"
 )
 
 // BenchmarkDecodeEnvelope measures the strict decode (UTF-8, syntax,
@@ -54,5 +56,19 @@ func BenchmarkCall(b *testing.B) {
 		if _, err := c.Call(context.Background(), opFind, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEnvelopeVsDecode measures DecodeEnvelope on the simulator's real
+// findCustomerInfo and 10,000-item getSymbolBaseList bodies against a bare
+// encoding/json decode of the same bytes, in one run (x-bare-time).
+func BenchmarkEnvelopeVsDecode(b *testing.B) {
+	for _, s := range sample.Bodies(b) {
+		b.Run(s.Name, func(b *testing.B) {
+			sample.Compare(b, s.Body, "DecodeEnvelope", func() error {
+				_, err := DecodeEnvelope(s.Body)
+				return err
+			})
+		})
 	}
 }

@@ -3,7 +3,6 @@ package redact
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 )
 
@@ -23,9 +22,8 @@ func (r *Redactor) LearnBody(body []byte) {
 	if len(body) == 0 {
 		return
 	}
-	if json.Valid(body) {
-		collect := walker{r: r}
-		collect.run(body, nil)
+	collect := walker{r: r}
+	if _, err := collect.run(body, nil); err == nil {
 		r.Learn(collect.learn...)
 		return
 	}
@@ -42,8 +40,8 @@ func (r *Redactor) Body(body []byte) (out []byte, decodable bool) {
 	if len(body) == 0 {
 		return r.JSON(body), true
 	}
-	if json.Valid(body) {
-		return r.validJSON(body), true
+	if out, ok := r.redactJSON(body); ok {
+		return out, true
 	}
 	// Scrub a window longer than the prefix, so a value that straddles the
 	// cut is seen whole and masked, then cut inside the scrubbed text.

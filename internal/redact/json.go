@@ -2,8 +2,10 @@ package redact
 
 import (
 	"bytes"
-	"encoding/json"
-	"unicode/utf8"
+	"io"
+	"sync"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // JSON masks values under sensitive keys, at any depth, and scrubs learned
@@ -27,28 +29,32 @@ import (
 // masks values under sensitive keys all the same. The result is always a
 // new slice.
 func (r *Redactor) JSON(body []byte) []byte {
-	if !json.Valid(body) {
-		return []byte(r.Text(string(body))) // the tolerant scanner finds the keys
+	if out, ok := r.redactJSON(body); ok {
+		return out
 	}
-	return r.validJSON(body)
+	return []byte(r.Text(string(body))) // the tolerant scanner finds the keys
 }
 
-// validJSON is JSON for a body already known to be valid.
-func (r *Redactor) validJSON(body []byte) []byte {
-	// Pass one learns every value that will be masked; pass two writes. One
-	// pass would miss a value echoed before the key that marks it. The
-	// detectors run in pass one only; pass two replays what they found.
+// redactJSON is JSON for a body that is JSON as encoding/json sees it; it
+// reports false, having learned nothing, for any other body.
+func (r *Redactor) redactJSON(body []byte) ([]byte, bool) {
+	// Pass one checks the body and learns every value that will be masked;
+	// pass two writes. One pass would miss a value echoed before the key
+	// that marks it. The detectors run in pass one only; pass two replays
+	// what they found.
 	collect := walker{r: r}
-	collect.run(body, nil)
+	if _, err := collect.run(body, nil); err != nil {
+		return nil, false
+	}
 	r.Learn(collect.learn...)
 
 	write := walker{r: r, m: r.current(), emit: true, found: collect.found}
-	return write.run(body, make([]byte, 0, len(body)+len(body)/16))
+	out, _ := write.run(body, make([]byte, 0, len(body)+len(body)/16))
+	return out, true
 }
 
-// walker is one pass over a body already known to be valid JSON, which lets
-// the scanner skip every syntax check. It keeps its container stack on the
-// heap, so nesting depth costs no Go stack.
+// walker is one pass over a body, token by token. It keeps its container
+// stack on the heap, so nesting depth costs no Go stack.
 type walker struct {
 	r     *Redactor
 	m     *matcher
@@ -69,95 +75,81 @@ type foundSpans struct {
 
 // frame is one open object or array.
 type frame struct {
-	obj    bool // object, so a string after '{' or ',' is a key
 	masked bool // every leaf beneath is masked
 }
 
-func (w *walker) run(b, out []byte) []byte {
+// tokenizers keeps Tokenizers, whose buffers grow to the deepest body seen,
+// for reuse across bodies.
+var tokenizers = sync.Pool{New: func() any { return new(jsontok.Tokenizer) }}
+
+// run walks b, appending the redacted body to out in the write pass. It
+// accepts what encoding/json accepts (jsontok.Lenient) and returns the
+// tokenizer's error for anything else. Whitespace and punctuation between
+// tokens are copied byte for byte.
+func (w *walker) run(b, out []byte) ([]byte, error) {
+	t := tokenizers.Get().(*jsontok.Tokenizer)
+	defer tokenizers.Put(t)
+	t.Reset(b, jsontok.Lenient)
 	stack := make([]frame, 0, 32)
-	expectKey := false // the next string is an object key
 	pending := false   // the key just read is sensitive: mask the next value
 	ambiguous := false // that key is one whose values are often not personal (see learnAmbiguous)
 	public := false    // that key holds a public key: base64 that is published on purpose
 	var keyBuf [64]byte
 	masked := func() bool { return pending || (len(stack) > 0 && stack[len(stack)-1].masked) }
 
-	for i := 0; i < len(b); {
-		switch c := b[i]; c {
-		case ' ', '\t', '\n', '\r':
-			j := i + 1
-			for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
-				j++
+	last := 0 // end of the previous token
+	var tok jsontok.Token
+	for {
+		if err := t.Read(&tok); err != nil {
+			if err == io.EOF {
+				return w.put(out, b[last:]), nil
 			}
-			out = w.put(out, b[i:j])
-			i = j
-		case '{', '[':
-			stack = append(stack, frame{obj: c == '{', masked: masked()})
+			return out, err
+		}
+		out = w.put(out, b[last:tok.Start])
+		last = tok.End()
+		raw := tok.Raw
+		switch tok.Kind {
+		case jsontok.BeginObject, jsontok.BeginArray:
+			stack = append(stack, frame{masked: masked()})
 			pending = false
-			expectKey = c == '{'
-			out = w.put(out, b[i:i+1])
-			i++
-		case '}', ']':
+			out = w.put(out, raw)
+		case jsontok.EndObject, jsontok.EndArray:
 			stack = stack[:len(stack)-1]
-			expectKey = false
-			out = w.put(out, b[i:i+1])
-			i++
-		case ',':
-			expectKey = len(stack) > 0 && stack[len(stack)-1].obj
-			out = w.put(out, b[i:i+1])
-			i++
-		case ':':
-			out = w.put(out, b[i:i+1])
-			i++
-		case '"':
-			end, esc := stringEnd(b, i)
-			raw := b[i:end]
-			switch {
-			case expectKey:
-				expectKey = false
-				if !stack[len(stack)-1].masked {
-					var lower []byte
-					if esc {
-						lower = appendLower(keyBuf[:0], decodeString(raw, esc))
-					} else {
-						lower = appendLower(keyBuf[:0], raw[1:len(raw)-1])
-					}
-					pending = w.r.keys.lookup(lower) != plain
-					ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
-					public = bytes.HasSuffix(lower, []byte("publickey")) || bytes.HasSuffix(lower, []byte("pubkey"))
+			out = w.put(out, raw)
+		case jsontok.Key:
+			if !stack[len(stack)-1].masked {
+				var lower []byte
+				if tok.Escaped {
+					lower = appendLower(keyBuf[:0], t.Key())
+				} else {
+					lower = appendLower(keyBuf[:0], raw[1:len(raw)-1])
 				}
-				out = w.scrubString(out, raw, esc, true)
-			case masked():
-				out = w.maskString(out, raw, esc, pending && ambiguous)
+				pending = w.r.keys.lookup(lower) != plain
+				ambiguous = pending && (string(lower) == "name" || string(lower) == "displayname")
+				public = bytes.HasSuffix(lower, []byte("publickey")) || bytes.HasSuffix(lower, []byte("pubkey"))
+			}
+			out = w.scrubString(out, raw, tok.Escaped, true)
+		case jsontok.String:
+			if masked() {
+				out = w.maskString(out, raw, tok.Escaped, pending && ambiguous)
 				pending = false
-			default:
-				out = w.scrubString(out, raw, esc, public)
+			} else {
+				out = w.scrubString(out, raw, tok.Escaped, public)
 				public = false
 			}
-			i = end
-		case 't', 'n':
+		case jsontok.Bool, jsontok.Null:
 			pending = false
-			out = w.put(out, b[i:i+4])
-			i += 4
-		case 'f':
-			pending = false
-			out = w.put(out, b[i:i+5])
-			i += 5
-		default: // a number: '-' or a digit
-			j := i + 1
-			for j < len(b) && isNumberByte(b[j]) {
-				j++
-			}
+			out = w.put(out, raw)
+		case jsontok.Number:
 			if masked() {
-				out = w.maskNumber(out, b[i:j])
+				out = w.maskNumber(out, raw)
 			} else {
-				out = w.scrubNumber(out, b[i:j])
+				out = w.scrubNumber(out, raw)
 			}
 			pending = false
-			i = j
 		}
 	}
-	return out
 }
 
 func (w *walker) put(out, p []byte) []byte {
@@ -175,7 +167,7 @@ func (w *walker) maskString(out, raw []byte, esc, ambiguous bool) []byte {
 		}
 		return out
 	}
-	return appendJSONString(out, Mask(v))
+	return jsontok.AppendString(out, Mask(v))
 }
 
 // scrubString writes a string that is not masked, with learned and, unless
@@ -207,7 +199,7 @@ func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
 			spans = mergeSpans(append(spans, d.spans...))
 		}
 		if len(spans) > 0 {
-			return appendJSONString(out, string(replace(nil, inner, spans)))
+			return jsontok.AppendString(out, string(replace(nil, inner, spans)))
 		}
 		return append(out, raw...)
 	}
@@ -219,7 +211,7 @@ func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
 	if len(spans) == 0 && !contains(w.m, inner) {
 		return append(out, raw...)
 	}
-	lit := appendJSONString(nil, string(replace(nil, v, spans)))
+	lit := jsontok.AppendString(nil, string(replace(nil, v, spans)))
 	return append(out, scrubLiteral(w.m, lit)...)
 }
 
@@ -278,35 +270,12 @@ func (w *walker) scrubNumber(out, lit []byte) []byte {
 	return append(out, lit...)
 }
 
-// stringEnd returns the index just past the closing quote of the string
-// starting at b[i], and whether it contains escapes.
-func stringEnd(b []byte, i int) (end int, esc bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			esc = true
-			j++
-		case '"':
-			return j + 1, esc
-		}
-	}
-	return len(b), esc // unreachable for valid JSON
-}
-
 // decodeString returns the value of a JSON string literal.
 func decodeString(raw []byte, esc bool) string {
 	if !esc {
 		return string(raw[1 : len(raw)-1])
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return string(raw[1 : len(raw)-1]) // unreachable for valid JSON
-	}
-	return s
-}
-
-func isNumberByte(c byte) bool {
-	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+	return string(jsontok.AppendUnquoted(nil, raw))
 }
 
 // digits counts the mantissa digits of a number literal.
@@ -363,59 +332,6 @@ func maskNumber(dst, lit []byte) []byte {
 		}
 	}
 	return append(dst, lit[mantEnd:]...)
-}
-
-// appendJSONString appends s as a JSON string literal. Unlike encoding/json
-// it does not escape <, > and &: reports are not inlined into HTML script
-// blocks, and the redacted text should read like the original. Invalid UTF-8
-// becomes U+FFFD, as in encoding/json.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // learnAmbiguous decides whether a value masked under "name" or "displayName" is

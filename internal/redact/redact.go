@@ -31,6 +31,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // Redactor masks sensitive values. It is safe for concurrent use. Its memory
@@ -344,7 +346,7 @@ func cutsMask[T string | []byte](s T, sp span) bool {
 // without HTML escaping (encoding/json's SetEscapeHTML(false), our own
 // writer).
 func jsonInner(v string) string {
-	b := appendJSONString(nil, v)
+	b := jsontok.AppendString(nil, v)
 	return string(b[1 : len(b)-1])
 }
 

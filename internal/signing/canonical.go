@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // ErrBody is wrapped when a request body cannot take part in signing: it is
@@ -54,21 +56,22 @@ func syntaxOnly(err error) string {
 	return "invalid JSON"
 }
 
+// jsonKind names v's JSON kind, with its article, for a message.
 func jsonKind(v any) string {
+	k := jsontok.BeginObject
 	switch v.(type) {
 	case nil:
-		return "null"
+		k = jsontok.Null
 	case bool:
-		return "a boolean"
+		k = jsontok.Bool
 	case json.Number:
-		return "a number"
+		k = jsontok.Number
 	case string:
-		return "a string"
+		k = jsontok.String
 	case []any:
-		return "an array"
-	default:
-		return "an object"
+		k = jsontok.BeginArray
 	}
+	return k.Article()
 }
 
 // compareJava orders strings as Java's String.compareTo does (and therefore

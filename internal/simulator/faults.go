@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // serveStall holds the request without sending headers until the client
@@ -116,7 +118,7 @@ func streamOverCap(s *Simulator, w http.ResponseWriter, c *call, block, last []b
 	head := []byte(`{"bizCode":"","code":"0","msg":"Success","tm":`)
 	head = strconv.AppendInt(head, s.now().UnixMilli(), 10)
 	head = append(head, `,"trace":`...)
-	head = appendString(head, c.trace)
+	head = jsontok.AppendString(head, c.trace)
 	head = append(head, `,"msgParams":null,"data":[`...)
 	if _, err := w.Write(head); err != nil {
 		return true

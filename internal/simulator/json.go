@@ -3,7 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // obj is a JSON object that keeps its keys in insertion order. The vendor's
@@ -71,7 +72,7 @@ func appendJSON(b []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(b, x)
 	case string:
-		return appendString(b, x)
+		return jsontok.AppendString(b, x)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
 	case int32:
@@ -90,7 +91,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, f.k)
+			b = jsontok.AppendString(b, f.k)
 			b = append(b, ':')
 			b = appendJSON(b, f.v)
 		}
@@ -119,7 +120,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, e)
+			b = jsontok.AppendString(b, e)
 		}
 		return append(b, ']')
 	default:
@@ -131,50 +132,4 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, enc...)
 	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString renders s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json does, so only the invalid-utf8 scenario (which writes raw
-// bytes on purpose) can put invalid UTF-8 on the wire.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

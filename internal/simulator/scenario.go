@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -147,7 +148,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "invalid-utf8", Kind: KindFault, ExpectedVerdict: verdict.Broken,
 		Description: "the envelope's msg contains bytes that are not UTF-8"},
 		rewrite: func(s *Simulator, env *envelope) []byte {
-			msg := appendString(nil, env.msg)
+			msg := jsontok.AppendString(nil, env.msg)
 			msg = append(msg[1:len(msg)-1:len(msg)-1], 0xff, 0xfe, 0xfd)
 			return s.render(env, msg)
 		}},

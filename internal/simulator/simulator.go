@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -460,16 +461,16 @@ func (s *Simulator) writeEnvelope(w http.ResponseWriter, status int, c *call, en
 func (s *Simulator) render(env *envelope, rawMsg []byte) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"bizCode":`...)
-	b = appendString(b, env.bizCode)
+	b = jsontok.AppendString(b, env.bizCode)
 	b = append(b, `,"code":`...)
 	if env.codeNumber {
 		if n, err := strconv.ParseInt(env.code, 10, 64); err == nil {
 			b = strconv.AppendInt(b, n, 10)
 		} else {
-			b = appendString(b, env.code)
+			b = jsontok.AppendString(b, env.code)
 		}
 	} else {
-		b = appendString(b, env.code)
+		b = jsontok.AppendString(b, env.code)
 	}
 	b = append(b, `,"msg":`...)
 	if rawMsg != nil {
@@ -477,12 +478,12 @@ func (s *Simulator) render(env *envelope, rawMsg []byte) []byte {
 		b = append(b, rawMsg...)
 		b = append(b, '"')
 	} else {
-		b = appendString(b, env.msg)
+		b = jsontok.AppendString(b, env.msg)
 	}
 	b = append(b, `,"tm":`...)
 	b = strconv.AppendInt(b, s.now().UnixMilli(), 10)
 	b = append(b, `,"trace":`...)
-	b = appendString(b, env.trace)
+	b = jsontok.AppendString(b, env.trace)
 	b = append(b, `,"msgParams":null,"data":`...)
 	b = appendJSON(b, env.data)
 	b = append(b, `,"ok":`...)

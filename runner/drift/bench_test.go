@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mmcontract/mmcontract/internal/simulator/sample"
 )
 
 // symbolList builds a getSymbolBaseList-like envelope with n products of 15
@@ -96,4 +98,18 @@ func BenchmarkInferAndDiff(b *testing.B) {
 	}
 	b.StopTimer()
 	reportPayloadRatio(b, before, len(body))
+}
+
+// BenchmarkInferVsDecode measures Infer on the simulator's real
+// findCustomerInfo and 10,000-item getSymbolBaseList bodies against a bare
+// encoding/json decode of the same bytes, in one run (x-bare-time).
+func BenchmarkInferVsDecode(b *testing.B) {
+	for _, s := range sample.Bodies(b) {
+		b.Run(s.Name, func(b *testing.B) {
+			sample.Compare(b, s.Body, "Infer", func() error {
+				_, err := Infer(s.Body)
+				return err
+			})
+		})
+	}
 }

@@ -1,13 +1,13 @@
 package drift
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+	"sync"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // Defaults for Inferrer limits.
@@ -78,28 +78,49 @@ func (in Inferrer) isEnumKey(key string) bool {
 type acc struct {
 	Field
 	enum     bool
-	lastInst int // the object instance that last counted this member, to count duplicate keys once
+	lastInst int    // the object instance that last counted this member, to count duplicate keys once
+	ptr      string // the pointer, the key of fields
+	kids     *kids  // set once the pointer holds a list's items
 }
+
+// kids are the children of a pointer met so far, to skip hashing their
+// pointers: members in the order of the first instance (the items of a list
+// nearly always repeat it), and an array's item.
+type kids struct {
+	members []member
+	item    *acc
+}
+
+type member struct {
+	name string
+	a    *acc
+}
+
+// maxMemberCache bounds acc.members: wider objects (maps keyed by id) are
+// found through fields alone.
+const maxMemberCache = 256
 
 // frame is one open container.
 type frame struct {
 	object  bool
-	first   bool   // nothing read inside the container yet
 	discard bool   // inside the value of a duplicate member: parse, record nothing
-	ptrLen  int    // length of the pointer buffer at this container
+	a       *acc   // the container's own pointer (nil when discarded)
+	n       int    // objects: members read so far in this instance
 	inst    int    // object instance number, to count duplicate members once
 	name    []byte // member name of the container, inherited by array items for enum detection
 }
 
 // Infer builds the shape of one response body.
 //
-// It scans the bytes once with a small validating JSON scanner instead of
+// It pulls tokens from the project's tokenizer (internal/jsontok) instead of
 // encoding/json's Decoder.Token, which costs a reflective decode and several
 // allocations per token (about 1 s and 14 bytes allocated per payload byte on
-// a 10,000-item list). The scanner never recurses, so memory is bounded by the
-// distinct pointers and the nesting, not by the body, and a deeply nested body
-// fails with ErrTooDeep instead of exhausting the stack. Numbers without
-// fraction or exponent are integers whatever their magnitude.
+// a 10,000-item list). Nothing recurses, so memory is bounded by the
+// distinct pointers and the nesting, not by the body, and a deeply nested
+// body fails with ErrTooDeep instead of exhausting the stack. It accepts what
+// encoding/json accepts (a repeated member counts once, the first
+// occurrence wins); numbers without fraction or exponent are integers
+// whatever their magnitude.
 func (in Inferrer) Infer(body []byte) (Shape, error) {
 	s, err := in.infer(body)
 	if err != nil {
@@ -107,6 +128,10 @@ func (in Inferrer) Infer(body []byte) (Shape, error) {
 	}
 	return s, nil
 }
+
+// tokenizers keeps Tokenizers, whose buffers grow to the deepest body seen,
+// for reuse across responses.
+var tokenizers = sync.Pool{New: func() any { return new(jsontok.Tokenizer) }}
 
 func (in Inferrer) infer(body []byte) (Shape, error) {
 	maxDepth, maxFields := in.MaxDepth, in.MaxFields
@@ -116,101 +141,84 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 	if maxFields <= 0 {
 		maxFields = DefaultMaxFields
 	}
-	sc := scanner{data: body}
-	sc.ws()
-	if sc.pos >= len(body) {
-		return Shape{}, io.ErrUnexpectedEOF
+	switch jsontok.KindOf(body) {
+	case jsontok.BeginObject:
+	case jsontok.Invalid: // empty, or no value: the tokenizer says which
+	default:
+		return Shape{}, ErrNotObject
 	}
-	if c := body[sc.pos]; c != '{' {
-		if strings.IndexByte(`["-0123456789tfn`, c) >= 0 {
-			return Shape{}, ErrNotObject
-		}
-		return Shape{}, sc.invalid("looking for beginning of value")
+	t := tokenizers.Get().(*jsontok.Tokenizer)
+	defer tokenizers.Put(t)
+	opts := jsontok.Lenient
+	opts.MaxDepth = maxDepth
+	t.Reset(body, opts)
+	if _, err := t.Next(); err != nil {
+		return Shape{}, in.syntaxError(body, err, maxDepth)
 	}
-	sc.pos++
 
 	fields := map[string]*acc{}
 	var (
-		ptr   = make([]byte, 0, 128)
-		stack = append(make([]frame, 0, 16), frame{object: true, first: true, inst: 1})
+		buf   = make([]byte, 0, 128)
+		stack = append(make([]frame, 0, 16), frame{object: true, inst: 1, a: &acc{}})
 		insts = 1
 
 		rootCode     string
 		haveRootCode bool
 		rootOK       bool
+
+		// The member whose Key token was just read.
+		name    []byte
+		a       *acc
+		discard bool
 	)
-	lookup := func(name []byte) (*acc, error) {
-		a := fields[string(ptr)]
+	// lookup finds or adds the pointer parent.ptr + "/" + token; name is
+	// the member name that decides enum detection.
+	lookup := func(parent *acc, token, name []byte) (*acc, error) {
+		buf = append(append(buf[:0], parent.ptr...), '/')
+		buf = jsontok.AppendPointerToken(buf, token)
+		a := fields[string(buf)]
 		if a == nil {
 			if len(fields) >= maxFields {
 				return nil, fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
 			}
-			a = &acc{enum: in.isEnumKey(string(name))}
-			fields[string(ptr)] = a
+			a = &acc{enum: in.isEnumKey(string(name)), ptr: string(buf)}
+			fields[a.ptr] = a
 		}
 		return a, nil
 	}
+	star := []byte("*")
+	var tok jsontok.Token
 	for len(stack) > 0 {
+		err := t.Read(&tok)
+		if err != nil {
+			return Shape{}, in.syntaxError(body, err, maxDepth)
+		}
 		top := &stack[len(stack)-1]
-		sc.ws()
-		if sc.pos >= len(body) {
-			return Shape{}, io.ErrUnexpectedEOF
-		}
-		c := body[sc.pos]
-		closer := byte(']')
-		if top.object {
-			closer = '}'
-		}
-		switch {
-		case c == closer: // after a comma a value is required, so this is never "[1,]"
-			sc.pos++
+		switch tok.Kind {
+		case jsontok.EndObject, jsontok.EndArray:
 			stack = stack[:len(stack)-1]
-			if len(stack) > 0 {
-				ptr = ptr[:stack[len(stack)-1].ptrLen]
-			}
 			continue
-		case top.first:
-			top.first = false
-		case c == ',':
-			sc.pos++
-			sc.ws()
-		default:
-			return Shape{}, sc.invalid("after value")
-		}
-
-		// A value follows: of a member (read its name first) or an array item.
-		var (
-			name []byte
-			a    *acc
-			err  error
-		)
-		discard := top.discard
-		if top.object {
-			if sc.pos >= len(body) {
-				return Shape{}, io.ErrUnexpectedEOF
-			}
-			if body[sc.pos] != '"' {
-				return Shape{}, sc.invalid("looking for beginning of object key string")
-			}
-			key, err := sc.str()
-			if err != nil {
-				return Shape{}, err
-			}
-			sc.ws()
-			if sc.pos >= len(body) {
-				return Shape{}, io.ErrUnexpectedEOF
-			}
-			if body[sc.pos] != ':' {
-				return Shape{}, sc.invalid("after object key")
-			}
-			sc.pos++
-			sc.ws()
+		case jsontok.Key:
+			name, a, discard = nil, nil, top.discard
 			if !discard {
-				ptr = append(ptr[:top.ptrLen], '/')
-				ptr = appendEscaped(ptr, key)
-				name = key
-				if a, err = lookup(name); err != nil {
-					return Shape{}, err
+				name = t.Key() // stays valid while its object is open
+				parent, i := top.a, top.n
+				top.n++
+				if k := parent.kids; k != nil && i < len(k.members) && k.members[i].name == string(name) {
+					a = k.members[i].a
+				} else {
+					if a, err = lookup(parent, name, name); err != nil {
+						return Shape{}, err
+					}
+					// Only a pointer met as an object more than once (a
+					// list's items) repeats its members; caching the others
+					// would cost more than it saves.
+					if parent.Objects > 1 && parent.kids == nil {
+						parent.kids = &kids{}
+					}
+					if k := parent.kids; k != nil && i == len(k.members) && i < maxMemberCache {
+						k.members = append(k.members, member{string(name), a})
+					}
 				}
 				if a.lastInst == top.inst {
 					discard = true // a repeated member: the first occurrence wins
@@ -219,93 +227,90 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 					a.Seen++
 				}
 			}
-		} else if !discard {
-			name = top.name
-			ptr = append(ptr[:top.ptrLen], "/*"...)
-			if a, err = lookup(name); err != nil {
-				return Shape{}, err
-			}
-			a.Seen++
+			continue
 		}
-		if sc.pos >= len(body) {
-			return Shape{}, io.ErrUnexpectedEOF
+
+		// A value: of the member just named, or an array item.
+		if !top.object {
+			name, a, discard = nil, nil, top.discard
+			if !discard {
+				name = top.name
+				if top.a.kids == nil {
+					top.a.kids = &kids{}
+				}
+				if a = top.a.kids.item; a == nil {
+					if a, err = lookup(top.a, star, name); err != nil {
+						return Shape{}, err
+					}
+					top.a.kids.item = a
+				}
+				a.Seen++
+			}
 		}
 		root := len(stack) == 1
-		switch c := body[sc.pos]; {
-		case c == '{' || c == '[':
-			if len(stack) >= maxDepth {
-				return Shape{}, fmt.Errorf("%w (more than %d levels)", ErrTooDeep, maxDepth)
-			}
-			sc.pos++
-			f := frame{object: c == '{', first: true, discard: discard, ptrLen: len(ptr), name: name}
+		switch tok.Kind {
+		case jsontok.BeginObject, jsontok.BeginArray:
+			object := tok.Kind == jsontok.BeginObject
+			f := frame{object: object, discard: discard, a: a, name: name}
 			if !discard {
-				if c == '{' {
+				if object {
 					a.Types |= TypeSet(Object)
 					a.Objects++
 				} else {
 					a.Types |= TypeSet(Array)
 				}
 			}
-			if c == '{' {
+			if object {
 				insts++
 				f.inst = insts
 			}
 			stack = append(stack, f)
-		case c == '"':
-			v, err := sc.str()
-			if err != nil {
-				return Shape{}, err
-			}
+		case jsontok.String:
 			if discard {
 				break
 			}
 			a.Types |= TypeSet(String)
+			if !a.enum && !(root && string(name) == "code") {
+				break
+			}
+			v := t.Unquote(tok)
 			if a.enum {
 				a.record(v)
 			}
 			if root && string(name) == "code" {
 				rootCode, haveRootCode = string(v), true
 			}
-		case c == '-' || c >= '0' && c <= '9':
-			v, integer, err := sc.number()
-			if err != nil {
-				return Shape{}, err
-			}
+		case jsontok.Number:
 			if discard {
 				break
 			}
-			if !integer {
+			if !tok.Integer {
 				a.Types |= TypeSet(Number)
 				break
 			}
 			a.Types |= TypeSet(Integer)
 			if a.enum {
-				a.record(v)
+				a.record(tok.Raw)
 			}
 			if root && string(name) == "code" {
-				rootCode, haveRootCode = string(v), true
+				rootCode, haveRootCode = string(tok.Raw), true
 			}
-		default:
-			t, truth, err := sc.literal()
-			if err != nil {
-				return Shape{}, err
-			}
-			if discard {
-				break
-			}
-			if t == Null {
+		case jsontok.Null:
+			if !discard {
 				a.Types |= TypeSet(Null)
+			}
+		case jsontok.Bool:
+			if discard {
 				break
 			}
 			a.Types |= TypeSet(Boolean)
 			if root && string(name) == "ok" {
-				rootOK = truth
+				rootOK = tok.Raw[0] == 't'
 			}
 		}
 	}
-	sc.ws()
-	if sc.pos != len(body) {
-		return Shape{}, fmt.Errorf("unexpected data after the JSON object at offset %d", sc.pos)
+	if _, err := t.Next(); err != io.EOF {
+		return Shape{}, in.syntaxError(body, err, maxDepth)
 	}
 
 	s := Shape{Samples: 1, Fields: make(map[string]Field, len(fields))}
@@ -319,132 +324,43 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 	return s, nil
 }
 
-// scanner reads JSON tokens from a byte slice. It validates the grammar of
-// strings, numbers and literals; the structure (braces, commas, colons) is
-// validated by Infer's loop.
-type scanner struct {
-	data []byte
-	pos  int
+// syntaxError restates a tokenizer error in encoding/json's words, which
+// Infer's callers have always seen.
+func (in Inferrer) syntaxError(body []byte, err error, maxDepth int) error {
+	var e *jsontok.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	invalid := func(off int, context string) error {
+		return fmt.Errorf("invalid character %q %s at offset %d", rune(body[off]), context, off)
+	}
+	switch e.Code {
+	case jsontok.UnexpectedEOF:
+		return io.ErrUnexpectedEOF
+	case jsontok.TooDeep:
+		return fmt.Errorf("%w (more than %d levels)", ErrTooDeep, maxDepth)
+	case jsontok.TrailingData:
+		return fmt.Errorf("unexpected data after the JSON object at offset %d", e.Offset)
+	case jsontok.BadEscape, jsontok.BadUnicodeEscape:
+		return fmt.Errorf("invalid string at offset %d: %w", e.Start, e)
+	case jsontok.BadLiteral:
+		return invalid(e.Start, "looking for beginning of value")
+	}
+	if context, ok := inferContext[e.Code]; ok {
+		return invalid(e.Offset, context)
+	}
+	return err
 }
 
-func (sc *scanner) ws() {
-	for sc.pos < len(sc.data) {
-		switch sc.data[sc.pos] {
-		case ' ', '\t', '\n', '\r':
-			sc.pos++
-		default:
-			return
-		}
-	}
-}
-
-// invalid reports the byte at pos as a syntax error, in encoding/json's words.
-func (sc *scanner) invalid(context string) error {
-	return fmt.Errorf("invalid character %q %s at offset %d", rune(sc.data[sc.pos]), context, sc.pos)
-}
-
-// str reads a string at pos (which holds '"'). Strings without escapes and
-// with valid UTF-8, nearly all of them, are returned as a subslice without
-// copying; others are decoded exactly as encoding/json decodes them.
-func (sc *scanner) str() ([]byte, error) {
-	start := sc.pos + 1
-	plain := true
-	for i := start; i < len(sc.data); i++ {
-		switch c := sc.data[i]; {
-		case c == '"':
-			raw := sc.data[start:i]
-			sc.pos = i + 1
-			if plain || utf8.Valid(raw) && !bytes.ContainsRune(raw, '\\') {
-				return raw, nil
-			}
-			var s string
-			if err := json.Unmarshal(sc.data[start-1:i+1], &s); err != nil {
-				return nil, fmt.Errorf("invalid string at offset %d: %w", start-1, err)
-			}
-			return []byte(s), nil
-		case c == '\\':
-			plain = false
-			i++ // the escaped byte cannot end the string; json.Unmarshal validates the escape
-		case c < 0x20:
-			sc.pos = i
-			return nil, sc.invalid("in string literal")
-		case c >= 0x80:
-			plain = false
-		}
-	}
-	return nil, io.ErrUnexpectedEOF
-}
-
-// number reads a number at pos and reports whether it is an integer: no
-// fraction and no exponent, whatever its magnitude.
-func (sc *scanner) number() (raw []byte, integer bool, err error) {
-	d, start := sc.data, sc.pos
-	i := start
-	digits := func() int {
-		n := 0
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	fail := func(context string) ([]byte, bool, error) {
-		if i >= len(d) {
-			return nil, false, io.ErrUnexpectedEOF
-		}
-		sc.pos = i
-		return nil, false, sc.invalid(context)
-	}
-	if d[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d) && d[i] == '0':
-		i++
-	case digits() == 0:
-		return fail("in numeric literal")
-	}
-	integer = true
-	if i < len(d) && d[i] == '.' {
-		i++
-		integer = false
-		if digits() == 0 {
-			return fail("after decimal point in numeric literal")
-		}
-	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
-		i++
-		integer = false
-		if i < len(d) && (d[i] == '+' || d[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return fail("in exponent of numeric literal")
-		}
-	}
-	sc.pos = i
-	return d[start:i], integer, nil
-}
-
-var literals = []struct {
-	text  string
-	t     Type
-	truth bool
-}{{"true", Boolean, true}, {"false", Boolean, false}, {"null", Null, false}}
-
-// literal reads true, false or null at pos.
-func (sc *scanner) literal() (t Type, truth bool, err error) {
-	rest := sc.data[sc.pos:]
-	for _, lit := range literals {
-		if bytes.HasPrefix(rest, []byte(lit.text)) {
-			sc.pos += len(lit.text)
-			return lit.t, lit.truth, nil
-		}
-		if len(rest) < len(lit.text) && strings.HasPrefix(lit.text, string(rest)) {
-			return 0, false, io.ErrUnexpectedEOF
-		}
-	}
-	return 0, false, sc.invalid("looking for beginning of value")
+var inferContext = map[jsontok.Code]string{
+	jsontok.ValueExpected: "looking for beginning of value",
+	jsontok.AfterValue:    "after value",
+	jsontok.KeyExpected:   "looking for beginning of object key string",
+	jsontok.ColonExpected: "after object key",
+	jsontok.ControlChar:   "in string literal",
+	jsontok.BadNumber:     "in numeric literal",
+	jsontok.BadFraction:   "after decimal point in numeric literal",
+	jsontok.BadExponent:   "in exponent of numeric literal",
 }
 
 // record adds a code value, or drops the field's values for good once it is
@@ -467,20 +383,4 @@ func (a *acc) record(v []byte) {
 		return
 	}
 	a.Values = append(a.Values, string(v))
-}
-
-// appendEscaped appends key escaped as a JSON pointer reference token without
-// allocating.
-func appendEscaped(dst, key []byte) []byte {
-	for i := 0; i < len(key); i++ {
-		switch key[i] {
-		case '~':
-			dst = append(dst, '~', '0')
-		case '/':
-			dst = append(dst, '~', '1')
-		default:
-			dst = append(dst, key[i])
-		}
-	}
-	return dst
 }

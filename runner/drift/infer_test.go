@@ -55,6 +55,18 @@ func TestInferFields(t *testing.T) {
 			},
 		},
 		{
+			name: "items whose members change order, go missing, repeat or are named like items still count per pointer",
+			body: `{"l":[{"a":1,"b":"x"},{"b":2,"a":"y"},{"a":null},{"c":[1],"a":1,"a":"dup"},{"*":true}],"m":[[1],[2.5]]}`,
+			want: map[string]Field{
+				"/l": {Types: TypeSet(Array), Seen: 1}, "/l/*": {Types: TypeSet(Object), Seen: 5, Objects: 5},
+				"/l/*/a": {Types: TypeSet(Integer) | TypeSet(String) | TypeSet(Null), Seen: 4}, "/l/*/b": {Types: TypeSet(String) | TypeSet(Integer), Seen: 2},
+				"/l/*/c": {Types: TypeSet(Array), Seen: 1}, "/l/*/c/*": {Types: TypeSet(Integer), Seen: 1},
+				"/l/*/*": {Types: TypeSet(Boolean), Seen: 1},
+				"/m":     {Types: TypeSet(Array), Seen: 1}, "/m/*": {Types: TypeSet(Array), Seen: 2},
+				"/m/*/*": {Types: TypeSet(Integer) | TypeSet(Number), Seen: 2},
+			},
+		},
+		{
 			name: "escaped and non-ASCII keys are decoded as encoding/json decodes them",
 			body: "{\"a\\u002fb\":1,\"\\u00e9t\u00e9\":2,\"\xff\":3}",
 			want: map[string]Field{

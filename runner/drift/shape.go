@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // FormatVersion is the version of the shape and baseline file format. It
@@ -509,7 +511,7 @@ func describeJSONError(b []byte, err error) error {
 		if where == "" {
 			where = "the document"
 		}
-		return fmt.Errorf("%s: want %s, got JSON %s near line %d, column %d", where, jsonKind(typ.Type.Kind().String()), typ.Value, line, col)
+		return fmt.Errorf("%s: want %s, got JSON %s near line %d, column %d", where, jsontok.WantedGoKind(typ.Type.Kind()), typ.Value, line, col)
 	case errors.Is(err, io.EOF):
 		return errors.New("empty file, want a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -517,22 +519,6 @@ func describeJSONError(b []byte, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	return errors.New(msg)
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "int", "int64", "uint8":
-		return "an integer"
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	case "slice":
-		return "an array"
-	case "map", "struct":
-		return "an object"
-	}
-	return goKind
 }
 
 func lineCol(b []byte, off int64) (line, col int) {
