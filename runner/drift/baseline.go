@@ -2,7 +2,6 @@ package drift
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // BaselineError is a baseline file that cannot be used: unreadable, not JSON,
@@ -234,6 +234,7 @@ func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, e
 // pointers whose facts changed.
 func Format(s Shape) []byte {
 	var b bytes.Buffer
+	b.Grow(64 + 96*len(s.Fields))
 	b.WriteString("{\n  \"fields\": {")
 	for i, p := range s.Pointers() {
 		f := s.Fields[p]
@@ -289,11 +290,10 @@ func writeStrings(b *bytes.Buffer, ss []string) {
 	b.WriteByte(']')
 }
 
-// writeJSONString writes s as a JSON string without HTML escaping, which would
-// only make pointers harder to read.
+// writeJSONString writes s as a JSON string with the project's one string
+// encoder (no HTML escaping, which would only make pointers harder to read).
+// Format runs on every response, so it appends into the buffer's spare
+// capacity instead of building an encoder per string.
 func writeJSONString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)       // encoding a string cannot fail
-	b.Truncate(b.Len() - 1) // Encode appends a newline
+	b.Write(jsontok.AppendString(b.AvailableBuffer(), s))
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 )
@@ -14,10 +15,48 @@ import (
 // loop.
 const maxRefHops = 32
 
-// Schema is a data schema parsed for drift: immutable once parsed, so one
-// value serves every response of its operation, from any goroutine.
+// Schema is a data schema parsed for drift: immutable once parsed (its
+// memo of pointer lookups is safe for concurrent use), so one value serves
+// every response of its operation, from any goroutine.
 type Schema struct {
 	w schemaWalker
+	// docs memoises, per observed pointer, what the schema says of it:
+	// the lookup walks generic JSON and was most of a response's drift
+	// check, and it depends on the pointer alone. Bounded by maxDocs, so
+	// map-like objects with ever new keys cannot grow it without end.
+	docs     sync.Map // pointer -> *pointerDoc
+	docCount atomic.Int64
+}
+
+// maxDocs bounds Schema.docs; pointers beyond it are looked up each time.
+const maxDocs = 10000
+
+// pointerDoc is what a schema says of one pointer under /data.
+type pointerDoc struct {
+	schemas []any  // the schemas describing it; nil when undocumented
+	null    bool   // some describing schema allows null
+	types   string // the describing schemas' types, for the drift text
+}
+
+// doc returns what the schema says of p, whose parent is described by
+// parent (unused for /data itself).
+func (s *Schema) doc(p string, parent []any) *pointerDoc {
+	if d, ok := s.docs.Load(p); ok {
+		return d.(*pointerDoc)
+	}
+	d := &pointerDoc{}
+	if p == "/data" {
+		d.schemas = []any{s.w.root}
+	} else {
+		d.schemas = s.w.member(parent, lastSegment(p))
+	}
+	if d.schemas != nil {
+		d.null, d.types = s.w.anyAllowsNull(d.schemas), s.w.describeTypes(d.schemas)
+	}
+	if s.docCount.Add(1) <= maxDocs {
+		s.docs.Store(p, d)
+	}
+	return d
 }
 
 // ParseSchema parses the JSON Schema (draft-07) of an operation's data
@@ -96,7 +135,6 @@ func (c *SchemaCache) DiffSchema(operation string, dataSchema []byte, observed S
 // Both are rows of the rules table (Rules). The Baseline column reads
 // "undocumented" or the schema's types.
 func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
-	w := s.w
 	var out []contract.Drift
 	// described maps each visited pointer to the schemas describing it; nil
 	// means undocumented. Sorted order visits parents before children.
@@ -105,25 +143,23 @@ func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
 		if p != "/data" && !strings.HasPrefix(p, "/data/") {
 			continue
 		}
-		var schemas []any
-		if p == "/data" {
-			schemas = []any{w.root}
-		} else {
-			parent, ok := described[parentPointer(p)]
-			if !ok || parent == nil {
+		var parent []any
+		if p != "/data" {
+			var ok bool
+			if parent, ok = described[parentPointer(p)]; !ok || parent == nil {
 				described[p] = nil // inside an undocumented subtree, or under an unvisited parent
 				continue
 			}
-			schemas = w.member(parent, lastSegment(p))
 		}
-		described[p] = schemas
+		d := s.doc(p, parent)
+		described[p] = d.schemas
 		f := observed.Fields[p]
-		if schemas == nil {
+		if d.schemas == nil {
 			out = append(out, ruleUndocumented.drift(operation, p, "undocumented", f.Types.String(), fingerprintType(f.Types)))
 			continue
 		}
-		if f.Types.Has(Null) && !w.anyAllowsNull(schemas) {
-			out = append(out, ruleSchemaNull.drift(operation, p, w.describeTypes(schemas), f.Types.String(), "null"))
+		if f.Types.Has(Null) && !d.null {
+			out = append(out, ruleSchemaNull.drift(operation, p, d.types, f.Types.String(), "null"))
 		}
 	}
 	SortDrift(out)

@@ -169,3 +169,32 @@ func TestSchemaCache(t *testing.T) {
 		t.Error("a schema that is not JSON was accepted by the cache")
 	}
 }
+
+// Ensure one parsed Schema, whose pointer lookups are memoised, judges a
+// stream of different responses exactly as a freshly parsed one judges
+// each: the memo depends on the pointer alone.
+func TestSchemaMemo(t *testing.T) {
+	bodies := []string{
+		`{"data":{"id":1,"nickname":null,"accountList":[{"balance":1.5,"currency":null}],"limits":{"BTC":1},"level":"A","note":"x"}}`,
+		`{"data":{"id":null,"riskLevel":"LOW","profile":{"a":{"b":1}},"accountList":[{"balance":null,"bonus":2}]}}`,
+		`{"data":{"limits":{"ETH":null},"note":null,"profile":null}}`,
+		`{"data":null}`,
+		`{"data":{"id":1,"riskLevel":"LOW","profile":{"a":{"b":1}},"accountList":[{"balance":1,"bonus":2}]}}`,
+	}
+	shared, err := ParseSchema([]byte(dataSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		for _, body := range bodies {
+			fresh, err := ParseSchema([]byte(dataSchema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			shape := shapeOf(t, body)
+			if got, want := shared.Diff(op, shape), fresh.Diff(op, shape); !reflect.DeepEqual(got, want) {
+				t.Errorf("round %d, %s:\n memoised %s\n fresh    %s", round, body, fmtDrift(got), fmtDrift(want))
+			}
+		}
+	}
+}
