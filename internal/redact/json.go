@@ -57,7 +57,7 @@ func (r *Redactor) redactJSON(body []byte) ([]byte, bool) {
 // stack on the heap, so nesting depth costs no Go stack.
 type walker struct {
 	r     *Redactor
-	m     *matcher
+	m     *automata
 	emit  bool     // write pass; otherwise collect masked values into learn
 	learn []string // collect pass: values to learn
 	// found holds the detectors' spans per free-text string, in order of
@@ -219,7 +219,7 @@ func (w *walker) scrubString(out, raw []byte, esc, key bool) []byte {
 // string literal although the decoded value does not contain them:
 // "\u000fz-secret" reads as "fz-secret" to grep and to a person. Each span
 // is widened to whole escape sequences so the literal stays valid.
-func scrubLiteral(m *matcher, lit []byte) []byte {
+func scrubLiteral(m *automata, lit []byte) []byte {
 	inner := lit[1 : len(lit)-1]
 	spans := find(m, inner)
 	if len(spans) == 0 {

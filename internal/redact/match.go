@@ -1,6 +1,6 @@
 package redact
 
-import "sort"
+import "slices"
 
 // matcher finds every learned value in a text in one pass (Aho–Corasick).
 //
@@ -41,51 +41,62 @@ func newMatcher(patterns []string) *matcher {
 	if len(patterns) == 0 {
 		return nil
 	}
-	// Build the trie with a map, then flatten it into sorted edge arrays so the
-	// scan loop touches contiguous memory.
-	type edge struct {
-		from int32
-		c    byte
-	}
-	children := map[edge]int32{}
-	term := []int32{0} // pattern length when the node ends a pattern
-	depth := []int32{0}
-	edgesOf := [][]byte{nil}
-	maxLen := 0
-	for _, p := range patterns {
-		n := int32(0)
-		for i := 0; i < len(p); i++ {
-			e := edge{n, p[i]}
-			next, ok := children[e]
-			if !ok {
-				next = int32(len(term))
-				children[e] = next
-				term = append(term, 0)
-				depth = append(depth, depth[n]+1)
-				edgesOf = append(edgesOf, nil)
-				edgesOf[n] = append(edgesOf[n], p[i])
+	// Build the trie along the sorted patterns: each pattern shares the
+	// previous one's path up to their common prefix, so every node's
+	// children are created in increasing byte order and are kept as a
+	// sibling list, with no map and no sort per node (the automaton is
+	// rebuilt as values are learned, see automata). Then flatten it into
+	// edge arrays so the scan loop touches contiguous memory.
+	sorted := slices.Clone(patterns)
+	slices.Sort(sorted)
+	term := []int32{0}  // pattern length when the node ends a pattern
+	depth := []int32{0} // length of the node's path
+	label := []byte{0}  // byte of the edge into the node
+	firstKid := []int32{-1}
+	lastKid := []int32{-1}
+	nextSib := []int32{-1}
+	path := []int32{0} // the previous pattern's nodes, by depth
+	prev, maxLen := "", 0
+	for _, p := range sorted {
+		l := 0
+		for l < len(p) && l < len(prev) && p[l] == prev[l] {
+			l++
+		}
+		path = path[:l+1]
+		n := path[l]
+		for i := l; i < len(p); i++ {
+			c := int32(len(term))
+			term = append(term, 0)
+			depth = append(depth, int32(i+1))
+			label = append(label, p[i])
+			firstKid, lastKid, nextSib = append(firstKid, -1), append(lastKid, -1), append(nextSib, -1)
+			if lastKid[n] < 0 {
+				firstKid[n] = c
+			} else {
+				nextSib[lastKid[n]] = c
 			}
-			n = next
+			lastKid[n] = c
+			path = append(path, c)
+			n = c
 		}
 		term[n] = int32(len(p))
-		if len(p) > maxLen {
-			maxLen = len(p)
-		}
+		prev, maxLen = p, max(maxLen, len(p))
 	}
 
 	m := &matcher{
 		first:  make([]int32, len(term)+1),
+		labels: make([]byte, 0, len(term)-1),
+		target: make([]int32, 0, len(term)-1),
 		fail:   make([]int32, len(term)),
 		out:    make([]int32, len(term)),
 		depth:  depth,
 		maxLen: maxLen,
 	}
-	for n, cs := range edgesOf {
-		sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
+	for n := range term {
 		m.first[n] = int32(len(m.labels))
-		for _, c := range cs {
-			m.labels = append(m.labels, c)
-			m.target = append(m.target, children[edge{int32(n), c}])
+		for c := firstKid[n]; c >= 0; c = nextSib[c] {
+			m.labels = append(m.labels, label[c])
+			m.target = append(m.target, c)
 		}
 	}
 	m.first[len(term)] = int32(len(m.labels))
@@ -142,18 +153,61 @@ func (m *matcher) step(n int32, c byte) int32 {
 // span is a half-open byte range [start, end).
 type span struct{ start, end int }
 
+// automata are the learned values in two tiers. Rebuilding one automaton
+// for every value learned made redaction quadratic in a run's length (a
+// run learns values from every response, and the rebuild walks them all:
+// a fifth of a short run's CPU), so values learned since the last full
+// build go into a small recent automaton, and the settled one is rebuilt
+// from every value only when the recent tier outgrows a quarter of it.
+// Both are scanned; their matches merge before the whole-word rule, so
+// the result is the one a single automaton gives.
+type automata struct {
+	settled, recent *matcher
+}
+
+// minRecent is the recent tier's size below which it never triggers a full
+// rebuild: one response teaches a few dozen spellings.
+const minRecent = 64
+
 // find returns the merged spans of every learned value in s, in order.
 // Overlapping and touching matches merge into one span.
-func find[T string | []byte](m *matcher, s T) []span {
-	spans, _ := scan(m, s)
+func find[T string | []byte](a *automata, s T) []span {
+	spans, _ := scan(a, s)
 	return spans
 }
 
 // scan is find that also reports how many bytes at the end of s are the
 // start of a learned value that more input could complete.
-func scan[T string | []byte](m *matcher, s T) (spans []span, partial int) {
-	if m == nil {
+func scan[T string | []byte](a *automata, s T) (spans []span, partial int) {
+	if a == nil {
 		return nil, 0
+	}
+	spans, partial = rawScan(a.settled, s, nil)
+	if a.recent != nil {
+		var more []span
+		var p int
+		if more, p = rawScan(a.recent, s, nil); len(more) > 0 {
+			spans = mergeSpans(append(spans, more...))
+		}
+		partial = max(partial, p)
+	}
+	// A short value matches only as a whole word; overlapping values are
+	// judged together, so "abcdef" and "defghi" still hide "abcdefghi".
+	kept := spans[:0]
+	for _, sp := range spans {
+		if sp.end-sp.start >= wholeWordBelow || wholeWord(s, sp.start, sp.end) {
+			kept = append(kept, sp)
+		}
+	}
+	return kept, partial
+}
+
+// rawScan appends to spans every match of m in s, overlapping and touching
+// matches merged, before the whole-word rule, and reports the partial
+// match at the end of s.
+func rawScan[T string | []byte](m *matcher, s T, spans []span) ([]span, int) {
+	if m == nil {
+		return spans, 0
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
@@ -169,15 +223,7 @@ func scan[T string | []byte](m *matcher, s T) (spans []span, partial int) {
 			spans = append(spans, sp)
 		}
 	}
-	// A short value matches only as a whole word; overlapping values are
-	// judged together, so "abcdef" and "defghi" still hide "abcdefghi".
-	kept := spans[:0]
-	for _, sp := range spans {
-		if sp.end-sp.start >= wholeWordBelow || wholeWord(s, sp.start, sp.end) {
-			kept = append(kept, sp)
-		}
-	}
-	return kept, int(m.depth[n])
+	return spans, int(m.depth[n])
 }
 
 // wholeWordBelow is the length under which a learned value only matches as
@@ -195,20 +241,38 @@ func wholeWord[T string | []byte](s T, start, end int) bool {
 }
 
 // contains reports whether any learned value occurs in s.
-func contains[T string | []byte](m *matcher, s T) bool {
-	if m == nil {
+func contains[T string | []byte](a *automata, s T) bool {
+	if a == nil {
 		return false
+	}
+	short := false
+	for _, m := range [2]*matcher{a.settled, a.recent} {
+		long, sh := probe(m, s)
+		if long {
+			return true
+		}
+		short = short || sh
+	}
+	// A short one: judge it as find does.
+	return short && len(find(a, s)) > 0
+}
+
+// probe reports whether m matches a value of wholeWordBelow bytes or more in
+// s (stopping there), or else whether it matches a shorter one.
+func probe[T string | []byte](m *matcher, s T) (long, short bool) {
+	if m == nil {
+		return false, false
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
 		n = m.step(n, fold(s[i]))
 		if l := int(m.out[n]); l >= wholeWordBelow {
-			return true
+			return true, false
 		} else if l > 0 {
-			return len(find(m, s)) > 0 // a short one: judge it as find does
+			short = true
 		}
 	}
-	return false
+	return false, short
 }
 
 // textMask replaces a learned value found in free text. It carries no length

@@ -41,10 +41,11 @@ import (
 type Redactor struct {
 	keys keySet
 
-	mu      sync.Mutex          // guards learned and rebuilding m
+	mu      sync.Mutex          // guards learned, recent and rebuilding m
 	learned map[string]struct{} // folded literals
+	recent  []string            // learned since the settled automaton was built
 	dirty   atomic.Bool         // learned changed since m was built
-	m       atomic.Pointer[matcher]
+	m       atomic.Pointer[automata]
 }
 
 // New returns a Redactor for cfg. The keys of DefaultConfig are always
@@ -88,6 +89,7 @@ func (r *Redactor) add(v string) {
 	f := string(appendLower(nil, v))
 	if _, ok := r.learned[f]; !ok {
 		r.learned[f] = struct{}{}
+		r.recent = append(r.recent, f)
 		r.dirty.Store(true)
 	}
 }
@@ -111,21 +113,31 @@ func learnable(v string) bool {
 	return true
 }
 
-// current returns the automaton for the learned values, rebuilding it first
-// if a value was learned since the last build. Readers that find it clean
-// take no lock.
-func (r *Redactor) current() *matcher {
+// current returns the automata for the learned values, rebuilding first if
+// a value was learned since the last build: the recent tier alone, or, once
+// it outgrows a quarter of the settled tier, the settled tier from every
+// value (see automata). Readers that find it clean take no lock.
+func (r *Redactor) current() *automata {
 	if !r.dirty.Load() {
 		return r.m.Load()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dirty.Load() {
-		patterns := make([]string, 0, len(r.learned))
-		for v := range r.learned {
-			patterns = append(patterns, v)
+		a := &automata{}
+		if prev := r.m.Load(); prev != nil {
+			a.settled = prev.settled
 		}
-		r.m.Store(newMatcher(patterns))
+		if settled := len(r.learned) - len(r.recent); a.settled == nil || len(r.recent) > max(minRecent, settled/4) {
+			patterns := make([]string, 0, len(r.learned))
+			for v := range r.learned {
+				patterns = append(patterns, v)
+			}
+			a.settled, r.recent = newMatcher(patterns), r.recent[:0]
+		} else {
+			a.recent = newMatcher(r.recent)
+		}
+		r.m.Store(a)
 		r.dirty.Store(false)
 	}
 	return r.m.Load()
