@@ -165,8 +165,6 @@ func registerPushToken(env *Env, fc familyClient) {
 // clock problem rather than garbage.
 const staleBy = 10 * time.Minute
 
-// otherKeyBits is the size of the key the bad-signature spec signs with.
-const otherKeyBits = 1024
 
 // unknownAPIKey is an apiKey the vendor cannot have issued.
 const unknownAPIKey = "mmcontract-unknown-api-key-00000000"
@@ -194,10 +192,7 @@ func registerOpenAPINegative(env *Env, op Operation) {
 			return c
 		}
 		otherKeyOnce.Do(func() {
-			// RSA-1024, the size of the keys the vendor issues (so the
-			// signature has the length the vendor expects), and a sixth of
-			// the CPU of a 2048-bit key: this was a fifth of a smoke run's.
-			k, err := signing.GenerateKeyPair(otherKeyBits)
+			k, err := signing.ParsePrivateKey(neverIssuedKey)
 			if err != nil {
 				otherKeyErr = err
 				return

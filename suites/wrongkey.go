@@ -1,0 +1,9 @@
+package suites
+
+// neverIssuedKey is the RSA-1024 key pair (base64 PKCS#8 DER) the
+// wrong-signature spec signs with: a key no vendor issued, published on
+// purpose, whose only use is a well-formed signature of the length the
+// vendor expects that it must refuse. It is fixed rather than generated per
+// run because generating it was about a third of a smoke run's CPU, paid on
+// every monitor tick.
+const neverIssuedKey = "MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBAMV6ONAKCQCgopC34qWQra9txExj8XYQTYOoxp5xpJGKTp3IWLVH+1dxGYZwl49qZAcMMA5TF4K0TgDIMojSYfYM00Rl7j8xJyRGgqu9TplUI/jsghIoxjtqmDndH67jQGaDt2PBSDKBY1r2OQrzTJJHAZUyfFYVegfem4Yy1mlzAgMBAAECgYAIn2L+fQg7JLzQEX9rHbz56cFME7FHbX4rg6plPeL6LMs+Ql+7ZTDQjh4XtHXb4AawLnRH/gWiR/tFlHg+l0C4sEYcQ5h9c53IoFexwNMZt6+vh6k3F2+61jk4gFUw9nWG8ndkGzc4kWuEUIycv3SWiskvioavRNl23hv2M559JQJBANBCtTTnPQY8YSMLW96l5CtGdiZt5An+JAS2FRrNuOxJpRakxAS4mjZszUVAW73/MtttASWKO2Jst7U3sQmiYS8CQQDyvrrZqZppgqcqrPF5jIgp6CQx5+cpBkp79nvijKlIjY/tKIwr9YOaQy8fDzOxiHtqnM7T4MeJ3v5kXjSWhgL9AkBbBgz1RmwhoZpDGt/YfGExmOZi/XzB8VYEySCISoocnEOPlgwmlBiy2PMO5YYzkKrFxOrPYY97AVF53xF9yH75AkEAjf6Dzk8nxBBpOM1xc2iBPgJNKeQ9lAHaEClezmb5nzcvucq+M/ipwtMJ/WEnG/J6PyL62XXjQwLuTEfO+z3pAQJBAL9PbKzHPTQ8xc5Zo5xa3D5ZpzcQhHjpUCUqsDrJLiHgkhBcdLsHPfnNdtT+JE0TVFiopH0DZ9gnL7XZgqLWXjU="
