@@ -273,11 +273,14 @@ func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
 }
 
 func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange {
-	// Redact whole bodies before cutting them: a cut body is no longer JSON,
-	// and only JSON lets the redactor find values by their keys. A body that
-	// is not JSON is kept only as a short scrubbed prefix (redact.Body).
-	reqBody, reqCut := capBody(e.Redactor.Body(ex.RequestBody))
-	respBody, respCut := capBody(e.Redactor.Body(ex.Body))
+	// Redact bodies as whole JSON before cutting them: a cut body is no
+	// longer JSON, and only JSON lets the redactor find values by their keys
+	// (BodyPrefix reads all of it, and writes only what is kept). A body
+	// that is not JSON is kept only as a short scrubbed prefix (redact.Body).
+	// A body is redacted only as far as it is kept (one byte more, so that
+	// capBody sees that it was cut).
+	reqBody, reqCut := capBody(e.Redactor.BodyPrefix(ex.RequestBody, maxRecordedBody+1))
+	respBody, respCut := capBody(e.Redactor.BodyPrefix(ex.Body, maxRecordedBody+1))
 	return &contract.Exchange{
 		Method:          ex.Method,
 		URL:             e.Redactor.Text(ex.URL),

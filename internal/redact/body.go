@@ -36,11 +36,17 @@ func (r *Redactor) LearnBody(body []byte) {
 // other body is reduced to at most MaxUndecodablePrefix bytes of scrubbed
 // prefix followed by a line naming its full length and SHA-256, so the full
 // bytes never reach a report.
-func (r *Redactor) Body(body []byte) (out []byte, decodable bool) {
+func (r *Redactor) Body(body []byte) (out []byte, decodable bool) { return r.BodyPrefix(body, 0) }
+
+// BodyPrefix is Body for a caller that keeps only the first limit bytes of
+// a decodable body (0: all of it): the redacted JSON is written only that
+// far, so recording a 7 MB list for its first 64 KB does not redact all of
+// it twice. Its first limit bytes are exactly Body's.
+func (r *Redactor) BodyPrefix(body []byte, limit int) (out []byte, decodable bool) {
 	if len(body) == 0 {
 		return r.JSON(body), true
 	}
-	if out, ok := r.redactJSON(body); ok {
+	if out, ok := r.redactJSONPrefix(body, limit); ok {
 		return out, true
 	}
 	// Scrub a window longer than the prefix, so a value that straddles the

@@ -37,7 +37,14 @@ func (r *Redactor) JSON(body []byte) []byte {
 
 // redactJSON is JSON for a body that is JSON as encoding/json sees it; it
 // reports false, having learned nothing, for any other body.
-func (r *Redactor) redactJSON(body []byte) ([]byte, bool) {
+func (r *Redactor) redactJSON(body []byte) ([]byte, bool) { return r.redactJSONPrefix(body, 0) }
+
+// redactJSONPrefix is redactJSON whose write pass stops once it has written
+// limit bytes (0: no limit): the output is then a prefix, at least limit
+// bytes long, of what redactJSON writes. The check and learning pass still
+// reads the whole body, since a value echoed early may be marked by a key
+// late in it.
+func (r *Redactor) redactJSONPrefix(body []byte, limit int) ([]byte, bool) {
 	// Pass one checks the body and learns every value that will be masked;
 	// pass two writes. One pass would miss a value echoed before the key
 	// that marks it. The detectors run in pass one only; pass two replays
@@ -48,8 +55,12 @@ func (r *Redactor) redactJSON(body []byte) ([]byte, bool) {
 	}
 	r.Learn(collect.learn...)
 
-	write := walker{r: r, m: r.current(), emit: true, found: collect.found}
-	out, _ := write.run(body, make([]byte, 0, len(body)+len(body)/16))
+	write := walker{r: r, m: r.current(), emit: true, found: collect.found, limit: limit}
+	size := len(body) + len(body)/16
+	if limit > 0 {
+		size = min(size, limit+limit/16)
+	}
+	out, _ := write.run(body, make([]byte, 0, size))
 	return out, true
 }
 
@@ -58,6 +69,7 @@ func (r *Redactor) redactJSON(body []byte) ([]byte, bool) {
 type walker struct {
 	r     *Redactor
 	m     *automata
+	limit int      // write pass: stop once this many bytes are written (0: never)
 	emit  bool     // write pass; otherwise collect masked values into learn
 	learn []string // collect pass: values to learn
 	// found holds the detectors' spans per free-text string, in order of
@@ -105,6 +117,9 @@ func (w *walker) run(b, out []byte) ([]byte, error) {
 				return w.put(out, b[last:]), nil
 			}
 			return out, err
+		}
+		if w.limit > 0 && len(out) >= w.limit {
+			return out, nil
 		}
 		out = w.put(out, b[last:tok.Start])
 		last = tok.End()

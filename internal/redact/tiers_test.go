@@ -108,3 +108,32 @@ func FuzzMatcher(f *testing.F) {
 		}
 	})
 }
+
+// Ensure BodyPrefix writes exactly the start of what Body writes, at least
+// limit bytes of it, with every sensitive value masked, also one whose key
+// comes only after the cut.
+func TestBodyPrefix(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"code":"0","data":{"list":[`)
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"note":"owner lee.avery@example.com","symbol":"S%d"}`, i, i)
+	}
+	b.WriteString(`],"email":"lee.avery@example.com"}}`)
+	body := []byte(b.String())
+	full, ok := New(Config{}).Body(body)
+	if !ok {
+		t.Fatal("the body is JSON")
+	}
+	for _, limit := range []int{1, 100, 64 << 10, len(full) - 1, len(full), len(full) + 10} {
+		got, ok := New(Config{}).BodyPrefix(body, limit)
+		if !ok || !strings.HasPrefix(string(full), string(got)) || len(got) < min(limit, len(full)) {
+			t.Errorf("limit %d: %d bytes, decodable %t, a prefix of Body's %d: %t", limit, len(got), ok, len(full), strings.HasPrefix(string(full), string(got)))
+		}
+		if strings.Contains(string(got), "lee.avery") {
+			t.Errorf("limit %d: the e-mail address shows", limit)
+		}
+	}
+}
