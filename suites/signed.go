@@ -165,7 +165,6 @@ func registerPushToken(env *Env, fc familyClient) {
 // clock problem rather than garbage.
 const staleBy = 10 * time.Minute
 
-
 // unknownAPIKey is an apiKey the vendor cannot have issued.
 const unknownAPIKey = "mmcontract-unknown-api-key-00000000"
 

@@ -23,8 +23,8 @@ func Collapse(s string, max int) string {
 }
 
 // First keeps the first line of s (after trimming it) and cuts it to at
-// most max runes (see Cut); a max below 1 only flattens. for a multi-line message whose first line is the
-// headline, such as a Gomega failure.
+// most max runes (see Cut; a max below 1 cuts nothing): for a multi-line
+// message whose first line is the headline, such as a Gomega failure.
 func First(s string, max int) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
