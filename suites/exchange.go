@@ -11,6 +11,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
@@ -272,22 +273,27 @@ func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
 	return false
 }
 
-func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange {
+func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange { return Record(e.Redactor, ex) }
+
+// Record is one exchange as the reports keep it: redacted by red, bodies
+// capped at what a report shows. Every suite records through it, so a
+// report never holds an exchange redacted another way.
+func Record(red *redact.Redactor, ex *mmapi.Exchange) *contract.Exchange {
 	// Redact bodies as whole JSON before cutting them: a cut body is no
 	// longer JSON, and only JSON lets the redactor find values by their keys
 	// (BodyPrefix reads all of it, and writes only what is kept). A body
 	// that is not JSON is kept only as a short scrubbed prefix (redact.Body).
 	// A body is redacted only as far as it is kept (one byte more, so that
 	// capBody sees that it was cut).
-	reqBody, reqCut := capBody(e.Redactor.BodyPrefix(ex.RequestBody, maxRecordedBody+1))
-	respBody, respCut := capBody(e.Redactor.BodyPrefix(ex.Body, maxRecordedBody+1))
+	reqBody, reqCut := capBody(red.BodyPrefix(ex.RequestBody, maxRecordedBody+1))
+	respBody, respCut := capBody(red.BodyPrefix(ex.Body, maxRecordedBody+1))
 	return &contract.Exchange{
 		Method:          ex.Method,
-		URL:             e.Redactor.Text(ex.URL),
-		RequestHeaders:  e.Redactor.Header(ex.RequestHeader),
+		URL:             red.Text(ex.URL),
+		RequestHeaders:  red.Header(ex.RequestHeader),
 		RequestBody:     string(reqBody),
 		ResponseStatus:  ex.HTTPStatus,
-		ResponseHeaders: e.Redactor.Header(ex.Header),
+		ResponseHeaders: red.Header(ex.Header),
 		ResponseBody:    string(respBody),
 		Truncated:       reqCut || respCut,
 	}
