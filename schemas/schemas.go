@@ -8,7 +8,9 @@
 //	envelope.json                 the response envelope shared by every family
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
+//	<family>/requests/<bizType>.json  the schema of the request body
 //	<family>/overlays/<bizType>.yaml  corrections to the vendor spec, each with a reason
+//	<family>/overlays/requests/<bizType>.yaml  the same for request schemas
 //
 // Each schema is compiled once, on first use, into a checker that validates
 // while it scans the body's bytes, building no tree (compile.go, check.go):
@@ -36,8 +38,11 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json */catalog.json */*.json
+//go:embed envelope.json */catalog.json */*.json */requests/*.json
 var embedded embed.FS
+
+// requestDir holds a family's request schemas (schemas/openapi.RequestDir).
+const requestDir = "requests"
 
 // EnvelopeFile is the envelope schema's path in the tree.
 const EnvelopeFile = "envelope.json"
@@ -54,6 +59,9 @@ type family struct {
 	ops   []Operation // sorted by bizType
 	index map[string]int
 	data  map[string]*entry
+	// request holds the request schemas; a tree imported before request
+	// schemas existed, or a test tree, may have none.
+	request map[string]*entry
 }
 
 // entry is one schema file. Its compiled checker is built once, on first
@@ -154,7 +162,7 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
-	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}}
+	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}, request: map[string]*entry{}}
 	for i, op := range ops {
 		if op.BizType == "" {
 			return nil, fmt.Errorf("schemas: %s: entry %d has no bizType", catFile, i)
@@ -169,6 +177,10 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 			return nil, fmt.Errorf("schemas: %s: %w", file, err)
 		}
 		fam.data[op.BizType] = &entry{file: file}
+		reqFile := path.Join(name, requestDir, FileName(op.BizType))
+		if _, err := fs.Stat(fsys, reqFile); err == nil {
+			fam.request[op.BizType] = &entry{file: reqFile}
+		}
 	}
 	return fam, nil
 }
@@ -218,14 +230,22 @@ func (s *Set) CompileAll() error {
 			if _, err := s.compiled(f.data[op.BizType]); err != nil {
 				return err
 			}
+			if e, ok := f.request[op.BizType]; ok {
+				if _, err := s.compiled(e); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// Fallbacks lists the schema files the compiled checker does not cover,
-// each with the reason, after compiling every schema; they are validated by
-// gojsonschema.
+// Fallbacks lists the response schema files the compiled checker does not
+// cover, each with the reason, after compiling every schema; they are
+// validated by gojsonschema. Request schemas are not listed: they keep the
+// spec's size bounds (minItems, maxLength) outside the checker's subset on
+// purpose, and are checked only on the bodies we send, never on the
+// per-response path the checker exists for.
 func (s *Set) Fallbacks() (map[string]string, error) {
 	if err := s.CompileAll(); err != nil {
 		return nil, err
@@ -331,6 +351,39 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 		return nil, err
 	}
 	return s.validate(e, body, "", "body")
+}
+
+// ValidateRequest validates a request body (a whole JSON document) against
+// the operation's request schema, with pointers from the body root. An
+// unknown operation, or one without a request schema, is an error.
+func (s *Set) ValidateRequest(fam, bizType string, body []byte) ([]contract.Violation, error) {
+	f, ok := s.lookup(fam)
+	if !ok {
+		return nil, fmt.Errorf("schemas: unknown family %q", fam)
+	}
+	e, ok := f.request[bizType]
+	if !ok {
+		return nil, fmt.Errorf("schemas: no request schema for %s operation %s", fam, bizType)
+	}
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
+	}
+	return s.validate(e, dataDoc(body), "", "request body")
+}
+
+// RequestSchema returns the raw JSON of the operation's request schema, a
+// copy.
+func (s *Set) RequestSchema(fam, bizType string) ([]byte, bool) {
+	f, ok := s.lookup(fam)
+	if !ok {
+		return nil, false
+	}
+	e, ok := f.request[bizType]
+	if !ok {
+		return nil, false
+	}
+	b, err := fs.ReadFile(s.fsys, e.file)
+	return b, err == nil
 }
 
 // ValidateData validates the envelope's "data" (raw JSON; empty means

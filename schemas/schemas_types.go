@@ -9,9 +9,10 @@ import (
 // simulator needs to call an operation, derived from the vendor's spec by the
 // importer and stored in <family>/catalog.json.
 type Operation struct {
-	// Family is the API family: client, manager, auth2, or openapi (the Open
-	// API serves the client operations with apiKey signing and reuses the
-	// client schemas).
+	// Family is the API family: client, manager, auth2, webhook (the three
+	// endpoints our user implements and the vendor calls), or openapi (the
+	// Open API serves the client operations with apiKey signing and reuses
+	// the client schemas).
 	Family string `json:"family"`
 	// BizType names the operation, e.g. customer.app.CustomerWebApiService.findCustomerInfo.
 	// Operations the vendor publishes under a plain path (/thirdExt/now,

@@ -92,7 +92,7 @@ func (c *specCommand) diff(args []string) error {
 
 // importFamilies are the vendor API families with a spec of their own (the
 // signed "openapi" family reuses the client schemas).
-var importFamilies = []string{"client", "manager", "auth2"}
+var importFamilies = []string{"client", "manager", "auth2", "webhook"}
 
 // importSpec generates the schema tree for one family from a vendor spec.
 func (c *specCommand) importSpec(args []string) error {

@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -157,16 +158,34 @@ func errorObjectHint(doc map[string]any) string {
 	return "looks like an error response (" + strings.Join(parts, ", ") + ")"
 }
 
-// Op is one imported operation: its catalog entry, its converted data
-// schema, and the raw examples the vendor published for it (used by tests and
-// by the simulator's example-first responses).
+// Op is one imported operation: its catalog entry, its converted data and
+// request schemas, and the raw examples the vendor published for it (used by
+// tests and by the simulator's example-first responses).
 type Op struct {
 	Operation schemas.Operation
 	Method    string // HTTP method, upper case
 	URLPath   string // the spec's path key
 	Data      map[string]any
-	Examples  []json.RawMessage // whole response bodies, as published
+	// RequestBody is the schema of the request body, with the spec's
+	// required lists and size bounds (see converter.request).
+	RequestBody map[string]any
+	Examples    []json.RawMessage // whole response bodies, as published
 }
+
+// pathOwner names the family that owns a path the vendor publishes in more
+// than one file. The Webhook API is implemented by our user and called by
+// the vendor, the opposite direction from the Client API, yet its three
+// paths are also in the Client EN file: they belong to the webhook family
+// alone, so the client import skips them and each is counted once.
+var pathOwner = map[string]string{
+	"/get-user-amount":                                "webhook",
+	"/external-system-credit-limit-adjustment":        "webhook",
+	"/cancel-external-system-credit-limit-adjustment": "webhook",
+}
+
+// PathOwner returns the family that owns a path published in several
+// vendor files, or "" for a path that belongs to the file it is in.
+func PathOwner(path string) string { return pathOwner[path] }
 
 // Operations converts every POST operation of the spec for family, sorted by
 // bizType. Overlays are not applied here; Import applies them.
@@ -179,6 +198,9 @@ func (s *Spec) Operations(family string) ([]Op, error) {
 		item, _ := paths[p].(map[string]any)
 		raw, ok := item["post"].(map[string]any)
 		if !ok {
+			continue
+		}
+		if owner := pathOwner[p]; owner != "" && owner != family {
 			continue
 		}
 		op, err := s.operation(family, p, raw)
@@ -223,9 +245,12 @@ func (s *Spec) operation(family, path string, raw map[string]any) (Op, error) {
 	if conv.exceeded {
 		return Op{}, errors.New("response schema too large (recursive $ref fan-out?)")
 	}
-	req := s.request(raw)
-	op.Request = req
-	return Op{Operation: op, Method: "POST", URLPath: path, Data: data, Examples: examples}, nil
+	reqSchema := s.requestSchema(raw)
+	if reqSchema == nil {
+		return Op{}, errors.New("request schema too large (recursive $ref fan-out?)")
+	}
+	op.Request = requestBody(reqSchema)
+	return Op{Operation: op, Method: "POST", URLPath: path, Data: data, RequestBody: reqSchema, Examples: examples}, nil
 }
 
 // response returns the data schema and the published examples of the 200
@@ -291,25 +316,36 @@ func (s *Spec) dataNode(node any, depth int) any {
 	return props["data"]
 }
 
-// request returns a minimal valid request body: required fields only, with
-// deterministic placeholders. Page queries also get current=1,size=10 so a
-// read-only suite asks for one small page.
-func (s *Spec) request(raw map[string]any) json.RawMessage {
+// requestSchema converts the operation's JSON request body schema; an
+// operation without one gets {} (any body). nil means the conversion ran
+// out of budget.
+func (s *Spec) requestSchema(raw map[string]any) map[string]any {
 	rb, _ := raw["requestBody"].(map[string]any)
 	content, _ := rb["content"].(map[string]any)
 	media, _ := content["application/json"].(map[string]any)
-	conv := &converter{components: s.components, keepRequired: true, budget: nodeBudget}
+	conv := &converter{components: s.components, request: true, budget: nodeBudget}
 	schema := conv.convert(media["schema"], false, 0)
+	if conv.exceeded {
+		return nil
+	}
+	return schema
+}
+
+// requestBody returns a minimal valid request body for a request schema:
+// required fields only, with deterministic placeholders. Page queries also
+// get current=1,size=10, typed as the spec types them (the vendor types them
+// as strings in places), so a read-only suite asks for one small page.
+func requestBody(schema map[string]any) json.RawMessage {
 	body, ok := placeholder(schema, 0).(map[string]any)
-	if !ok || conv.exceeded {
+	if !ok {
 		body = map[string]any{}
 	}
 	if props, ok := schema["properties"].(map[string]any); ok {
-		_, hasCurrent := props["current"]
-		_, hasSize := props["size"]
+		current, hasCurrent := props["current"].(map[string]any)
+		size, hasSize := props["size"].(map[string]any)
 		if hasCurrent && hasSize {
-			body["current"] = 1
-			body["size"] = 10
+			body["current"] = typedNumber(current, 1)
+			body["size"] = typedNumber(size, 10)
 		}
 	}
 	b, err := json.Marshal(body)
@@ -317,6 +353,15 @@ func (s *Spec) request(raw map[string]any) json.RawMessage {
 		return json.RawMessage("{}")
 	}
 	return b
+}
+
+// typedNumber is n as the schema types it: a string where the spec says
+// string, else a number.
+func typedNumber(schema map[string]any, n int) any {
+	if primaryType(schema) == "string" {
+		return strconv.Itoa(n)
+	}
+	return n
 }
 
 // placeholder builds a deterministic value for a converted schema, filling
@@ -335,17 +380,31 @@ func placeholder(schema map[string]any, depth int) any {
 		props, _ := schema["properties"].(map[string]any)
 		for _, r := range stringList(schema["required"]) {
 			ps, _ := props[r].(map[string]any)
-			if v, ok := namedPlaceholders[r]; ok && primaryType(ps) == typeOfPlaceholder(v) {
-				out[r] = v
+			if n, ok := numberPlaceholders[r]; ok {
+				out[r] = typedNumber(ps, n)
+				continue
+			}
+			if r == "lang" && primaryType(ps) == "string" {
+				out[r] = "en-US" // a real language tag, not "x"
 				continue
 			}
 			out[r] = placeholder(ps, depth+1)
 		}
 		return out
 	case "array":
-		return []any{}
+		// A list the spec requires to be non-empty gets as many
+		// placeholder items as it needs; any other list stays empty.
+		n, _ := count(schema["minItems"])
+		items, _ := schema["items"].(map[string]any)
+		out := make([]any, 0, n)
+		for i := int64(0); i < n && i < 16; i++ {
+			out = append(out, placeholder(items, depth+1))
+		}
+		return out
 	case "string":
-		return "x"
+		// As long as the spec demands (a 32-character password hash).
+		n, _ := count(schema["minLength"])
+		return strings.Repeat("x", int(max(1, min(n, 256))))
 	case "integer", "number":
 		return 1
 	case "boolean":
@@ -354,16 +413,10 @@ func placeholder(schema map[string]any, depth int) any {
 	return nil
 }
 
-// namedPlaceholders are better guesses than "x" or 1 for fields whose
-// meaning the name gives away.
-var namedPlaceholders = map[string]any{"lang": "en-US", "current": 1, "size": 10}
-
-func typeOfPlaceholder(v any) string {
-	if _, ok := v.(string); ok {
-		return "string"
-	}
-	return "integer"
-}
+// numberPlaceholders are typed as the schema types them (a number or its
+// decimal string): one small page rather than page "x", and an amount that
+// is a number even where money is a string.
+var numberPlaceholders = map[string]int{"current": 1, "size": 10, "amount": 1}
 
 func primaryType(schema map[string]any) string {
 	switch t := schema["type"].(type) {
@@ -446,7 +499,9 @@ func needsLogin(family, pathKind, desc string, raw map[string]any) bool {
 	case "login", "register", "third/login", "h", "auth":
 		return false
 	}
-	return family != "auth2"
+	// Auth2 authenticates with its own credentials, and the vendor calls
+	// the webhook endpoints with no token at all.
+	return family != "auth2" && family != "webhook"
 }
 
 // areaByTag maps the vendor's top-level tags (EN and CN) to our area labels.
@@ -459,7 +514,7 @@ var areaByTag = map[string]string{
 	"index": "index", "基金接口": "index",
 	"credit card": "credit-card", "信用卡接口": "credit-card",
 	"market maker": "market-maker", "做市商接口": "market-maker",
-	"external settlement": "settlement", "外部结算接口": "settlement",
+	"external settlement": "settlement", "外部结算接口": "settlement", "cp接口": "settlement",
 	"auth": "auth",
 }
 
@@ -555,10 +610,11 @@ func camelWords(s string) []string {
 }
 
 // Import converts spec for family and applies the overlays in overlays (one
-// <bizType>.yaml per operation at the root of the FS; nil for none). The
-// result maps slash-separated paths relative to the schemas root to file
-// contents: "envelope.json", "<family>/catalog.json" and
-// "<family>/<bizType>.json".
+// <bizType>.yaml per operation at the root of the FS correcting the data
+// schema, and one in requests/ correcting the request schema; nil for none).
+// The result maps slash-separated paths relative to the schemas root to file
+// contents: "envelope.json", "<family>/catalog.json",
+// "<family>/<bizType>.json" and "<family>/requests/<bizType>.json".
 func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, error) {
 	if !validFamily.MatchString(family) {
 		return nil, fmt.Errorf("import: invalid family %q", family)
@@ -571,7 +627,11 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", family, err)
 	}
-	rules, err := loadOverlays(overlays)
+	rules, err := loadOverlays(overlays, ".")
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", family, err)
+	}
+	requestRules, err := loadOverlays(overlays, RequestDir)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", family, err)
 	}
@@ -580,30 +640,40 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 	for i := range ops {
 		op := &ops[i]
 		name := schemas.FileName(op.Operation.BizType)
-		if rs, ok := rules[name]; ok {
-			op.Data, err = applyOverlays(op.Data, rs, s.components)
+		if op.Data, err = applyOverlays(op.Data, rules, name, ".", s.components, false); err != nil {
+			return nil, fmt.Errorf("import %s: %w", family, err)
+		}
+		if op.RequestBody, err = applyOverlays(op.RequestBody, requestRules, name, RequestDir, s.components, true); err != nil {
+			return nil, fmt.Errorf("import %s: %w", family, err)
+		}
+		if _, corrected := requestRules[name]; corrected {
+			// A corrected request schema makes a better placeholder
+			// (an enum's first value rather than "x").
+			op.Operation.Request = requestBody(op.RequestBody)
+		}
+		delete(rules, name)
+		delete(requestRules, name)
+		for _, f := range []struct {
+			rel    string
+			schema map[string]any
+		}{{family + "/" + name, op.Data}, {family + "/" + RequestDir + "/" + name, op.RequestBody}} {
+			b, err := encodeSchema(f.schema)
 			if err != nil {
-				return nil, fmt.Errorf("import %s: overlay %s: %w", family, overlayName(name), err)
+				return nil, fmt.Errorf("import %s: %s: %w", family, op.Operation.BizType, err)
 			}
-			delete(rules, name)
+			files[f.rel] = b
 		}
-		root := map[string]any{"$schema": draft}
-		for k, v := range op.Data {
-			root[k] = v
-		}
-		b, err := encode(root)
-		if err != nil {
-			return nil, fmt.Errorf("import %s: %s: %w", family, op.Operation.BizType, err)
-		}
-		files[family+"/"+name] = b
 		catalog = append(catalog, op.Operation)
 	}
-	if len(rules) > 0 {
+	if len(rules)+len(requestRules) > 0 {
 		// An overlay for an operation the spec no longer has is stale: say so
 		// instead of silently dropping a correction.
 		var stale []string
 		for name := range rules {
-			stale = append(stale, overlayName(name))
+			stale = append(stale, overlayName(".", name))
+		}
+		for name := range requestRules {
+			stale = append(stale, overlayName(RequestDir, name))
 		}
 		sort.Strings(stale)
 		return nil, fmt.Errorf("import %s: overlays for operations not in the spec: %s", family, strings.Join(stale, ", "))
@@ -622,6 +692,19 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 }
 
 var validFamily = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// RequestDir is where request schemas and their overlays sit inside a
+// family's directory and its overlays directory.
+const RequestDir = "requests"
+
+// encodeSchema writes a converted schema as a draft-07 document.
+func encodeSchema(schema map[string]any) ([]byte, error) {
+	root := map[string]any{"$schema": draft}
+	for k, v := range schema {
+		root[k] = v
+	}
+	return encode(root)
+}
 
 const draft = "http://json-schema.org/draft-07/schema#"
 
@@ -689,18 +772,20 @@ func ImportFile(path, family, overlayDir, outDir string) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
-	famDir := filepath.Join(outDir, family)
-	if err := os.MkdirAll(famDir, 0o755); err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	existing, err := filepath.Glob(filepath.Join(famDir, "*.json"))
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	for _, f := range existing {
-		if _, keep := files[family+"/"+filepath.Base(f)]; !keep {
-			if err := os.Remove(f); err != nil {
-				return fmt.Errorf("import: remove stale %s: %w", f, err)
+	for _, dir := range []string{family, family + "/" + RequestDir} {
+		abs := filepath.Join(outDir, filepath.FromSlash(dir))
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		existing, err := filepath.Glob(filepath.Join(abs, "*.json"))
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		for _, f := range existing {
+			if _, keep := files[dir+"/"+filepath.Base(f)]; !keep {
+				if err := os.Remove(f); err != nil {
+					return fmt.Errorf("import: remove stale %s: %w", f, err)
+				}
 			}
 		}
 	}

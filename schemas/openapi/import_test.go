@@ -97,6 +97,59 @@ func TestImportMapsStructure(t *testing.T) {
 	}
 }
 
+// Ensure the importer writes a request schema per operation with the spec's
+// required lists, types and size bounds (not nullable: we never send null),
+// that the catalog body satisfies them (a required list gets an item, a
+// bounded string its length), and that a path another family owns is left
+// to it.
+func TestImportRequestSchemas(t *testing.T) {
+	const ownedPath = `  /get-user-amount:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [symbols, pwd], properties: {symbols: {type: array, minItems: 1, items: {type: integer}}, pwd: {type: string, minLength: 32}}}
+      responses: {}
+`
+	spec := strings.Replace(miniSpec, "components:\n", ownedPath+"components:\n", 1)
+	files, err := openapi.Import([]byte(spec), "client", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["client/get-user-amount.json"]; ok {
+		t.Error("the client import kept /get-user-amount, which the webhook family owns")
+	}
+	req := string(files["client/requests/customer.app.X.findThing.json"])
+	for _, want := range []string{`"required": [
+    "customerNo",
+    "lang"
+  ]`, `"customerNo": {
+      "type": "string"
+    }`} {
+		if !strings.Contains(req, want) {
+			t.Errorf("request schema lacks %s:\n%s", want, req)
+		}
+	}
+	files, err = openapi.Import([]byte(spec), "webhook", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2*3+2 {
+		t.Errorf("webhook import: %d files, want 8", len(files))
+	}
+	req = string(files["webhook/requests/get-user-amount.json"])
+	if !strings.Contains(req, `"minItems": 1`) || !strings.Contains(req, `"minLength": 32`) {
+		t.Errorf("request schema lost its bounds:\n%s", req)
+	}
+	cat := string(files["webhook/catalog.json"])
+	if !strings.Contains(cat, `"pwd": "`+strings.Repeat("x", 32)+`"`) || !strings.Contains(cat, "\"symbols\": [\n        1\n      ]") {
+		t.Errorf("catalog body does not satisfy the request schema's bounds:\n%s", cat)
+	}
+	if !strings.Contains(cat, `"login": false`) {
+		t.Errorf("a webhook operation needs a login token:\n%s", cat)
+	}
+}
+
 // Ensure documents that are not OpenAPI (the vendor's own bad publishes)
 // are rejected as invalid, never imported as "no operations".
 func TestImportRejectsInvalidSpecs(t *testing.T) {
@@ -198,8 +251,10 @@ func TestImportIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a) != len(b) || len(a) != 321+2 {
-		t.Fatalf("imports produced %d and %d files, want 323", len(a), len(b))
+	// 318 operations, each a data and a request schema, plus the catalog
+	// and the envelope.
+	if len(a) != len(b) || len(a) != 2*318+2 {
+		t.Fatalf("imports produced %d and %d files, want %d", len(a), len(b), 2*318+2)
 	}
 	for k := range a {
 		if !bytes.Equal(a[k], b[k]) {

@@ -32,14 +32,18 @@ type Rule struct {
 	Merge   map[string]any `yaml:"merge"`
 }
 
-// loadOverlays reads every *.yaml at the root of fsys, keyed by the schema
-// file name it corrects (<bizType>.json).
-func loadOverlays(fsys fs.FS) (map[string][]Rule, error) {
+// loadOverlays reads every *.yaml in dir of fsys ("." for the data schema
+// overlays, RequestDir for the request schema ones), keyed by the schema file
+// name it corrects (<bizType>.json). A missing RequestDir means none.
+func loadOverlays(fsys fs.FS, dir string) (map[string][]Rule, error) {
 	out := map[string][]Rule{}
 	if fsys == nil {
 		return out, nil
 	}
-	entries, err := fs.ReadDir(fsys, ".")
+	entries, err := fs.ReadDir(fsys, dir)
+	if dir != "." && errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("overlays: %w", err)
 	}
@@ -47,13 +51,14 @@ func loadOverlays(fsys fs.FS) (map[string][]Rule, error) {
 		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
 			continue
 		}
-		b, err := fs.ReadFile(fsys, e.Name())
+		file := path.Join(dir, e.Name())
+		b, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("overlay %s: %w", file, err)
 		}
 		rules, err := ParseOverlay(b)
 		if err != nil {
-			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("overlay %s: %w", file, err)
 		}
 		out[strings.TrimSuffix(e.Name(), ".yaml")+".json"] = rules
 	}
@@ -92,13 +97,28 @@ func ParseOverlay(b []byte) ([]Rule, error) {
 	return rules, nil
 }
 
-// applyOverlays applies rules in order to the data schema root.
-func applyOverlays(root map[string]any, rules []Rule, components map[string]any) (map[string]any, error) {
+// applyOverlays applies the rules for the schema file name, if any, in
+// order to root: a data schema, or with request a request schema (whose
+// "set" fragments are converted as request bodies are). dir is where the
+// overlay sits, for the error.
+func applyOverlays(root map[string]any, overlays map[string][]Rule, name, dir string, components map[string]any, request bool) (map[string]any, error) {
+	rules, ok := overlays[name]
+	if !ok {
+		return root, nil
+	}
+	root, err := applyRules(root, rules, components, request)
+	if err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", overlayName(dir, name), err)
+	}
+	return root, nil
+}
+
+func applyRules(root map[string]any, rules []Rule, components map[string]any, request bool) (map[string]any, error) {
 	for i, r := range rules {
 		var val any
 		if r.Set != nil {
-			conv := &converter{components: components, budget: nodeBudget}
-			val = conv.convert(r.Set, true, 0)
+			conv := &converter{components: components, request: request, budget: nodeBudget}
+			val = conv.convert(r.Set, !request, 0)
 		}
 		if r.Pointer == "" {
 			if r.Set != nil {
@@ -164,6 +184,6 @@ func walk(node any, tokens []string) (any, error) {
 	return node, nil
 }
 
-func overlayName(schemaFile string) string {
-	return "overlays/" + strings.TrimSuffix(schemaFile, ".json") + ".yaml"
+func overlayName(dir, schemaFile string) string {
+	return path.Join("overlays", dir, strings.TrimSuffix(schemaFile, ".json")+".yaml")
 }
