@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -106,23 +105,11 @@ func VerifyWebhook(ctx context.Context, opts WebhookOptions, stdout, stderr io.W
 	}
 	webhook.Register(v)
 
-	console := red.Writer(stdout)
-	progress := newProgress(console)
-	ginkgo.ReportAfterEach(progress.spec)
-	var report types.Report
-	ginkgo.ReportAfterSuite("mmcontract outputs", func(r types.Report) { report = r })
-	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = opts.LabelFilter
+	g := newGinkgoRun(stdout, stderr, red, opts.LabelFilter, opts.Verbose)
 	// Never retried: a mutating check sent twice is a different check.
-	suiteConfig.FlakeAttempts = 1
-	suiteConfig.Timeout = time.Hour // bounded by the specs' own timeouts
-	suiteConfig.RandomSeed = 1
-	reporterConfig.NoColor = true
-	reporterConfig.Succinct = true
-	formatter.ColorableStdOut = io.Discard
-	if opts.Verbose {
-		formatter.ColorableStdOut = red.Writer(stderr)
-	}
+	g.suite.FlakeAttempts = 1
+	g.suite.Timeout = time.Hour // bounded by the specs' own timeouts
+	console := g.console
 	shown := red.Text(target.Redacted())
 	mutations := "on (the receiver is on loopback)"
 	switch {
@@ -136,7 +123,7 @@ func VerifyWebhook(ctx context.Context, opts WebhookOptions, stdout, stderr io.W
 	if ctx.Err() != nil {
 		return Outcome{ExitCode: interruptExit(opts.Signals)}, nil
 	}
-	ginkgo.RunSpecs(failer{}, "mmcontract webhook verify", suiteConfig, reporterConfig)
+	report := g.runSpecs("mmcontract webhook verify")
 
 	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) {
 		return Outcome{}, usagef("label filter %q selected no check (labels: webhook, the endpoint names, readonly, mutating, %s, %s, %s, %s, %s, smoke)",

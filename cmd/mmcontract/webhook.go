@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/simulator"
@@ -61,19 +58,15 @@ func (c *webhookCommand) verify(ctx context.Context, args []string) error {
 		return err
 	}
 	var err error
-	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
-		return &runner.UsageError{Err: err}
-	}
-	if len(opts.FailOn) == 0 {
-		return &runner.UsageError{Err: fmt.Errorf("--fail-on %q lists no verdict, so no verification could ever fail; give at least one, e.g. --fail-on %s", *failOn, verdict.DefaultFailOn)}
+	if opts.FailOn, err = failOnFlag(*failOn); err != nil {
+		return err
 	}
 	if opts.Redaction, err = redact.LoadFile(*redactConfig); err != nil {
 		return &runner.UsageError{Err: fmt.Errorf("--redact-config: %w", err)}
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	opts.Signals = sigs
+	var stop func()
+	opts.Signals, stop = interruptSignals()
+	defer stop()
 	out, err := runner.VerifyWebhook(ctx, opts, c.stdout, c.stderr)
 	if err != nil {
 		return err

@@ -34,9 +34,10 @@ type specDef struct {
 	run      func(p *probe)
 }
 
-// specs is the verification, in the order it runs. Each spec is
+// specs is the verification, in documentation order. Each spec is
 // self-contained (it reads the balance it judges by itself, with fresh
-// requestUniqueNos), so any label filter selects a working subset.
+// requestUniqueNos), so neither Ginkgo's order nor a label filter can make
+// one depend on another.
 var specs = []specDef{
 	{UserAmount, "answers within the deadline with the test account's balance", []string{LabelSchema, "smoke"}, false,
 		func(p *probe) { p.show(p.balanceReply()) }},
@@ -62,8 +63,7 @@ var specs = []specDef{
 // it once (RunSpecs).
 func Register(v *Verifier) {
 	timeout := 12*v.cfg.Deadline + 5*time.Second // a spec makes at most six calls and their clean-up
-	// One top-level container: Ginkgo shuffles only top-level containers,
-	// and the checks read best in documentation order.
+	// The family is the specs' first word, as the API family is in `run`.
 	ginkgo.Describe(Family, func() { registerSpecs(v, timeout) })
 }
 

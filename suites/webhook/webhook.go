@@ -58,7 +58,7 @@ var Endpoints = []Endpoint{UserAmount, Adjust, Cancel}
 // schemaOf is where the schema tree keeps an endpoint's data schema: the one
 // place that knows it, so that moving the Webhook operations into their own
 // family is a one-line change here.
-func schemaOf(e Endpoint) (family, bizType string) { return "client", e.Name }
+func schemaOf(e Endpoint) (family, bizType string) { return Family, e.Name }
 
 // The cancel call's documented answers (NOTES §7.1, §9).
 const (
