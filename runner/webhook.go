@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
@@ -80,6 +82,17 @@ func VerifyWebhook(ctx context.Context, opts WebhookOptions, stdout, stderr io.W
 	}
 	if opts.CompanyID == "" || opts.UserName == "" || opts.Currency == "" || opts.ThirdServerCode == "" {
 		return Outcome{}, usagef("--company-id, --user, --currency and --third-server-code must not be empty: the vendor sends each of them")
+	}
+	// The vendor's own bounds (the Webhook request schemas): a flag beyond
+	// them would make every check send a request the vendor never sends.
+	if _, err := strconv.ParseInt(opts.CompanyID, 10, 64); err != nil {
+		return Outcome{}, usagef("--company-id %q: the companyId header is a long, e.g. 439", opts.CompanyID)
+	}
+	if n := utf8.RuneCountInString(opts.UserName); n > 48 {
+		return Outcome{}, usagef("--user is %d characters long; the vendor's userName has at most 48", n)
+	}
+	if n := utf8.RuneCountInString(opts.Currency); n > 16 {
+		return Outcome{}, usagef("--currency %q is %d characters long; the vendor's currency has at most 16 (an ISO code such as USD)", opts.Currency, n)
 	}
 	if err := checkWritable(opts.OutDir); err != nil {
 		return Outcome{}, err

@@ -71,9 +71,12 @@ func TestWebhookVerifyReferenceReceiver(t *testing.T) {
 		t.Errorf("junit.xml: want one suite %q with %d testcases, got %+v", "mmcontract webhook "+sim.base, len(res.Checks), doc.Suites)
 	}
 
-	rows := htmlChecks(t, filepath.Join(r.out, "report.html"))
+	rows, banners := htmlChecks(t, filepath.Join(r.out, "report.html"))
 	if len(rows) != len(res.Checks) || slices.ContainsFunc(rows, func(v string) bool { return v != string(verdict.Pass) }) {
 		t.Errorf("report.html shows %d checks %v, want %d passing", len(rows), rows, len(res.Checks))
+	}
+	if !slices.Contains(banners, "Webhook receiver:") || slices.Contains(banners, "Simulator run:") {
+		t.Errorf("report.html banners %q: want the webhook receiver's, not the simulator's", banners)
 	}
 
 	raw, err = os.ReadFile(filepath.Join(r.out, "ginkgo.json"))
@@ -111,8 +114,8 @@ func TestWebhookVerifyReferenceReceiver(t *testing.T) {
 }
 
 // htmlChecks parses report.html with an HTML parser and returns the verdict
-// of each check row, in order.
-func htmlChecks(t *testing.T, path string) []string {
+// of each check row, in order, and the headings of its notices.
+func htmlChecks(t *testing.T, path string) (verdicts, banners []string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -123,18 +126,20 @@ func htmlChecks(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatalf("report.html does not parse: %v", err)
 	}
-	var verdicts []string
 	for n := range root.Descendants() {
-		if n.Type != html.ElementNode || n.Data != "tbody" {
+		if n.Type != html.ElementNode {
 			continue
 		}
 		for _, a := range n.Attr {
-			if a.Key == "data-verdict" {
+			switch {
+			case n.Data == "tbody" && a.Key == "data-verdict":
 				verdicts = append(verdicts, a.Val)
+			case n.Data == "p" && a.Key == "class" && a.Val == "notice" && n.FirstChild != nil && n.FirstChild.FirstChild != nil:
+				banners = append(banners, n.FirstChild.FirstChild.Data) // <p class="notice"><strong>…</strong>
 			}
 		}
 	}
-	return verdicts
+	return verdicts, banners
 }
 
 // Ensure each scenario of the reference receiver fails the check it
@@ -273,6 +278,9 @@ func TestWebhookVerifyUsageErrors(t *testing.T) {
 		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--fail-on", ""}, "lists no verdict"},
 		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--fail-on", "brokn"}, "brokn"},
 		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--user", ""}, "must not be empty"},
+		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--company-id", "acme"}, "is a long"},
+		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--user", strings.Repeat("u", 49)}, "at most 48"},
+		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--currency", "DOLLARS-OF-THE-US"}, "at most 16"},
 		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--label-filter", "(("}, "--label-filter"},
 		{[]string{"webhook", "verify", "--url", "http://127.0.0.1:1", "--label-filter", "nosuchlabel"}, "selected no check"},
 		{[]string{"webhook", "verify", "--urll", "http://127.0.0.1:1"}, `did you mean "--url"`},
@@ -300,6 +308,51 @@ func TestSimWebhookReceiverList(t *testing.T) {
 	for _, s := range simulator.ReceiverScenarios() {
 		if !strings.Contains(r.stdout, s.Name) || !strings.Contains(r.stdout, s.Breaks) {
 			t.Errorf("-list lacks %s (%s):\n%s", s.Name, s.Breaks, r.stdout)
+		}
+	}
+}
+
+// Ensure the README's section on webhook verify documents every flag the
+// command has and every scenario of the reference receiver with the check
+// it breaks, so the two cannot drift apart.
+func TestWebhookREADME(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "## `mmcontract webhook verify`\n")
+	if !ok {
+		t.Fatal("README has no section \"mmcontract webhook verify\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"webhook", "verify", "-h"}, &stdout, &stderr, func(string) string { return "" }); code != 0 {
+		t.Fatalf("webhook verify -h: exit %d: %s", code, stderr.String())
+	}
+	flags := 0
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		name, ok := strings.CutPrefix(line, "  -")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(strings.ReplaceAll(name, "\t", " "), " ")
+		flags++
+		dashes := "--"
+		if len(name) == 1 {
+			dashes = "-"
+		}
+		if !strings.Contains(section, "`"+dashes+name+"`") {
+			t.Errorf("the README's flags table lacks %s%s", dashes, name)
+		}
+	}
+	if flags < 10 {
+		t.Fatalf("found only %d flags in the usage:\n%s", flags, stdout.String())
+	}
+	for _, s := range simulator.ReceiverScenarios() {
+		row := strings.ReplaceAll("| `"+s.Name+"` | "+s.Breaks+" |", "  ", " ")
+		if !strings.Contains(section, row) {
+			t.Errorf("the README's scenario table lacks the row %q", row)
 		}
 	}
 }
