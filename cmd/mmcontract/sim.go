@@ -91,12 +91,16 @@ func (c *simCommand) receiver(ctx context.Context, addr, scenario string, list b
 	}
 	fmt.Fprintf(c.stdout, "webhook receiver listening on http://%s (scenario %s, test account %s in %s)\n",
 		ln.Addr(), scenario, simulator.DefaultWebhookUser, simulator.DefaultWebhookCurrency)
-	return serve(ctx, ln, h)
+	return serve(ctx, ln, h, h.Close)
 }
 
-// serve serves h on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+// serve serves h on ln until ctx ends, then shuts down gracefully; each
+// onShutdown runs as the shutdown begins.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, onShutdown ...func()) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

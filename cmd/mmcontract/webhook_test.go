@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -245,6 +249,47 @@ func TestWebhookVerifyRefusesMutationsOffLoopback(t *testing.T) {
 	}
 }
 
+// Ensure a verification stopped by SIGTERM while the receiver hangs writes
+// its outputs, says "interrupted": true, marks the checks it did not run and
+// exits 143, as `run` does.
+func TestWebhookVerifyInterrupted(t *testing.T) {
+	sim := startSim(t, "--webhook-receiver", "--scenario", "hang")
+	out := t.TempDir()
+	cmd := mmcontractCmd(t, nil, "webhook", "verify", "--url", sim.base, "--out", out)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The first finished check (its call missed the deadline, after 3 s)
+	// proves the specs are running; the second miss, 3 s later, would stop
+	// the calls, so the signal comes in between.
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "BROKEN ") {
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+	}
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Fatalf("exit %d, want 143", code)
+	}
+	res := readResults(t, out)
+	notRun := 0
+	for _, c := range res.Checks {
+		if c.Message == "not run: interrupted" && c.Verdict == verdict.Skipped {
+			notRun++
+		}
+	}
+	if !res.Interrupted || notRun == 0 {
+		t.Errorf("interrupted %t, %d checks marked not run: interrupted; want true and some", res.Interrupted, notRun)
+	}
+}
+
 // Ensure a receiver that nobody serves is unavailable (exit 3), not broken.
 func TestWebhookVerifyNoReceiver(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // a port that was free a moment ago
@@ -256,6 +301,37 @@ func TestWebhookVerifyNoReceiver(t *testing.T) {
 	r, res := verifyWebhook(t, nil, url, "--label-filter", "readonly")
 	if r.code != verdict.ExitUnavailable || res.Verdict != verdict.Unavailable {
 		t.Errorf("exit %d verdict %s, want 3 and unavailable\n%s%s", r.code, res.Verdict, r.stdout, r.stderr)
+	}
+}
+
+// Ensure an error page is read as `run` reads one: a server that is down
+// (5xx, 429) is unavailable, any other status (a wrong --url path) breaks
+// the contract, which wants HTTP 200 with an envelope.
+func TestWebhookVerifyErrorPages(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		code   int
+		v      verdict.Verdict
+	}{
+		{http.StatusServiceUnavailable, verdict.ExitUnavailable, verdict.Unavailable},
+		{http.StatusTooManyRequests, verdict.ExitUnavailable, verdict.Unavailable},
+		{http.StatusNotFound, verdict.ExitBroken, verdict.Broken},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "<html>error page</html>", tt.status)
+		}))
+		r, res := verifyWebhook(t, nil, srv.URL, "--label-filter", "readonly")
+		srv.Close()
+		if r.code != tt.code || res.Verdict != tt.v {
+			t.Errorf("HTTP %d: exit %d verdict %s, want %d and %s\n%s", tt.status, r.code, res.Verdict, tt.code, tt.v, r.stdout)
+			continue
+		}
+		if tt.v == verdict.Broken {
+			vs := res.Checks[0].Violations
+			if len(vs) != 1 || vs[0].Keyword != "http_status" || vs[0].Seen != "404" {
+				t.Errorf("HTTP 404: violations %+v, want one http_status seeing 404", vs)
+			}
+		}
 	}
 }
 

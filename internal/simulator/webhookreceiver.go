@@ -3,6 +3,7 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -131,6 +132,9 @@ type WebhookReceiver struct {
 	slowBy   time.Duration
 	now      func() time.Time
 
+	closed    chan struct{} // closed by Close: hung requests end
+	closeOnce sync.Once
+
 	mu       sync.Mutex
 	balances map[account]*big.Rat
 	received map[string]*adjustment // by requestUniqueNo
@@ -168,8 +172,13 @@ func NewWebhookReceiver(o ReceiverOptions) (*WebhookReceiver, error) {
 		scenario: o.Scenario, slowBy: o.SlowBy, now: o.Now,
 		balances: map[account]*big.Rat{{DefaultWebhookUser, DefaultWebhookCurrency}: opening},
 		received: map[string]*adjustment{},
+		closed:   make(chan struct{}),
 	}, nil
 }
+
+// Close ends the requests the "hang" scenario holds, so that a server
+// shutting down does not wait for their callers to give up.
+func (h *WebhookReceiver) Close() { h.closeOnce.Do(func() { close(h.closed) }) }
 
 // webhookRequest is the union of the three endpoints' request bodies.
 // Numbers the verifier must see echoed exactly stay json.Number.
@@ -211,7 +220,13 @@ const (
 func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
 	if h.scenario == "hang" {
-		<-r.Context().Done() // the caller gave up
+		// Read the body first: only then does the server notice a caller
+		// that hangs up, and end the request's context.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		select {
+		case <-r.Context().Done(): // the caller gave up
+		case <-h.closed: // the server is shutting down
+		}
 		return
 	}
 	if r.Method != http.MethodPost {

@@ -181,6 +181,9 @@ func (v *Verifier) violations(r *reply) ([]contract.Violation, error) {
 	if r.ex.HTTPStatus != http.StatusOK {
 		vs = append(vs, contract.Violation{Pointer: "", Keyword: "http_status", Expected: "200",
 			Seen: strconv.Itoa(r.ex.HTTPStatus), Message: "the vendor reads only an HTTP 200 answer's envelope"})
+		if r.env == nil {
+			return vs, nil // an error page: nothing more to say of it
+		}
 	}
 	ev, err := check.Envelope(v.cfg.Schemas, r.ex.Body)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"net/http"
 	"strings"
 	"time"
 
@@ -132,9 +133,17 @@ func (p *probe) checked(r *reply) bool {
 		p.unavailable = "the receiver did not answer: " + oneline.First(p.v.cfg.Redactor.Text(r.err.Error()), oneline.MaxMessage)
 		return false
 	}
+	if r.answered() && r.env == nil && (r.ex.HTTPStatus >= http.StatusInternalServerError || r.ex.HTTPStatus == http.StatusTooManyRequests) {
+		// As in `run`: an error page from a server that is down or shedding
+		// load says nothing of the contract.
+		p.unavailable = fmt.Sprintf("the receiver answered HTTP %d without an envelope", r.ex.HTTPStatus)
+		return false
+	}
 	vs, err := p.v.violations(r)
 	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("checking the %s reply: %v", r.endpoint.Name, err)) // our bug, not the receiver's
+		// Our bug, not the receiver's: a panic is the harness's verdict
+		// (error), where Fail would read as a broken receiver.
+		panic(fmt.Sprintf("checking the %s reply: %v", r.endpoint.Name, err))
 	}
 	p.add(r.endpoint, vs...)
 	return r.answered() && r.env != nil
@@ -211,7 +220,7 @@ func (p *probe) wantBalance(before *big.Rat, after *big.Rat, afterRaw string, de
 		digits = len(afterRaw) - i - 1
 	}
 	p.add(UserAmount, contract.Violation{Pointer: "/data/amount", Keyword: keyword, Expected: want.FloatString(digits),
-		Seen: afterRaw, Message: rule})
+		Seen: afterRaw, Message: fmt.Sprintf("%s reports a balance of %s, want %s: %s", UserAmount.Name, afterRaw, want.FloatString(digits), rule)})
 }
 
 // adjust sends an adjustment and, unless the receiver plainly refused it,
