@@ -40,6 +40,10 @@ const (
 	webhookCodeNeverReceived = "US_0000002"
 )
 
+// slowBy is how long the "slow" scenario holds an adjustment: past the
+// vendor's deadline by a margin that a busy machine cannot turn into a pass.
+const slowBy = webhookDeadline + webhookDeadline/6
+
 // webhookDeadline is how long the vendor waits for the integrator's answer
 // before it gives up, treats the adjustment as failed and sends the cancel
 // call.
@@ -114,10 +118,6 @@ func ReceiverScenarioNames() []string {
 type ReceiverOptions struct {
 	// Scenario is the scenario's name; "" means nominal.
 	Scenario string
-	// SlowBy is how long the "slow" scenario holds an adjustment. Default
-	// 3.5 s: past the vendor's deadline, by a margin that a busy machine
-	// cannot turn into a pass.
-	SlowBy time.Duration
 	// Now is the clock for tm. Default time.Now.
 	Now func() time.Time
 }
@@ -129,7 +129,6 @@ type ReceiverOptions struct {
 // codes need. It is safe for concurrent use.
 type WebhookReceiver struct {
 	scenario string
-	slowBy   time.Duration
 	now      func() time.Time
 
 	closed    chan struct{} // closed by Close: hung requests end
@@ -161,15 +160,12 @@ func NewWebhookReceiver(o ReceiverOptions) (*WebhookReceiver, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown receiver scenario %q (valid: %s)", o.Scenario, strings.Join(ReceiverScenarioNames(), ", "))
 	}
-	if o.SlowBy <= 0 {
-		o.SlowBy = webhookDeadline + webhookDeadline/6
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	opening, _ := new(big.Rat).SetString(defaultWebhookBalance)
 	return &WebhookReceiver{
-		scenario: o.Scenario, slowBy: o.SlowBy, now: o.Now,
+		scenario: o.Scenario, now: o.Now,
 		balances: map[account]*big.Rat{{DefaultWebhookUser, DefaultWebhookCurrency}: opening},
 		received: map[string]*adjustment{},
 		closed:   make(chan struct{}),
@@ -241,7 +237,7 @@ func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case webhookAdjustPath:
 		handle = h.adjust
 		if h.scenario == "slow" {
-			time.Sleep(h.slowBy) // on purpose: the vendor has already given up
+			time.Sleep(slowBy) // on purpose: the vendor has already given up
 		}
 	case webhookCancelPath:
 		handle = h.cancel

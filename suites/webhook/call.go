@@ -52,9 +52,6 @@ func New(cfg Config) (*Verifier, error) {
 	if _, _, err := amountDigits(cfg.Amount); err != nil {
 		return nil, err
 	}
-	if cfg.Deadline <= 0 {
-		cfg.Deadline = Deadline
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -101,11 +98,11 @@ func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *r
 	switch {
 	case v.missed >= missLimit:
 		v.mu.Unlock()
-		r.notCalled = fmt.Sprintf("not called: the receiver did not answer the last %d requests within %s", missLimit, v.cfg.Deadline)
+		r.notCalled = fmt.Sprintf("not called: the receiver did not answer the last %d requests within %s", missLimit, Deadline)
 		return r
 	case v.misses[e.Path] >= missLimit:
 		v.mu.Unlock()
-		r.notCalled = fmt.Sprintf("not called: %s did not answer the last %d requests within %s", e.Name, missLimit, v.cfg.Deadline)
+		r.notCalled = fmt.Sprintf("not called: %s did not answer the last %d requests within %s", e.Name, missLimit, Deadline)
 		return r
 	}
 	v.calls[e.Path]++
@@ -119,7 +116,7 @@ func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *r
 	}
 	now := v.cfg.Now()
 	r.trace = mmapi.NewTrace(now)
-	callCtx, cancel := context.WithTimeout(ctx, v.cfg.Deadline)
+	callCtx, cancel := context.WithTimeout(ctx, Deadline)
 	defer cancel()
 	target := v.cfg.URL.JoinPath(e.Path).String()
 	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, target, bytes.NewReader(payload))
@@ -175,7 +172,7 @@ func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *r
 // envelope and data schemas and the envelope's invariants.
 func (v *Verifier) violations(r *reply) ([]contract.Violation, error) {
 	if r.missed {
-		return []contract.Violation{deadlineViolation(r.endpoint, v.cfg.Deadline)}, nil
+		return []contract.Violation{deadlineViolation(r.endpoint)}, nil
 	}
 	var vs []contract.Violation
 	if r.ex.HTTPStatus != http.StatusOK {
@@ -212,7 +209,8 @@ func (v *Verifier) violations(r *reply) ([]contract.Violation, error) {
 }
 
 // deadlineViolation is a reply that did not come within the deadline.
-func deadlineViolation(e Endpoint, d time.Duration) contract.Violation {
+func deadlineViolation(e Endpoint) contract.Violation {
+	d := Deadline
 	return contract.Violation{Pointer: "", Keyword: "deadline", Expected: "an answer within " + d.String(),
 		Seen:    "no answer after " + d.String(),
 		Message: fmt.Sprintf("%s gave no answer within %s: the vendor gives up after %s, treats the adjustment as failed and sends the cancel call", e.Name, d, d)}

@@ -63,7 +63,7 @@ var specs = []specDef{
 // Register adds the verification's specs to Ginkgo's tree; the caller runs
 // it once (RunSpecs).
 func Register(v *Verifier) {
-	timeout := 12*v.cfg.Deadline + 5*time.Second // a spec makes at most six calls and their clean-up
+	timeout := 12*Deadline + 5*time.Second // a spec makes at most six calls and their clean-up
 	// The family is the specs' first word, as the API family is in `run`.
 	ginkgo.Describe(Family, func() { registerSpecs(v, timeout) })
 }
@@ -233,7 +233,7 @@ func (p *probe) adjust(uniqueNo string, orderID int64, bizType int, operationTyp
 			if !p.cancelled[uniqueNo] {
 				p.v.post(ctx, Cancel, p.v.cancellation(uniqueNo, orderID, bizType, "clean-up"))
 			}
-		}, ginkgo.NodeTimeout(p.v.cfg.Deadline+time.Second))
+		}, ginkgo.NodeTimeout(Deadline+time.Second))
 	}
 	return r
 }

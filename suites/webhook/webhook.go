@@ -98,9 +98,6 @@ type Config struct {
 	UserName, Currency, ThirdServerCode string
 	// Amount is the positive decimal each adjustment moves, e.g. "1.00".
 	Amount string
-	// Deadline is the vendor's deadline; 0 means Deadline. Tests of this
-	// package shorten it; the command always uses the vendor's 3 s.
-	Deadline time.Duration
 	// AllowMutations lets the mutating specs run against a receiver that is
 	// not on loopback.
 	AllowMutations bool
