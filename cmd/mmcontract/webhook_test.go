@@ -441,3 +441,28 @@ func TestWebhookREADME(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWebhookVerify measures a whole `mmcontract webhook verify` of the
+// reference receiver, process start to exit, beside the bare start of the
+// same binary (`mmcontract version`), so the verification's own cost reads
+// as a ratio (x-process-start) on any machine.
+func BenchmarkWebhookVerify(b *testing.B) {
+	sim := startSim(b, "--webhook-receiver")
+	var verify, bare time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if r := mmcontract(b, nil, "version"); r.code != 0 {
+			b.Fatalf("version: exit %d", r.code)
+		}
+		bare += time.Since(start)
+		out := b.TempDir()
+		start = time.Now()
+		r := mmcontract(b, nil, "webhook", "verify", "--url", sim.base, "--out", out)
+		verify += time.Since(start)
+		if r.code != 0 {
+			b.Fatalf("exit %d\n%s", r.code, r.stdout)
+		}
+	}
+	b.ReportMetric(float64(verify.Microseconds())/1000/float64(b.N), "ms/verification")
+	b.ReportMetric(float64(verify)/float64(bare), "x-process-start")
+}
