@@ -45,7 +45,7 @@ func (c *webhookCommand) verify(ctx context.Context, args []string) error {
 	if companyID == "" {
 		companyID = simulator.DefaultCompanyID
 	}
-	fs.StringVar(&opts.CompanyID, "company-id", companyID, "the companyId header the vendor sends (default $MM_COMPANY_ID, else the vendor's test company)")
+	fs.StringVar(&opts.CompanyID, "company-id", companyID, "the companyId header the vendor sends ($MM_COMPANY_ID when set, else the vendor's test company)")
 	fs.StringVar(&opts.UserName, "user", simulator.DefaultWebhookUser, "userName of the test account at your receiver (a demo account: the mutating checks move --amount in and out of it)")
 	fs.StringVar(&opts.Currency, "currency", simulator.DefaultWebhookCurrency, "currency of the test account (ISO 3-letter)")
 	fs.StringVar(&opts.ThirdServerCode, "third-server-code", "mmcontract", "thirdServerCode sent with every request")

@@ -94,7 +94,7 @@ var receiverScenarios = []ReceiverScenario{
 	{Name: "unknown-biztype-accepted", Breaks: "unknown-biztype",
 		Description: "an adjustment with an undocumented bizType is accepted"},
 	{Name: "bad-envelope", Breaks: "schema",
-		Description: "every receiverReply's envelope has tm as a string"},
+		Description: "every reply's envelope has tm as a string"},
 	{Name: "bad-data", Breaks: "schema",
 		Description: "get-user-amount's data has amount as a JSON number"},
 }

@@ -82,14 +82,6 @@ type reply struct {
 // answered reports whether the receiver answered with a body to check.
 func (r *reply) answered() bool { return r.ex != nil && !r.missed }
 
-// code is the envelope's code, "" without one.
-func (r *reply) code() string {
-	if r.env == nil {
-		return ""
-	}
-	return r.env.Code
-}
-
 // post calls one endpoint with the vendor's headers and waits at most the
 // deadline for the whole answer.
 func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *reply {

@@ -238,7 +238,7 @@ func (p *probe) adjust(uniqueNo string, orderID int64, bizType int, operationTyp
 	return r
 }
 
-// fresh is a new adjustment of the configured amount, sent.
+// fresh sends an adjustment under a new requestUniqueNo and order id.
 func (p *probe) fresh(purpose string, bizType int, operationType, amount string) (*reply, string, int64) {
 	u, order := p.v.uniqueNo(purpose)
 	return p.adjust(u, order, bizType, operationType, amount), u, order

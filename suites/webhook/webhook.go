@@ -69,10 +69,10 @@ const (
 // codeSuccess is the envelope's success code.
 const codeSuccess = "0"
 
-// Operation types of an adjustment.
+// Operation types of an adjustment the checks send (the third, NORMAL_CLOSE,
+// returns an amount after a close; no check needs it).
 const (
 	OpenPosition        = "OPEN_POSITION"
-	NormalClose         = "NORMAL_CLOSE"
 	AbnormalOvertrading = "ABNORMAL_OVERTRADING" // the only one with a negative amount
 )
 
