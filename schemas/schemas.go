@@ -6,6 +6,7 @@
 // beside each family, never edited by hand):
 //
 //	envelope.json                 the response envelope shared by every family
+//	envelope-quote.json           the quote service's envelope {ret, msg, trace, data}
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
 //	<family>/requests/<bizType>.json  the schema of the request body
@@ -38,20 +39,26 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json */catalog.json */*.json */requests/*.json
+//go:embed envelope.json envelope-quote.json */catalog.json */*.json */requests/*.json
 var embedded embed.FS
 
 // requestDir holds a family's request schemas (schemas/openapi.RequestDir).
 const requestDir = "requests"
 
-// EnvelopeFile is the envelope schema's path in the tree.
-const EnvelopeFile = "envelope.json"
+// EnvelopeFile is the envelope schema's path in the tree, and
+// QuoteEnvelopeFile the quote envelope's (Operation.Envelope).
+const (
+	EnvelopeFile      = "envelope.json"
+	QuoteEnvelopeFile = "envelope-quote.json"
+)
 
 // Set is the schema tree, each schema compiled on first use.
 type Set struct {
 	redactor *redact.Redactor
 	fsys     fs.FS
 	envelope *entry
+	// quote is the quote envelope; nil in a tree without one (a test tree).
+	quote    *entry
 	families map[string]*family
 }
 
@@ -129,6 +136,9 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, fmt.Errorf("schemas: %s: %w", EnvelopeFile, err)
 	}
 	s.envelope = &entry{file: EnvelopeFile}
+	if _, err := fs.Stat(fsys, QuoteEnvelopeFile); err == nil {
+		s.quote = &entry{file: QuoteEnvelopeFile}
+	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %w", err)
@@ -224,6 +234,11 @@ func (s *Set) CompileAll() error {
 	if _, err := s.compiled(s.envelope); err != nil {
 		return err
 	}
+	if s.quote != nil {
+		if _, err := s.compiled(s.quote); err != nil {
+			return err
+		}
+	}
 	for _, fam := range s.Families() {
 		f := s.families[fam]
 		for _, op := range f.ops {
@@ -257,6 +272,9 @@ func (s *Set) Fallbacks() (map[string]string, error) {
 		}
 	}
 	add(s.envelope)
+	if s.quote != nil {
+		add(s.quote)
+	}
 	for _, f := range s.families {
 		for _, e := range f.data {
 			add(e)
@@ -351,6 +369,45 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 		return nil, err
 	}
 	return s.validate(e, body, "", "body")
+}
+
+// ValidateEnvelopeOf validates a whole response body against the envelope
+// the operation's catalog entry names (Operation.Envelope): the standard
+// one, the quote envelope, or, for an operation documented as answering
+// with a bare data object, nothing when the body is that bare object and the
+// standard envelope when it carries one (IsEnvelope). An operation the
+// catalog does not list is held to the standard envelope.
+func (s *Set) ValidateEnvelopeOf(fam, bizType string, body []byte) ([]contract.Violation, error) {
+	op, _ := s.Operation(fam, bizType)
+	switch op.Envelope {
+	case EnvelopeQuote:
+		if s.quote == nil {
+			return nil, fmt.Errorf("schemas: %s %s answers with the quote envelope, and the tree has no %s", fam, bizType, QuoteEnvelopeFile)
+		}
+		e, err := s.compiled(s.quote)
+		if err != nil {
+			return nil, err
+		}
+		return s.validate(e, body, "", "body")
+	case EnvelopeBare:
+		if !IsEnvelope(body) {
+			return nil, nil
+		}
+	}
+	return s.ValidateEnvelope(body)
+}
+
+// IsEnvelope reports whether body is a JSON object with the standard
+// envelope's "code" or "ok" member at its top level: what tells a bare data
+// object (EnvelopeBare) from the envelope the gateway wraps replies in.
+func IsEnvelope(body []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return false
+	}
+	_, code := top["code"]
+	_, ok := top["ok"]
+	return code || ok
 }
 
 // ValidateRequest validates a request body (a whole JSON document) against

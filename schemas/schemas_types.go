@@ -39,9 +39,35 @@ type Operation struct {
 	// Tags are the vendor's tags, kept for reports and filtering.
 	Tags []string `json:"tags"`
 	// Request is a minimal valid request body: the required request fields
-	// with deterministic placeholder values; {} when there are none.
+	// with deterministic placeholder values; {} when there are none. For a
+	// GET operation it holds the query parameters.
 	Request json.RawMessage `json:"request"`
+	// HTTPMethod is the HTTP method when it is not POST: GET for the
+	// Manager quote REST endpoints and /geoip/country.
+	HTTPMethod string `json:"httpMethod,omitempty"`
+	// Envelope names the response envelope the operation answers with:
+	// "" for the vendor's standard one (envelope.json), EnvelopeQuote for
+	// the quote service's {ret, msg, trace, data} (envelope-quote.json), or
+	// EnvelopeBare for operations documented as answering with the data
+	// object itself.
+	Envelope string `json:"envelope,omitempty"`
+	// Note says where the operation's definition comes from when that is
+	// not the family's canonical spec (an operation only the CN Client spec
+	// publishes).
+	Note string `json:"note,omitempty"`
 }
+
+// The response envelopes besides the standard one (Operation.Envelope).
+const (
+	// EnvelopeQuote is the quote service's {ret, msg, trace, data}, where
+	// ret is an integer (200 is success).
+	EnvelopeQuote = "quote"
+	// EnvelopeBare is no envelope: the vendor documents the body as the
+	// data object (the market-maker report operations). The check accepts
+	// that bare object, and also the standard envelope around it, which
+	// the gateway gives every other reply.
+	EnvelopeBare = "bare"
+)
 
 // Method is the operation's method name, the last bizType segment
 // (findCustomerInfo); suites use it as a label.
