@@ -23,9 +23,11 @@ type Operation struct {
 	// Group is the "group" header: "tradeApi" for tradeapi.* operations, else "".
 	Group string `json:"group,omitempty"`
 	// Path is the URL segment(s) between the family's base URL and the
-	// bizType: "global", "login", "register", "third/login", "auth", "h", or
-	// "" when the bizType sits directly under the base (the manager API and
-	// plain-path operations). Callers must not read "" as "global".
+	// bizType: "global", "cats-gateway/global" (the market-maker reports,
+	// documented at /api/cats-gateway/global/), "login", "register",
+	// "third/login", "auth", "h", or "" when the bizType sits directly under
+	// the base (the manager API and plain-path operations). Callers must not
+	// read "" as "global".
 	Path string `json:"path"`
 	// Login reports whether the operation needs a login token.
 	Login bool `json:"login"`
@@ -56,6 +58,10 @@ type Operation struct {
 	// publishes).
 	Note string `json:"note,omitempty"`
 }
+
+// CatsGatewayPath is the Path of the operations the spec documents under the
+// cats-gateway mount, /api/cats-gateway/global/{bizType}.
+const CatsGatewayPath = "cats-gateway/global"
 
 // The response envelopes besides the standard one (Operation.Envelope).
 const (

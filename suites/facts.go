@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -72,8 +73,7 @@ func dataOf(ctx context.Context, c caller, bizType string, body any, into any) b
 // findCustomerInfo never waits on other operations (which matters when the
 // vendor stalls: each lookup would cost a full timeout).
 func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[string]any {
-	body := map[string]any{}
-	_ = json.Unmarshal(op.Request, &body)
+	body := op.catalogBody()
 	needs := false
 	for _, k := range factKeys {
 		if _, ok := body[k]; ok {
@@ -84,14 +84,14 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 		return body
 	}
 	f.load(ctx, c)
-	fill := map[string]any{
+	fill := map[string]int64{
 		"customerGroupId": f.CustomerGroupID,
 		"tradeType":       f.TradeType,
 		"symbolId":        f.SymbolID,
 	}
 	for k, v := range fill {
-		if _, ok := body[k]; ok {
-			body[k] = v
+		if placeholder, ok := body[k]; ok {
+			body[k] = asPlaceholder(v, placeholder)
 		}
 	}
 	return body
@@ -108,3 +108,13 @@ func (e *Env) requestBody(ctx context.Context, f *facts, c caller, op Operation)
 
 // factKeys are the request fields filled from facts.
 var factKeys = []string{"customerGroupId", "tradeType", "symbolId"}
+
+// asPlaceholder is the fact v typed as the catalog's placeholder is, which
+// is typed as the spec types the field: the vendor types some ids as
+// strings (getPageView's symbolId).
+func asPlaceholder(v int64, placeholder any) any {
+	if _, isString := placeholder.(string); isString {
+		return strconv.FormatInt(v, 10)
+	}
+	return v
+}

@@ -38,7 +38,7 @@ type Operation struct {
 	BizType string // e.g. customer.app.CustomerWebApiService.findCustomerInfo
 	Version string // header "version"; "" means "0.0.1"
 	Group   string // header "group"; "" = none; tradeapi.* operations use "tradeApi"
-	Path    string // "global" (default), "login", "auth", "register", ...
+	Path    string // "global" (default), "login", "auth", "register", "cats-gateway/global", ...
 }
 
 // Well-known operations the client itself performs.
@@ -316,10 +316,21 @@ func (op Operation) normalize() (Operation, error) {
 	if op.Path == "" {
 		op.Path = "global"
 	}
-	if !safeSegment(op.BizType) || !safeSegment(op.Path) {
+	if !safeSegment(op.BizType) || !safePath(op.Path) {
 		return op, fmt.Errorf("mmapi: bizType %q / path %q: want non-empty names of letters, digits, '.', '_' or '-'", op.BizType, op.Path)
 	}
 	return op, nil
+}
+
+// safePath is a path of safe segments: the catalog's multi-segment paths
+// (cats-gateway/global) are spec paths, not an operation name's smuggling.
+func safePath(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if !safeSegment(seg) {
+			return false
+		}
+	}
+	return true
 }
 
 // safeSegment keeps operation names from smuggling path, query or host parts

@@ -92,7 +92,9 @@ func TestCatalogEnvelopesAndNotes(t *testing.T) {
 	if n, names := count("client", func(op schemas.Operation) bool { return op.Envelope == schemas.EnvelopeBare }); n != 17 {
 		t.Errorf("%d bare-object client operations, want 17: %v", n, names)
 	}
-	if n, names := count("client", func(op schemas.Operation) bool { return strings.Contains(op.Note, "MultiMarkets-ClientAPI.openapi.yaml") }); n != 8 {
+	if n, names := count("client", func(op schemas.Operation) bool {
+		return strings.Contains(op.Note, "MultiMarkets-ClientAPI.openapi.yaml")
+	}); n != 8 {
 		t.Errorf("%d CN-only client operations with a note, want 8: %v", n, names)
 	}
 	if op, ok := set.Operation("client", "geoip/country"); !ok || op.HTTPMethod != "GET" {

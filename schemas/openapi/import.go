@@ -541,8 +541,18 @@ func primaryType(schema map[string]any) string {
 	return ""
 }
 
+// catsGatewayPrefix is where the spec documents the market-maker report
+// operations: /api/cats-gateway/global/{bizType}. Their catalog Path is
+// schemas.CatsGatewayPath, which the client mounts under {base}/api.
+const catsGatewayPrefix = "/api/" + schemas.CatsGatewayPath + "/"
+
 // splitPath derives the path kind and bizType from a spec path.
 func splitPath(p string) (kind, bizType string) {
+	if rest, ok := strings.CutPrefix(p, catsGatewayPrefix); ok {
+		// Documented under the cats-gateway mount, not the /api/global/
+		// every other gateway operation uses.
+		return schemas.CatsGatewayPath, rest
+	}
 	if i := strings.LastIndex(p, "/global/"); i >= 0 {
 		return "global", p[i+len("/global/"):]
 	}
