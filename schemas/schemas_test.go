@@ -146,8 +146,10 @@ func vendorOperations(t *testing.T, file, family string) []openapi.Op {
 var envelopeExceptions = map[string][]string{
 	// The credit-card service's examples predate the ok/fail fields.
 	"passToCredit.": {"/fail", "/ok"},
-	// The manager auth example is abbreviated: no bizCode, no trace.
-	"admin.admin.CompanyAuthDubboService.auth": {"/bizCode", "/trace"},
+	// The manager auth example is abbreviated: no bizCode, no trace, and
+	// its data only the Language list, without the token the overlay
+	// requires (the auth every Manager run makes carries one).
+	"admin.admin.CompanyAuthDubboService.auth": {"/bizCode", "/trace", "/data/token"},
 }
 
 func excused(bizType string, v contract.Violation) bool {
@@ -207,6 +209,9 @@ func TestVendorExamplesValidate(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, v := range vs {
+						if excused(op.Operation.BizType, v) {
+							continue
+						}
 						t.Errorf("%s example %d: %s %s: expected %s, seen %s", op.Operation.BizType, i, v.Pointer, v.Keyword, v.Expected, v.Seen)
 					}
 				}

@@ -37,6 +37,11 @@ func Register(env *Env) error {
 			Skip(reason)
 		}
 	})
+	login, err := loginOperation(env)
+	if err != nil {
+		return err
+	}
+	registerLogin(env, login)
 	for _, op := range ops {
 		registerOperation(env, f, op)
 		if op.Login {
