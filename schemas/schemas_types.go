@@ -59,6 +59,14 @@ type Operation struct {
 	Note string `json:"note,omitempty"`
 }
 
+// ToleratedMarker starts the $comment of a schema node that accepts a type
+// only because the vendor's documents disagree on it, e.g. "tolerated:
+// object (the spec and seed say object, the login example an array)": the
+// data check accepts it, and drift reports seeing it as a warning, so
+// on-call learns which one the tenant sends. The type names, separated by
+// "|", run up to the first space.
+const ToleratedMarker = "tolerated: "
+
 // CatsGatewayPath is the Path of the operations the spec documents under the
 // cats-gateway mount, /api/cats-gateway/global/{bizType}.
 const CatsGatewayPath = "cats-gateway/global"

@@ -29,15 +29,19 @@ func (f *facts) load(ctx context.Context, c caller) {
 		}
 		var customer struct {
 			CustomerGroupID *int64 `json:"customerGroupId"`
-			AccountList     []struct {
-				TradeType *int64 `json:"tradeType"`
-			} `json:"accountList"`
+			// An array of accounts, or the {} the spec documents: the
+			// customer's group is a fact either way.
+			AccountList json.RawMessage `json:"accountList"`
 		}
 		if dataOf(ctx, c, "customer.app.CustomerWebApiService.findCustomerInfo", map[string]any{}, &customer) {
 			if customer.CustomerGroupID != nil {
 				f.CustomerGroupID = *customer.CustomerGroupID
 			}
-			for _, a := range customer.AccountList {
+			var accounts []struct {
+				TradeType *int64 `json:"tradeType"`
+			}
+			_ = json.Unmarshal(customer.AccountList, &accounts)
+			for _, a := range accounts {
 				if a.TradeType != nil {
 					f.TradeType = *a.TradeType
 					break
