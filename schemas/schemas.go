@@ -7,6 +7,7 @@
 //
 //	envelope.json                 the response envelope shared by every family
 //	envelope-quote.json           the quote service's envelope {ret, msg, trace, data}
+//	envelope-code-only.json       the standard envelope without ok and fail
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
 //	<family>/requests/<bizType>.json  the schema of the request body
@@ -39,7 +40,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json envelope-quote.json */catalog.json */*.json */requests/*.json
+//go:embed envelope.json envelope-quote.json envelope-code-only.json */catalog.json */*.json */requests/*.json
 var embedded embed.FS
 
 // requestDir holds a family's request schemas (schemas/openapi.RequestDir).
@@ -48,8 +49,9 @@ const requestDir = "requests"
 // EnvelopeFile is the envelope schema's path in the tree, and
 // QuoteEnvelopeFile the quote envelope's (Operation.Envelope).
 const (
-	EnvelopeFile      = "envelope.json"
-	QuoteEnvelopeFile = "envelope-quote.json"
+	EnvelopeFile         = "envelope.json"
+	QuoteEnvelopeFile    = "envelope-quote.json"
+	CodeOnlyEnvelopeFile = "envelope-code-only.json"
 )
 
 // Set is the schema tree, each schema compiled on first use.
@@ -57,9 +59,10 @@ type Set struct {
 	redactor *redact.Redactor
 	fsys     fs.FS
 	envelope *entry
-	// quote is the quote envelope; nil in a tree without one (a test tree).
-	quote    *entry
-	families map[string]*family
+	// quote and codeOnly are the other envelopes (Operation.Envelope); nil
+	// in a tree without them (a test tree).
+	quote, codeOnly *entry
+	families        map[string]*family
 }
 
 type family struct {
@@ -138,6 +141,9 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 	s.envelope = &entry{file: EnvelopeFile}
 	if _, err := fs.Stat(fsys, QuoteEnvelopeFile); err == nil {
 		s.quote = &entry{file: QuoteEnvelopeFile}
+	}
+	if _, err := fs.Stat(fsys, CodeOnlyEnvelopeFile); err == nil {
+		s.codeOnly = &entry{file: CodeOnlyEnvelopeFile}
 	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -234,8 +240,11 @@ func (s *Set) CompileAll() error {
 	if _, err := s.compiled(s.envelope); err != nil {
 		return err
 	}
-	if s.quote != nil {
-		if _, err := s.compiled(s.quote); err != nil {
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e == nil {
+			continue
+		}
+		if _, err := s.compiled(e); err != nil {
 			return err
 		}
 	}
@@ -272,8 +281,10 @@ func (s *Set) Fallbacks() (map[string]string, error) {
 		}
 	}
 	add(s.envelope)
-	if s.quote != nil {
-		add(s.quote)
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e != nil {
+			add(e)
+		}
 	}
 	for _, f := range s.families {
 		for _, e := range f.data {
@@ -381,20 +392,27 @@ func (s *Set) ValidateEnvelopeOf(fam, bizType string, body []byte) ([]contract.V
 	op, _ := s.Operation(fam, bizType)
 	switch op.Envelope {
 	case EnvelopeQuote:
-		if s.quote == nil {
-			return nil, fmt.Errorf("schemas: %s %s answers with the quote envelope, and the tree has no %s", fam, bizType, QuoteEnvelopeFile)
-		}
-		e, err := s.compiled(s.quote)
-		if err != nil {
-			return nil, err
-		}
-		return s.validate(e, body, "", "body")
+		return s.validateOther(s.quote, QuoteEnvelopeFile, op, body)
+	case EnvelopeCodeOnly:
+		return s.validateOther(s.codeOnly, CodeOnlyEnvelopeFile, op, body)
 	case EnvelopeBare:
 		if !IsEnvelope(body) {
 			return nil, nil
 		}
 	}
 	return s.ValidateEnvelope(body)
+}
+
+// validateOther validates body against one of the other envelopes, e, read
+// from file.
+func (s *Set) validateOther(e *entry, file string, op Operation, body []byte) ([]contract.Violation, error) {
+	if e == nil {
+		return nil, fmt.Errorf("schemas: %s %s answers with the %s envelope, and the tree has no %s", op.Family, op.BizType, op.Envelope, file)
+	}
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
+	}
+	return s.validate(e, body, "", "body")
 }
 
 // IsEnvelope reports whether body is a JSON object with the standard

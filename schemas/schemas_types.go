@@ -51,7 +51,8 @@ type Operation struct {
 	// "" for the vendor's standard one (envelope.json), EnvelopeQuote for
 	// the quote service's {ret, msg, trace, data} (envelope-quote.json), or
 	// EnvelopeBare for operations documented as answering with the data
-	// object itself.
+	// object itself, or EnvelopeCodeOnly (envelope-code-only.json) for those
+	// whose every example lacks ok and fail.
 	Envelope string `json:"envelope,omitempty"`
 	// Note says where the operation's definition comes from when that is
 	// not the family's canonical spec (an operation only the CN Client spec
@@ -81,6 +82,11 @@ const (
 	// that bare object, and also the standard envelope around it, which
 	// the gateway gives every other reply.
 	EnvelopeBare = "bare"
+	// EnvelopeCodeOnly is the standard envelope without ok and fail, where
+	// success is code "0": what every example the vendor publishes for a
+	// few credit-card operations shows (envelope-code-only.json). ok and
+	// fail are still checked where they are sent.
+	EnvelopeCodeOnly = "code-only"
 )
 
 // Method is the operation's method name, the last bizType segment

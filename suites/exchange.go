@@ -90,7 +90,7 @@ func (o *outcome) dataCheck(s check.Schemas, op Operation) ([]contract.Violation
 func (o *outcome) invariantsCheck() []contract.Violation {
 	o.invariantsOnce.Do(func() {
 		if !o.bare {
-			o.invariants = Invariants(o.ex.Body, o.ex.Trace)
+			o.invariants = InvariantsOf(o.ex.Body, o.ex.Trace, o.op.Envelope)
 		}
 	})
 	return o.invariants

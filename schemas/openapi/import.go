@@ -302,6 +302,9 @@ func (s *Spec) operation(family, path, method string, raw map[string]any) (Op, e
 	if conv.exceeded {
 		return Op{}, errors.New("response schema too large (recursive $ref fan-out?)")
 	}
+	if envelope == "" && examplesLackOKFail(examples) {
+		envelope = schemas.EnvelopeCodeOnly
+	}
 	op.Envelope = envelope
 	reqSchema := s.requestSchema(raw)
 	if reqSchema == nil {
@@ -369,6 +372,28 @@ func (s *Spec) response(conv *converter, raw map[string]any) (map[string]any, st
 		return conv.convert(body, true, 0), schemas.EnvelopeBare, examples
 	}
 	return map[string]any{}, envelope, examples
+}
+
+// examplesLackOKFail reports whether the operation publishes envelope
+// examples and none of them carries ok or fail.
+func examplesLackOKFail(examples []json.RawMessage) bool {
+	seen := false
+	for _, ex := range examples {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(ex, &top) != nil {
+			continue
+		}
+		if _, code := top["code"]; !code {
+			continue
+		}
+		_, ok := top["ok"]
+		_, fail := top["fail"]
+		if ok || fail {
+			return false
+		}
+		seen = true
+	}
+	return seen
 }
 
 func examplesHaveEnvelope(examples []json.RawMessage) bool {
@@ -818,7 +843,8 @@ func Import(spec []byte, family string, overlays fs.FS, supplements ...Supplemen
 		return nil, fmt.Errorf("import %s: catalog: %w", family, err)
 	}
 	files[family+"/catalog.json"] = b
-	for file, schema := range map[string]map[string]any{schemas.EnvelopeFile: Envelope(), schemas.QuoteEnvelopeFile: QuoteEnvelope()} {
+	for file, schema := range map[string]map[string]any{schemas.EnvelopeFile: Envelope(), schemas.QuoteEnvelopeFile: QuoteEnvelope(),
+		schemas.CodeOnlyEnvelopeFile: CodeOnlyEnvelope()} {
 		b, err := encode(schema)
 		if err != nil {
 			return nil, err
@@ -876,6 +902,23 @@ func Envelope() map[string]any {
 		},
 		"required": []any{"bizCode", "code", "fail", "msg", "ok", "tm", "trace"},
 	}
+}
+
+// CodeOnlyEnvelope is the standard envelope without ok and fail among its
+// required members (schemas.EnvelopeCodeOnly): every example the vendor
+// publishes for a few credit-card operations lacks both, and success there
+// is code "0". It is the standard envelope's schema otherwise, so ok and
+// fail are type-checked where they are sent.
+func CodeOnlyEnvelope() map[string]any {
+	env := Envelope()
+	var required []any
+	for _, r := range env["required"].([]any) {
+		if r != "ok" && r != "fail" {
+			required = append(required, r)
+		}
+	}
+	env["required"] = required
+	return env
 }
 
 // QuoteEnvelope is the schema of the quote service's envelope, which the

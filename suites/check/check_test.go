@@ -99,13 +99,15 @@ func TestShape(t *testing.T) {
 // catalog entry names: a Manager quote endpoint to {ret, msg, trace, data}
 // (and not to the gateway's), a market-maker report documented as a bare
 // object to nothing, checking that object whole with pointers from the root,
-// while the gateway's envelope around it is still accepted and checked.
+// while the gateway's envelope around it is still accepted and checked, and
+// a credit-card operation whose examples lack ok and fail to the standard
+// envelope without them.
 func TestEnvelopeKinds(t *testing.T) {
 	set, err := schemas.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const quote, bare = "quote-b-api/kline", "benefit.app.ReportDatadDubboService.getLevel"
+	const quote, bare, codeOnly = "quote-b-api/kline", "benefit.app.ReportDatadDubboService.getLevel", "passToCredit.app.AppCardQueryService.queryCardList"
 	tests := []struct {
 		name, family, bizType, body string
 		wantEnvelope, wantData      []string
@@ -118,6 +120,9 @@ func TestEnvelopeKinds(t *testing.T) {
 		{"bare object, wrong type", "client", bare, `{"makerLevel":{},"takerLevel":"2"}`, []string{}, []string{"/makerLevel type"}},
 		{"bare operation in the gateway envelope", "client", bare,
 			`{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":true,"fail":false,"data":{"makerLevel":[]}}`, []string{}, []string{"/data/makerLevel type"}},
+		{"code-only reply without ok and fail", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","data":[]}`, []string{}, []string{}},
+		{"code-only reply with a bad ok", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":"yes","data":[]}`, []string{"/ok type"}, []string{"/ok type"}},
+		{"code-only reply without tm", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","trace":"t","data":[]}`, []string{"/tm required"}, []string{"/tm required"}},
 		{"bare operation in a broken envelope", "client", bare, `{"code":0,"ok":true}`,
 			[]string{"/bizCode required", "/code type", "/fail required", "/msg required", "/tm required", "/trace required"}, nil},
 	}
