@@ -420,7 +420,7 @@ const codeNoSuchInterface = "GATEWAY_CODE_010"
 // run with real-looking credentials exercises them end to end.
 func startSimulator(set *schemas.Set, scenario string, creds Credentials) (string, simulator.DemoCredentials, func(), error) {
 	var none simulator.DemoCredentials
-	simOpts := simulator.Options{Schemas: set, Scenario: scenario}
+	simOpts := simulator.Options{Schemas: set, Scenario: scenario, CheckRequests: true}
 	if creds.APIKey != "" && creds.APISecret != "" {
 		k, err := signing.ParsePrivateKey(creds.APISecret)
 		if err != nil {

@@ -6,6 +6,8 @@
 // beside each family, never edited by hand):
 //
 //	envelope.json                 the response envelope shared by every family
+//	envelope-quote.json           the quote service's envelope {ret, msg, trace, data}
+//	envelope-code-only.json       the standard envelope without ok and fail
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
 //	<family>/requests/<bizType>.json  the schema of the request body
@@ -38,21 +40,29 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json */catalog.json */*.json */requests/*.json
+//go:embed envelope.json envelope-quote.json envelope-code-only.json */catalog.json */*.json */requests/*.json
 var embedded embed.FS
 
 // requestDir holds a family's request schemas (schemas/openapi.RequestDir).
 const requestDir = "requests"
 
-// EnvelopeFile is the envelope schema's path in the tree.
-const EnvelopeFile = "envelope.json"
+// EnvelopeFile is the envelope schema's path in the tree, and
+// QuoteEnvelopeFile the quote envelope's (Operation.Envelope).
+const (
+	EnvelopeFile         = "envelope.json"
+	QuoteEnvelopeFile    = "envelope-quote.json"
+	CodeOnlyEnvelopeFile = "envelope-code-only.json"
+)
 
 // Set is the schema tree, each schema compiled on first use.
 type Set struct {
 	redactor *redact.Redactor
 	fsys     fs.FS
 	envelope *entry
-	families map[string]*family
+	// quote and codeOnly are the other envelopes (Operation.Envelope); nil
+	// in a tree without them (a test tree).
+	quote, codeOnly *entry
+	families        map[string]*family
 }
 
 type family struct {
@@ -129,6 +139,12 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, fmt.Errorf("schemas: %s: %w", EnvelopeFile, err)
 	}
 	s.envelope = &entry{file: EnvelopeFile}
+	if _, err := fs.Stat(fsys, QuoteEnvelopeFile); err == nil {
+		s.quote = &entry{file: QuoteEnvelopeFile}
+	}
+	if _, err := fs.Stat(fsys, CodeOnlyEnvelopeFile); err == nil {
+		s.codeOnly = &entry{file: CodeOnlyEnvelopeFile}
+	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %w", err)
@@ -224,6 +240,14 @@ func (s *Set) CompileAll() error {
 	if _, err := s.compiled(s.envelope); err != nil {
 		return err
 	}
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e == nil {
+			continue
+		}
+		if _, err := s.compiled(e); err != nil {
+			return err
+		}
+	}
 	for _, fam := range s.Families() {
 		f := s.families[fam]
 		for _, op := range f.ops {
@@ -257,6 +281,11 @@ func (s *Set) Fallbacks() (map[string]string, error) {
 		}
 	}
 	add(s.envelope)
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e != nil {
+			add(e)
+		}
+	}
 	for _, f := range s.families {
 		for _, e := range f.data {
 			add(e)
@@ -351,6 +380,52 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 		return nil, err
 	}
 	return s.validate(e, body, "", "body")
+}
+
+// ValidateEnvelopeOf validates a whole response body against the envelope
+// the operation's catalog entry names (Operation.Envelope): the standard
+// one, the quote envelope, or, for an operation documented as answering
+// with a bare data object, nothing when the body is that bare object and the
+// standard envelope when it carries one (IsEnvelope). An operation the
+// catalog does not list is held to the standard envelope.
+func (s *Set) ValidateEnvelopeOf(fam, bizType string, body []byte) ([]contract.Violation, error) {
+	op, _ := s.Operation(fam, bizType)
+	switch op.Envelope {
+	case EnvelopeQuote:
+		return s.validateOther(s.quote, QuoteEnvelopeFile, op, body)
+	case EnvelopeCodeOnly:
+		return s.validateOther(s.codeOnly, CodeOnlyEnvelopeFile, op, body)
+	case EnvelopeBare:
+		if !IsEnvelope(body) {
+			return nil, nil
+		}
+	}
+	return s.ValidateEnvelope(body)
+}
+
+// validateOther validates body against one of the other envelopes, e, read
+// from file.
+func (s *Set) validateOther(e *entry, file string, op Operation, body []byte) ([]contract.Violation, error) {
+	if e == nil {
+		return nil, fmt.Errorf("schemas: %s %s answers with the %s envelope, and the tree has no %s", op.Family, op.BizType, op.Envelope, file)
+	}
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
+	}
+	return s.validate(e, body, "", "body")
+}
+
+// IsEnvelope reports whether body is a JSON object with the standard
+// envelope's "code" or "ok" member at its top level: what tells a bare data
+// object (EnvelopeBare) from the envelope the gateway wraps replies in.
+func IsEnvelope(body []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return false
+	}
+	_, code := top["code"]
+	_, ok := top["ok"]
+	return code || ok
 }
 
 // ValidateRequest validates a request body (a whole JSON document) against

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -49,6 +50,15 @@ func (o Operation) title() string {
 		return o.BizType
 	}
 	return o.BizType + " (" + o.Family + ")"
+}
+
+// catalogBody is a fresh copy of the catalog's minimal request body: the
+// spec's required fields with placeholders that satisfy its request schema
+// (TestEverySuiteRequestValidates holds every body the suites send to it).
+func (o Operation) catalogBody() map[string]any {
+	body := map[string]any{}
+	_ = json.Unmarshal(o.Request, &body)
+	return body
 }
 
 func (o Operation) call() mmapi.Operation {

@@ -46,7 +46,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &runner.UsageError{Err: err}
 	}
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users})
+	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users, CheckRequests: true})
 	if err != nil {
 		what := "--scenario"
 		if *usersFile != "" {

@@ -174,11 +174,11 @@ func (v *Verifier) violations(r *reply) ([]contract.Violation, error) {
 			return vs, nil // an error page: nothing more to say of it
 		}
 	}
-	ev, err := check.Envelope(v.cfg.Schemas, r.ex.Body)
+	family, bizType := schemaOf(r.endpoint)
+	ev, err := check.Envelope(v.cfg.Schemas, family, bizType, r.ex.Body)
 	if err != nil {
 		return nil, err
 	}
-	family, bizType := schemaOf(r.endpoint)
 	switch {
 	case len(ev) == 0 && r.env == nil:
 		reason := "no envelope"
