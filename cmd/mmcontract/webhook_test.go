@@ -232,6 +232,9 @@ func TestWebhookVerifyRefusesMutationsOffLoopback(t *testing.T) {
 		case !mutating && c.Verdict != verdict.Pass:
 			t.Errorf("read-only %s: %s %s, want pass through the proxy", c.Spec, c.Verdict, c.Message)
 		}
+		if c.Family != webhook.Family || !slices.Contains(c.Labels, c.Operation) {
+			t.Errorf("%s: family %q operation %q; want %s and the endpoint it checks", c.Spec, c.Family, c.Operation, webhook.Family)
+		}
 	}
 	if res.Counts[verdict.Skipped] != 8 || res.Counts[verdict.Pass] != 1 {
 		t.Errorf("counts %v, want 8 skipped and 1 pass", res.Counts)
