@@ -179,6 +179,7 @@ func TestWebhookVerifyFailingReceivers(t *testing.T) {
 			if r.code != verdict.ExitBroken || res.Verdict != verdict.Broken {
 				t.Fatalf("exit %d verdict %s, want 1 and broken\n%s%s", r.code, res.Verdict, r.stdout, r.stderr)
 			}
+			junittest.Validate(t, filepath.Join(r.out, "junit.xml")) // failures, and errors for the calls not made
 			// Two deadlines per endpoint at most, and every spec's own calls
 			// stop at the first that misses: far below one deadline per call.
 			if limit := 20 * time.Second; elapsed > limit {
@@ -236,6 +237,7 @@ func TestWebhookVerifyRefusesMutationsOffLoopback(t *testing.T) {
 			t.Errorf("%s: family %q operation %q; want %s and the endpoint it checks", c.Spec, c.Family, c.Operation, webhook.Family)
 		}
 	}
+	junittest.Validate(t, filepath.Join(r.out, "junit.xml")) // skipped elements
 	if res.Counts[verdict.Skipped] != 8 || res.Counts[verdict.Pass] != 1 {
 		t.Errorf("counts %v, want 8 skipped and 1 pass", res.Counts)
 	}
