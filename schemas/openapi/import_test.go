@@ -196,10 +196,10 @@ func TestImportOverlays(t *testing.T) {
 		t.Errorf("overlay not applied:\n%s", data)
 	}
 	bad := map[string]string{
-		"no reason":     "- pointer: /properties/name\n  merge: {type: string}\n",
-		"unknown key":   "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
-		"stale pointer": "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
-		"set and merge": "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
+		"no reason":             "- pointer: /properties/name\n  merge: {type: string}\n",
+		"unknown key":           "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
+		"stale pointer":         "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
+		"set and merge":         "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
 		"derive without source": "- pointer: ''\n  reason: r\n  derive: example\n",
 		"derive from elsewhere": "- pointer: ''\n  reason: r\n  derive: guess\n  source: s\n",
 		"derive a field":        "- pointer: /properties/name\n  reason: r\n  derive: example\n  source: s\n",
