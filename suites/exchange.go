@@ -81,7 +81,8 @@ func (o *outcome) dataCheck(s check.Schemas, op Operation) ([]contract.Violation
 		case o.ex.Envelope == nil:
 			o.data = ev
 		default:
-			o.data, o.dataErr = check.Data(s, op.Family, op.BizType, ev, o.ex.Envelope.OK, o.ex.Envelope.Data)
+			// Success, not OK: a code-only envelope says success by its code.
+			o.data, o.dataErr = check.Data(s, op.Family, op.BizType, ev, o.ex.Envelope.Success(), o.ex.Envelope.Data)
 		}
 	})
 	return o.data, o.dataErr

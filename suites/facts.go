@@ -16,6 +16,7 @@ import (
 // vendor's documented example values and the dependent spec says what it sent.
 type facts struct {
 	once            sync.Once
+	CompanyID       int64
 	CustomerGroupID int64
 	TradeType       int64
 	SymbolID        int64
@@ -23,11 +24,12 @@ type facts struct {
 
 func (f *facts) load(ctx context.Context, c caller) {
 	f.once.Do(func() {
-		f.CustomerGroupID, f.TradeType, f.SymbolID = 1, 1, 1
+		f.CompanyID, f.CustomerGroupID, f.TradeType, f.SymbolID = 1, 1, 1, 1
 		if c == nil {
 			return
 		}
 		var customer struct {
+			CompanyID       *int64 `json:"companyId"`
 			CustomerGroupID *int64 `json:"customerGroupId"`
 			// An array of accounts, or the {} the spec documents: the
 			// customer's group is a fact either way.
@@ -36,6 +38,9 @@ func (f *facts) load(ctx context.Context, c caller) {
 		if dataOf(ctx, c, "customer.app.CustomerWebApiService.findCustomerInfo", map[string]any{}, &customer) {
 			if customer.CustomerGroupID != nil {
 				f.CustomerGroupID = *customer.CustomerGroupID
+			}
+			if customer.CompanyID != nil {
+				f.CompanyID = *customer.CompanyID
 			}
 			var accounts []struct {
 				TradeType *int64 `json:"tradeType"`
@@ -89,6 +94,7 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 	}
 	f.load(ctx, c)
 	fill := map[string]int64{
+		"companyId":       f.CompanyID,
 		"customerGroupId": f.CustomerGroupID,
 		"tradeType":       f.TradeType,
 		"symbolId":        f.SymbolID,
@@ -111,7 +117,7 @@ func (e *Env) requestBody(ctx context.Context, f *facts, c caller, op Operation)
 }
 
 // factKeys are the request fields filled from facts.
-var factKeys = []string{"customerGroupId", "tradeType", "symbolId"}
+var factKeys = []string{"companyId", "customerGroupId", "tradeType", "symbolId"}
 
 // asPlaceholder is the fact v typed as the catalog's placeholder is, which
 // is typed as the spec types the field: the vendor types some ids as

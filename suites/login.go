@@ -38,6 +38,13 @@ func registerLogin(env *Env, op Operation) {
 			if env.Client == nil {
 				Skip("no Client API credentials")
 			}
+			if env.setupProblem() != nil {
+				// No call goes out when the set-up is known to be wrong;
+				// the check says why, as every other check does.
+				o := env.call(ctx, env.Client, op, nil, mmapi.CallOptions{})
+				obs = o.observation(op)
+				failIfUnavailable(o)
+			}
 			loginErr := env.Client.Login(ctx)
 			ex := env.Client.LoginExchange()
 			if ex == nil {

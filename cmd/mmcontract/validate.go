@@ -226,15 +226,19 @@ func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validate
 		}
 		add("data", "not checked: no envelope to take data from", []contract.Violation{check.Undecodable(oneline.First(reason, oneline.MaxMessage))}, false)
 	default:
-		vs, err := check.Data(set, op.Family, op.BizType, nil, env.OK, env.Data)
+		vs, err := check.Data(set, op.Family, op.BizType, nil, env.Success(), env.Data)
 		if err != nil {
 			return rep, err
 		}
 		add("data", "", vs, len(vs) == 0)
 	}
 
+	if op.Envelope == schemas.EnvelopeBare && !schemas.IsEnvelope(body) {
+		add("invariants", "not checked: the operation answers with a bare data object, which has no envelope", nil, true)
+		return rep, nil
+	}
 	var inv []contract.Violation
-	for _, v := range suites.Invariants(body, "") {
+	for _, v := range suites.InvariantsOf(body, "", op.Envelope) {
 		// With no request there is no trace to echo: Invariants reports
 		// any trace but "" as not echoed, so that rule is left out.
 		if v.Keyword != "trace_echo" {

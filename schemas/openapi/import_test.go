@@ -196,10 +196,16 @@ func TestImportOverlays(t *testing.T) {
 		t.Errorf("overlay not applied:\n%s", data)
 	}
 	bad := map[string]string{
-		"no reason":     "- pointer: /properties/name\n  merge: {type: string}\n",
-		"unknown key":   "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
-		"stale pointer": "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
-		"set and merge": "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
+		"no reason":             "- pointer: /properties/name\n  merge: {type: string}\n",
+		"unknown key":           "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
+		"stale pointer":         "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
+		"set and merge":         "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
+		"derive without source": "- pointer: ''\n  reason: r\n  derive: example\n",
+		"derive from elsewhere": "- pointer: ''\n  reason: r\n  derive: guess\n  source: s\n",
+		"derive a field":        "- pointer: /properties/name\n  reason: r\n  derive: example\n  source: s\n",
+		"open a field":          "- pointer: /properties/name\n  reason: r\n  open: true\n",
+		"open a full schema":    "- pointer: ''\n  reason: r\n  open: true\n",
+		"derive, no example":    "- pointer: ''\n  reason: r\n  derive: example\n  source: the 200 example\n",
 	}
 	for name, body := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -297,5 +303,59 @@ func BenchmarkImportClientSpec(b *testing.B) {
 		if _, err := openapi.Import(spec, "client", ov); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Ensure an overlay derives a data schema the spec leaves empty from the
+// operation's published example (structure only, marked with its source),
+// that one may keep it open with its reason, and that an empty schema no
+// overlay explains says so.
+func TestImportDeriveAndOpen(t *testing.T) {
+	const spec = `openapi: 3.0.1
+info: {title: t, version: 1.0.0}
+paths:
+  /global/a.b.C.derived:
+    post:
+      responses:
+        '200':
+          content:
+            application/json:
+              example: {code: "0", ok: true, data: {id: 7, name: secret-example, list: [{n: 1.5}], none: null}}
+  /global/a.b.C.open:
+    post:
+      responses: {}
+  /global/a.b.C.unexplained:
+    post:
+      responses: {}
+`
+	ov := fstest.MapFS{
+		"a.b.C.derived.yaml": {Data: []byte("- pointer: ''\n  reason: r\n  derive: example\n  source: the 200 example\n")},
+		"a.b.C.open.yaml":    {Data: []byte("- pointer: ''\n  reason: nothing is documented\n  open: true\n")},
+	}
+	files, err := openapi.Import([]byte(spec), "client", ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived := string(files["client/a.b.C.derived.json"])
+	for _, want := range []string{`"$comment": "` + openapi.ExampleDerivedMarker + `the 200 example"`, `"id": {
+      "type": "number"
+    }`, `"n": {
+            "type": [
+              "number",
+              "null"
+            ]
+          }`, `"none": {}`} {
+		if !strings.Contains(derived, want) {
+			t.Errorf("derived schema lacks %s:\n%s", want, derived)
+		}
+	}
+	if strings.Contains(derived, "secret-example") {
+		t.Error("the derived schema carries an example value")
+	}
+	if open := string(files["client/a.b.C.open.json"]); !strings.Contains(open, `"$comment": "`+openapi.OpenMarker+`nothing is documented"`) {
+		t.Errorf("open schema without its reason:\n%s", open)
+	}
+	if un := string(files["client/a.b.C.unexplained.json"]); !strings.Contains(un, openapi.UnexplainedOpen) {
+		t.Errorf("an unexplained empty schema does not say so:\n%s", un)
 	}
 }

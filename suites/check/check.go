@@ -59,7 +59,8 @@ func Data(s Schemas, family, bizType string, envelope []contract.Violation, succ
 // DataOfBody is the data check of a whole body, for callers that hold no
 // decoded envelope (a matcher given a body, a captured response), whatever
 // envelope the operation uses: the standard one (success is ok), the quote
-// envelope (success is ret 200), or none, when the body that passed the
+// envelope (success is ret 200), the code-only one (success is code "0"),
+// or none, when the body that passed the
 // envelope check is the operation's bare data object and is checked whole.
 func DataOfBody(s Schemas, family, bizType string, body []byte) ([]contract.Violation, error) {
 	ev, err := Envelope(s, family, bizType, body)
@@ -82,7 +83,13 @@ func DataOfBody(s Schemas, family, bizType string, body []byte) ([]contract.Viol
 	case env.OK == nil && env.Code == nil:
 		return BareData(s, family, bizType, body)
 	}
-	return Data(s, family, bizType, nil, env.OK != nil && *env.OK, env.Data)
+	// ok says success where it is sent; else code "0" does (a code-only
+	// envelope), as the vendor's own client reads it.
+	success := env.OK != nil && *env.OK
+	if env.OK == nil && env.Code != nil {
+		success = string(*env.Code) == `"0"`
+	}
+	return Data(s, family, bizType, nil, success, env.Data)
 }
 
 // BareData is the data check of a bare data object, the whole body of an

@@ -121,6 +121,7 @@ func TestEnvelopeKinds(t *testing.T) {
 		{"bare operation in the gateway envelope", "client", bare,
 			`{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":true,"fail":false,"data":{"makerLevel":[]}}`, []string{}, []string{"/data/makerLevel type"}},
 		{"code-only reply without ok and fail", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","data":[]}`, []string{}, []string{}},
+		{"code-only reply, wrong data", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","data":"cards"}`, []string{}, []string{"/data type"}},
 		{"code-only reply with a bad ok", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":"yes","data":[]}`, []string{"/ok type"}, []string{"/ok type"}},
 		{"code-only reply without tm", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","trace":"t","data":[]}`, []string{"/tm required"}, []string{"/tm required"}},
 		{"bare operation in a broken envelope", "client", bare, `{"code":0,"ok":true}`,
