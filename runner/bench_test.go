@@ -136,7 +136,7 @@ func contractPath(env *suites.Env, op suites.Operation, body []byte, trace strin
 	if err != nil {
 		return err
 	}
-	ev, err := check.Envelope(env.Schemas, body)
+	ev, err := check.Envelope(env.Schemas, op.Family, op.BizType, body)
 	if err != nil {
 		return err
 	}

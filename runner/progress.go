@@ -40,6 +40,15 @@ func (p *progress) spec(r types.SpecReport) {
 // printSummary writes the one-screen summary: counts, then what needs a
 // person's attention, one line each, then where the artifacts are.
 func printSummary(w io.Writer, res results.Results, opts Options) {
+	printVerdict(w, res, opts.OutDir)
+	if opts.BaselineDir == "" && hasShapes(res) {
+		fmt.Fprintf(w, "no baseline: drift was checked against the schemas only. Create one with:\n  mmcontract baseline accept --from %s --baseline baselines/\n", opts.OutDir)
+	}
+}
+
+// printVerdict is the summary up to where the outputs are, the part every
+// command that runs checks shares.
+func printVerdict(w io.Writer, res results.Results, outDir string) {
 	fmt.Fprintf(w, "\n%s — verdict %s in %s\n", res.Target, strings.ToUpper(string(res.Verdict)), res.Duration().Round(1e6))
 	var parts []string
 	for _, v := range verdict.SummaryOrder() {
@@ -70,7 +79,7 @@ func printSummary(w io.Writer, res results.Results, opts Options) {
 			continue // the set-up problem line says it once
 		}
 		if lines == maxLines {
-			fmt.Fprintf(w, "  … more in %s/report.html\n", opts.OutDir)
+			fmt.Fprintf(w, "  … more in %s/report.html\n", outDir)
 			break
 		}
 		lines++
@@ -80,10 +89,7 @@ func printSummary(w io.Writer, res results.Results, opts Options) {
 		}
 	}
 	printDrift(w, res)
-	fmt.Fprintf(w, "outputs: %s/{results.json,junit.xml,ginkgo.json,report.html}\n", opts.OutDir)
-	if opts.BaselineDir == "" && hasShapes(res) {
-		fmt.Fprintf(w, "no baseline: drift was checked against the schemas only. Create one with:\n  mmcontract baseline accept --from %s --baseline baselines/\n", opts.OutDir)
-	}
+	fmt.Fprintf(w, "outputs: %s/{results.json,junit.xml,ginkgo.json,report.html}\n", outDir)
 }
 
 // printDrift lists each distinct drift difference once (several specs of an

@@ -194,26 +194,10 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		}
 	}, ginkgo.NodeTimeout(env.CallTimeout()))
 
-	console := red.Writer(stdout)
-	progress := newProgress(console)
-	ginkgo.ReportAfterEach(progress.spec)
-	var report types.Report
-	ginkgo.ReportAfterSuite("mmcontract outputs", func(r types.Report) { report = r })
-
-	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = opts.LabelFilter
-	suiteConfig.FlakeAttempts = opts.FlakeAttempts
-	suiteConfig.Timeout = 24 * time.Hour // a run is bounded by its specs' own timeouts and the caller's context
-	suiteConfig.RandomSeed = 1           // stable order: the same run reads the same way twice
-	reporterConfig.NoColor = true
-	reporterConfig.Succinct = true
-	// Ginkgo's console reporter writes to formatter.ColorableStdOut. Route it
-	// through the redactor, and keep it for --verbose: our own progress lines
-	// and summary are what a person reads.
-	formatter.ColorableStdOut = io.Discard
-	if opts.Verbose {
-		formatter.ColorableStdOut = red.Writer(stderr)
-	}
+	g := newGinkgoRun(stdout, stderr, red, opts.LabelFilter, opts.Verbose)
+	g.suite.FlakeAttempts = opts.FlakeAttempts
+	g.suite.Timeout = 24 * time.Hour // a run is bounded by its specs' own timeouts and the caller's context
+	console := g.console
 	kind := results.TargetVendor
 	if opts.BaseURL == "" {
 		kind = results.TargetSimulator
@@ -232,7 +216,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if ctx.Err() != nil {
 		return Outcome{ExitCode: interruptExit(opts.Signals)}, nil
 	}
-	ginkgo.RunSpecs(failer{}, "mmcontract", suiteConfig, reporterConfig)
+	report := g.runSpecs("mmcontract")
 
 	// An empty shard is not an error: the filter selected operations, the
 	// other shards have them (planShard refused a filter selecting none).
@@ -343,6 +327,41 @@ func baseURLProblem(base string) *verdict.ConfigError {
 	return nil
 }
 
+// ginkgoRun is what every command that runs specs once (run, webhook
+// verify) sets up around Ginkgo: a progress line per check on the redacted
+// console, the report captured after the suite, plain text, a stable order.
+type ginkgoRun struct {
+	console  io.Writer
+	report   types.Report
+	suite    types.SuiteConfig
+	reporter types.ReporterConfig
+}
+
+func newGinkgoRun(stdout, stderr io.Writer, red *redact.Redactor, labelFilter string, verbose bool) *ginkgoRun {
+	g := &ginkgoRun{console: red.Writer(stdout)}
+	ginkgo.ReportAfterEach(newProgress(g.console).spec)
+	ginkgo.ReportAfterSuite("mmcontract outputs", func(r types.Report) { g.report = r })
+	g.suite, g.reporter = ginkgo.GinkgoConfiguration()
+	g.suite.LabelFilter = labelFilter
+	g.suite.RandomSeed = 1 // stable order: the same run reads the same way twice
+	g.reporter.NoColor = true
+	g.reporter.Succinct = true
+	// Ginkgo's console reporter writes to formatter.ColorableStdOut. Route it
+	// through the redactor, and keep it for --verbose: our own progress lines
+	// and summary are what a person reads.
+	formatter.ColorableStdOut = io.Discard
+	if verbose {
+		formatter.ColorableStdOut = red.Writer(stderr)
+	}
+	return g
+}
+
+// runSpecs runs the tree once and returns Ginkgo's report of it.
+func (g *ginkgoRun) runSpecs(name string) types.Report {
+	ginkgo.RunSpecs(failer{}, name, g.suite, g.reporter)
+	return g.report
+}
+
 // failer satisfies ginkgo.GinkgoTestingT outside `go test`; the verdict comes
 // from the report, not from this.
 type failer struct{}
@@ -401,7 +420,7 @@ const codeNoSuchInterface = "GATEWAY_CODE_010"
 // run with real-looking credentials exercises them end to end.
 func startSimulator(set *schemas.Set, scenario string, creds Credentials) (string, simulator.DemoCredentials, func(), error) {
 	var none simulator.DemoCredentials
-	simOpts := simulator.Options{Schemas: set, Scenario: scenario}
+	simOpts := simulator.Options{Schemas: set, Scenario: scenario, CheckRequests: true}
 	if creds.APIKey != "" && creds.APISecret != "" {
 		k, err := signing.ParsePrivateKey(creds.APISecret)
 		if err != nil {

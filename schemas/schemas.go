@@ -6,13 +6,17 @@
 // beside each family, never edited by hand):
 //
 //	envelope.json                 the response envelope shared by every family
+//	envelope-quote.json           the quote service's envelope {ret, msg, trace, data}
+//	envelope-code-only.json       the standard envelope without ok and fail
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
+//	<family>/requests/<bizType>.json  the schema of the request body
 //	<family>/overlays/<bizType>.yaml  corrections to the vendor spec, each with a reason
+//	<family>/overlays/requests/<bizType>.yaml  the same for request schemas
 //
 // Each schema is compiled once, on first use, into a checker that validates
 // while it scans the body's bytes, building no tree (compile.go, check.go):
-// a run that calls three operations compiles three schemas, not 359, and a
+// a run that calls three operations compiles three schemas, not all 375, and a
 // 3.5 MB list is checked at about the cost of decoding it. The checker knows
 // exactly the keywords the tree uses; a schema with any other keyword is
 // validated by gojsonschema instead (reference.go), which also stays the
@@ -36,24 +40,38 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json */catalog.json */*.json
+//go:embed envelope.json envelope-quote.json envelope-code-only.json */catalog.json */*.json */requests/*.json
 var embedded embed.FS
 
-// EnvelopeFile is the envelope schema's path in the tree.
-const EnvelopeFile = "envelope.json"
+// requestDir holds a family's request schemas (schemas/openapi.RequestDir).
+const requestDir = "requests"
+
+// EnvelopeFile is the envelope schema's path in the tree, and
+// QuoteEnvelopeFile the quote envelope's (Operation.Envelope).
+const (
+	EnvelopeFile         = "envelope.json"
+	QuoteEnvelopeFile    = "envelope-quote.json"
+	CodeOnlyEnvelopeFile = "envelope-code-only.json"
+)
 
 // Set is the schema tree, each schema compiled on first use.
 type Set struct {
 	redactor *redact.Redactor
 	fsys     fs.FS
 	envelope *entry
-	families map[string]*family
+	// quote and codeOnly are the other envelopes (Operation.Envelope); nil
+	// in a tree without them (a test tree).
+	quote, codeOnly *entry
+	families        map[string]*family
 }
 
 type family struct {
 	ops   []Operation // sorted by bizType
 	index map[string]int
 	data  map[string]*entry
+	// request holds the request schemas; a tree imported before request
+	// schemas existed, or a test tree, may have none.
+	request map[string]*entry
 }
 
 // entry is one schema file. Its compiled checker is built once, on first
@@ -121,6 +139,12 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, fmt.Errorf("schemas: %s: %w", EnvelopeFile, err)
 	}
 	s.envelope = &entry{file: EnvelopeFile}
+	if _, err := fs.Stat(fsys, QuoteEnvelopeFile); err == nil {
+		s.quote = &entry{file: QuoteEnvelopeFile}
+	}
+	if _, err := fs.Stat(fsys, CodeOnlyEnvelopeFile); err == nil {
+		s.codeOnly = &entry{file: CodeOnlyEnvelopeFile}
+	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %w", err)
@@ -154,7 +178,7 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
-	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}}
+	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}, request: map[string]*entry{}}
 	for i, op := range ops {
 		if op.BizType == "" {
 			return nil, fmt.Errorf("schemas: %s: entry %d has no bizType", catFile, i)
@@ -169,6 +193,10 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 			return nil, fmt.Errorf("schemas: %s: %w", file, err)
 		}
 		fam.data[op.BizType] = &entry{file: file}
+		reqFile := path.Join(name, requestDir, FileName(op.BizType))
+		if _, err := fs.Stat(fsys, reqFile); err == nil {
+			fam.request[op.BizType] = &entry{file: reqFile}
+		}
 	}
 	return fam, nil
 }
@@ -212,20 +240,36 @@ func (s *Set) CompileAll() error {
 	if _, err := s.compiled(s.envelope); err != nil {
 		return err
 	}
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e == nil {
+			continue
+		}
+		if _, err := s.compiled(e); err != nil {
+			return err
+		}
+	}
 	for _, fam := range s.Families() {
 		f := s.families[fam]
 		for _, op := range f.ops {
 			if _, err := s.compiled(f.data[op.BizType]); err != nil {
 				return err
 			}
+			if e, ok := f.request[op.BizType]; ok {
+				if _, err := s.compiled(e); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// Fallbacks lists the schema files the compiled checker does not cover,
-// each with the reason, after compiling every schema; they are validated by
-// gojsonschema.
+// Fallbacks lists the response schema files the compiled checker does not
+// cover, each with the reason, after compiling every schema; they are
+// validated by gojsonschema. Request schemas are not listed: they keep the
+// spec's size bounds (minItems, maxLength) outside the checker's subset on
+// purpose, and are checked only on the bodies we send, never on the
+// per-response path the checker exists for.
 func (s *Set) Fallbacks() (map[string]string, error) {
 	if err := s.CompileAll(); err != nil {
 		return nil, err
@@ -237,6 +281,11 @@ func (s *Set) Fallbacks() (map[string]string, error) {
 		}
 	}
 	add(s.envelope)
+	for _, e := range []*entry{s.quote, s.codeOnly} {
+		if e != nil {
+			add(e)
+		}
+	}
 	for _, f := range s.families {
 		for _, e := range f.data {
 			add(e)
@@ -331,6 +380,85 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 		return nil, err
 	}
 	return s.validate(e, body, "", "body")
+}
+
+// ValidateEnvelopeOf validates a whole response body against the envelope
+// the operation's catalog entry names (Operation.Envelope): the standard
+// one, the quote envelope, or, for an operation documented as answering
+// with a bare data object, nothing when the body is that bare object and the
+// standard envelope when it carries one (IsEnvelope). An operation the
+// catalog does not list is held to the standard envelope.
+func (s *Set) ValidateEnvelopeOf(fam, bizType string, body []byte) ([]contract.Violation, error) {
+	op, _ := s.Operation(fam, bizType)
+	switch op.Envelope {
+	case EnvelopeQuote:
+		return s.validateOther(s.quote, QuoteEnvelopeFile, op, body)
+	case EnvelopeCodeOnly:
+		return s.validateOther(s.codeOnly, CodeOnlyEnvelopeFile, op, body)
+	case EnvelopeBare:
+		if !IsEnvelope(body) {
+			return nil, nil
+		}
+	}
+	return s.ValidateEnvelope(body)
+}
+
+// validateOther validates body against one of the other envelopes, e, read
+// from file.
+func (s *Set) validateOther(e *entry, file string, op Operation, body []byte) ([]contract.Violation, error) {
+	if e == nil {
+		return nil, fmt.Errorf("schemas: %s %s answers with the %s envelope, and the tree has no %s", op.Family, op.BizType, op.Envelope, file)
+	}
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
+	}
+	return s.validate(e, body, "", "body")
+}
+
+// IsEnvelope reports whether body is a JSON object with the standard
+// envelope's "code" or "ok" member at its top level: what tells a bare data
+// object (EnvelopeBare) from the envelope the gateway wraps replies in.
+func IsEnvelope(body []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return false
+	}
+	_, code := top["code"]
+	_, ok := top["ok"]
+	return code || ok
+}
+
+// ValidateRequest validates a request body (a whole JSON document) against
+// the operation's request schema, with pointers from the body root. An
+// unknown operation, or one without a request schema, is an error.
+func (s *Set) ValidateRequest(fam, bizType string, body []byte) ([]contract.Violation, error) {
+	f, ok := s.lookup(fam)
+	if !ok {
+		return nil, fmt.Errorf("schemas: unknown family %q", fam)
+	}
+	e, ok := f.request[bizType]
+	if !ok {
+		return nil, fmt.Errorf("schemas: no request schema for %s operation %s", fam, bizType)
+	}
+	if _, err := s.compiled(e); err != nil {
+		return nil, err
+	}
+	return s.validate(e, dataDoc(body), "", "request body")
+}
+
+// RequestSchema returns the raw JSON of the operation's request schema, a
+// copy.
+func (s *Set) RequestSchema(fam, bizType string) ([]byte, bool) {
+	f, ok := s.lookup(fam)
+	if !ok {
+		return nil, false
+	}
+	e, ok := f.request[bizType]
+	if !ok {
+		return nil, false
+	}
+	b, err := fs.ReadFile(s.fsys, e.file)
+	return b, err == nil
 }
 
 // ValidateData validates the envelope's "data" (raw JSON; empty means

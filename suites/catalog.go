@@ -130,7 +130,7 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 				if verb, bad := WriteVerb(op.Method()); bad {
 					Skip(fmt.Sprintf("refused: the method name has the write verb %q although the catalog marks it read-only", verb))
 				}
-				if op.Path != "global" {
+				if op.Path != "global" && op.Path != schemas.CatsGatewayPath {
 					Skip(fmt.Sprintf("the catalog gives %s no gateway path (path %q), so it cannot be called through /global", op.BizType, op.Path))
 				}
 				if strings.Contains(op.BizType, "/") {

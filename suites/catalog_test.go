@@ -1,6 +1,8 @@
 package suites
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -88,5 +90,56 @@ func TestCatalogOperations(t *testing.T) {
 				t.Errorf("%s: label %q is not a valid Ginkgo label", op.BizType, l)
 			}
 		}
+	}
+}
+
+// Ensure the bodies the suites build from the catalog follow the spec where
+// the importer used to disagree with it: paging fields typed as the spec
+// types them (getPageView's current and size are strings), lists the spec
+// requires non-empty sent with an element (optionalList, getExchangeRateList,
+// whose currency pair is a real one), facts typed as the placeholder they
+// replace; and that each validates against the operation's request schema.
+func TestCatalogBodiesFollowTheSpec(t *testing.T) {
+	set, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	curated, err := ClientOperations(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := CatalogOperations(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byBiz := map[string]Operation{}
+	f := &facts{}
+	f.once.Do(func() { f.CompanyID, f.CustomerGroupID, f.TradeType, f.SymbolID = 439, 1, 1, 7 })
+	for _, op := range append(curated, catalog...) {
+		byBiz[op.BizType] = op
+		body, err := json.Marshal(f.requestBody(context.Background(), nil, op))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := set.ValidateRequest(op.Family, op.BizType, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: the body %s breaks its request schema: %s %s", op.BizType, body, v.Pointer, v.Keyword)
+		}
+	}
+	body := func(biz string) map[string]any { return f.requestBody(context.Background(), nil, byBiz[biz]) }
+	page := body("config.app.AppJcStrategyDubboService.getPageView")
+	if page["current"] != "1" || page["size"] != "10" || page["symbolId"] != "7" {
+		t.Errorf("getPageView body %v: want current and size as strings, symbolId the fact as a string", page)
+	}
+	if l, _ := body("customer.app.CustomerOptionalWebApiService.optionalList")["tradeTypeList"].([]any); len(l) != 1 {
+		t.Errorf("optionalList tradeTypeList %v, want one element", l)
+	}
+	rates := body("fund.app.FundExchangeRateQueryService.getExchangeRateList")
+	pairs, _ := rates["currencies"].([]any)
+	if len(pairs) != 1 || pairs[0].(map[string]any)["source"] != "USD" || rates["companyId"] != int64(439) {
+		t.Errorf("getExchangeRateList body %v, want one real currency pair and the customer's company", rates)
 	}
 }

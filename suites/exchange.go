@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
 
@@ -38,6 +41,12 @@ type outcome struct {
 	// ones refer to it by id.
 	shown atomic.Bool
 
+	// bare is set when the reply is the bare data object of an operation
+	// documented without an envelope (schemas.EnvelopeBare): the whole body
+	// is the data, and there is no envelope to hold invariants.
+	bare bool
+	op   Operation
+
 	envelopeOnce sync.Once
 	envelope     []contract.Violation
 	envelopeErr  error
@@ -52,7 +61,7 @@ type outcome struct {
 
 // envelopeCheck is the envelope check of the response (it must exist).
 func (o *outcome) envelopeCheck(s check.Schemas) ([]contract.Violation, error) {
-	o.envelopeOnce.Do(func() { o.envelope, o.envelopeErr = check.Envelope(s, o.ex.Body) })
+	o.envelopeOnce.Do(func() { o.envelope, o.envelopeErr = check.Envelope(s, o.op.Family, o.op.BizType, o.ex.Body) })
 	return o.envelope, o.envelopeErr
 }
 
@@ -65,12 +74,15 @@ func (o *outcome) dataCheck(s check.Schemas, op Operation) ([]contract.Violation
 		switch {
 		case err != nil:
 			o.dataErr = err
+		case o.bare:
+			o.data, o.dataErr = check.BareData(s, op.Family, op.BizType, o.ex.Body)
 		case len(ev) == 0 && o.ex.Envelope == nil:
 			o.data = []contract.Violation{check.Undecodable(oneline.First(o.contractReason(), oneline.MaxMessage))}
 		case o.ex.Envelope == nil:
 			o.data = ev
 		default:
-			o.data, o.dataErr = check.Data(s, op.Family, op.BizType, ev, o.ex.Envelope.OK, o.ex.Envelope.Data)
+			// Success, not OK: a code-only envelope says success by its code.
+			o.data, o.dataErr = check.Data(s, op.Family, op.BizType, ev, o.ex.Envelope.Success(), o.ex.Envelope.Data)
 		}
 	})
 	return o.data, o.dataErr
@@ -78,7 +90,11 @@ func (o *outcome) dataCheck(s check.Schemas, op Operation) ([]contract.Violation
 
 // invariantsCheck is the invariants check of the response (it must exist).
 func (o *outcome) invariantsCheck() []contract.Violation {
-	o.invariantsOnce.Do(func() { o.invariants = Invariants(o.ex.Body, o.ex.Trace) })
+	o.invariantsOnce.Do(func() {
+		if !o.bare {
+			o.invariants = InvariantsOf(o.ex.Body, o.ex.Trace, o.op.Envelope)
+		}
+	})
 	return o.invariants
 }
 
@@ -170,7 +186,10 @@ func (e *Env) call(ctx context.Context, c caller, op Operation, body any, o mmap
 // the exchange and infers and compares its shape; the checks themselves
 // run once each, when the first spec asks.
 func (e *Env) outcomeOf(op Operation, ex *mmapi.Exchange, err error, o mmapi.CallOptions) *outcome {
-	out := &outcome{ex: ex, err: err}
+	out := &outcome{ex: ex, err: err, op: op}
+	if isBareReply(op, ex, err) {
+		out.bare, out.err = true, nil
+	}
 	if ex != nil {
 		out.recorded = e.record(ex)
 		key := OperationKey(op.Family, op.BizType)
@@ -180,10 +199,24 @@ func (e *Env) outcomeOf(op Operation, ex *mmapi.Exchange, err error, o mmapi.Cal
 		out.err = ce
 		return out
 	}
-	if ex != nil && err == nil && e.Drift != nil {
+	if ex != nil && err == nil && !out.bare && e.Drift != nil {
 		out.shape, out.drift, out.driftErr = e.Drift.Check(op.Family, op.BizType, ex.Body)
 	}
 	return out
+}
+
+// isBareReply reports whether ex is the bare data object that an operation
+// documented without an envelope (schemas.EnvelopeBare) answered with: the
+// client found no envelope in an HTTP 200 whose body is a JSON object. The
+// vendor documents that body for the market-maker reports; the standard
+// envelope around it is accepted too and checked as usual.
+func isBareReply(op Operation, ex *mmapi.Exchange, err error) bool {
+	var ce *mmapi.ContractError
+	if op.Envelope != schemas.EnvelopeBare || ex == nil || ex.HTTPStatus != 200 || !errors.As(err, &ce) {
+		return false
+	}
+	var top map[string]json.RawMessage
+	return json.Unmarshal(ex.Body, &top) == nil
 }
 
 // ResponseChecks are the results of every check the specs make of one
@@ -272,22 +305,27 @@ func (e *Env) loginRejected(ex *mmapi.Exchange) bool {
 	return false
 }
 
-func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange {
+func (e *Env) record(ex *mmapi.Exchange) *contract.Exchange { return Record(e.Redactor, ex) }
+
+// Record is one exchange as the reports keep it: redacted by red, bodies
+// capped at what a report shows. Every suite records through it, so a
+// report never holds an exchange redacted another way.
+func Record(red *redact.Redactor, ex *mmapi.Exchange) *contract.Exchange {
 	// Redact bodies as whole JSON before cutting them: a cut body is no
 	// longer JSON, and only JSON lets the redactor find values by their keys
 	// (BodyPrefix reads all of it, and writes only what is kept). A body
 	// that is not JSON is kept only as a short scrubbed prefix (redact.Body).
 	// A body is redacted only as far as it is kept (one byte more, so that
 	// capBody sees that it was cut).
-	reqBody, reqCut := capBody(e.Redactor.BodyPrefix(ex.RequestBody, maxRecordedBody+1))
-	respBody, respCut := capBody(e.Redactor.BodyPrefix(ex.Body, maxRecordedBody+1))
+	reqBody, reqCut := capBody(red.BodyPrefix(ex.RequestBody, maxRecordedBody+1))
+	respBody, respCut := capBody(red.BodyPrefix(ex.Body, maxRecordedBody+1))
 	return &contract.Exchange{
 		Method:          ex.Method,
-		URL:             e.Redactor.Text(ex.URL),
-		RequestHeaders:  e.Redactor.Header(ex.RequestHeader),
+		URL:             red.Text(ex.URL),
+		RequestHeaders:  red.Header(ex.RequestHeader),
 		RequestBody:     string(reqBody),
 		ResponseStatus:  ex.HTTPStatus,
-		ResponseHeaders: e.Redactor.Header(ex.Header),
+		ResponseHeaders: red.Header(ex.Header),
 		ResponseBody:    string(respBody),
 		Truncated:       reqCut || respCut,
 	}

@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -15,6 +16,7 @@ import (
 // vendor's documented example values and the dependent spec says what it sent.
 type facts struct {
 	once            sync.Once
+	CompanyID       int64
 	CustomerGroupID int64
 	TradeType       int64
 	SymbolID        int64
@@ -22,21 +24,29 @@ type facts struct {
 
 func (f *facts) load(ctx context.Context, c caller) {
 	f.once.Do(func() {
-		f.CustomerGroupID, f.TradeType, f.SymbolID = 1, 1, 1
+		f.CompanyID, f.CustomerGroupID, f.TradeType, f.SymbolID = 1, 1, 1, 1
 		if c == nil {
 			return
 		}
 		var customer struct {
+			CompanyID       *int64 `json:"companyId"`
 			CustomerGroupID *int64 `json:"customerGroupId"`
-			AccountList     []struct {
-				TradeType *int64 `json:"tradeType"`
-			} `json:"accountList"`
+			// An array of accounts, or the {} the spec documents: the
+			// customer's group is a fact either way.
+			AccountList json.RawMessage `json:"accountList"`
 		}
 		if dataOf(ctx, c, "customer.app.CustomerWebApiService.findCustomerInfo", map[string]any{}, &customer) {
 			if customer.CustomerGroupID != nil {
 				f.CustomerGroupID = *customer.CustomerGroupID
 			}
-			for _, a := range customer.AccountList {
+			if customer.CompanyID != nil {
+				f.CompanyID = *customer.CompanyID
+			}
+			var accounts []struct {
+				TradeType *int64 `json:"tradeType"`
+			}
+			_ = json.Unmarshal(customer.AccountList, &accounts)
+			for _, a := range accounts {
 				if a.TradeType != nil {
 					f.TradeType = *a.TradeType
 					break
@@ -72,8 +82,7 @@ func dataOf(ctx context.Context, c caller, bizType string, body any, into any) b
 // findCustomerInfo never waits on other operations (which matters when the
 // vendor stalls: each lookup would cost a full timeout).
 func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[string]any {
-	body := map[string]any{}
-	_ = json.Unmarshal(op.Request, &body)
+	body := op.catalogBody()
 	needs := false
 	for _, k := range factKeys {
 		if _, ok := body[k]; ok {
@@ -84,14 +93,15 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 		return body
 	}
 	f.load(ctx, c)
-	fill := map[string]any{
+	fill := map[string]int64{
+		"companyId":       f.CompanyID,
 		"customerGroupId": f.CustomerGroupID,
 		"tradeType":       f.TradeType,
 		"symbolId":        f.SymbolID,
 	}
 	for k, v := range fill {
-		if _, ok := body[k]; ok {
-			body[k] = v
+		if placeholder, ok := body[k]; ok {
+			body[k] = asPlaceholder(v, placeholder)
 		}
 	}
 	return body
@@ -107,4 +117,14 @@ func (e *Env) requestBody(ctx context.Context, f *facts, c caller, op Operation)
 }
 
 // factKeys are the request fields filled from facts.
-var factKeys = []string{"customerGroupId", "tradeType", "symbolId"}
+var factKeys = []string{"companyId", "customerGroupId", "tradeType", "symbolId"}
+
+// asPlaceholder is the fact v typed as the catalog's placeholder is, which
+// is typed as the spec types the field: the vendor types some ids as
+// strings (getPageView's symbolId).
+func asPlaceholder(v int64, placeholder any) any {
+	if _, isString := placeholder.(string); isString {
+		return strconv.FormatInt(v, 10)
+	}
+	return v
+}

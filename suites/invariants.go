@@ -6,6 +6,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/jsontok"
+	"github.com/mmcontract/mmcontract/schemas"
 )
 
 // Invariants checks the envelope rules that a JSON Schema cannot express: the
@@ -18,6 +19,14 @@ import (
 // builds no tree of data: it runs on every response, and TestInvariantsMatchReference
 // holds it to the encoding/json version it replaced.
 func Invariants(body []byte, sentTrace string) []contract.Violation {
+	return InvariantsOf(body, sentTrace, "")
+}
+
+// InvariantsOf is Invariants for an operation's envelope
+// (schemas.Operation.Envelope): for the quote envelope only the trace echo
+// applies (it has no code, ok, fail or tm); for the code-only one, ok and
+// fail may both be absent, and then code alone says success.
+func InvariantsOf(body []byte, sentTrace, envelope string) []contract.Violation {
 	env, ok := envelopeMembers(body)
 	if !ok {
 		return []contract.Violation{{Pointer: "", Keyword: "envelope", Expected: "a JSON object envelope",
@@ -35,15 +44,23 @@ func Invariants(body []byte, sentTrace string) []contract.Violation {
 		out = append(out, contract.Violation{Pointer: "/trace", Keyword: "trace_echo", Expected: "the request's trace",
 			Seen: seen, Message: "the response trace must echo the request's trace header"})
 	}
+	if envelope == schemas.EnvelopeQuote {
+		return out
+	}
 	okv, okErr := env.ok.boolean("ok")
 	failv, failErr := env.fail.boolean("fail")
-	if okErr != nil || failErr != nil {
+	// With neither ok nor fail sent where the envelope may lack both, there
+	// is nothing to compare code with: code "0" alone is the success.
+	codeOnly := envelope == schemas.EnvelopeCodeOnly && !env.ok.present && !env.fail.present
+	switch {
+	case codeOnly:
+	case okErr != nil || failErr != nil:
 		for _, e := range []*contract.Violation{okErr, failErr} {
 			if e != nil {
 				out = append(out, *e)
 			}
 		}
-	} else if okv == failv {
+	case okv == failv:
 		out = append(out, contract.Violation{Pointer: "/fail", Keyword: "ok_fail", Expected: "fail == !ok",
 			Seen: fmt.Sprintf("ok=%t fail=%t", okv, failv), Message: "ok and fail must disagree"})
 	}
@@ -55,7 +72,7 @@ func Invariants(body []byte, sentTrace string) []contract.Violation {
 	case codeErr != nil:
 		out = append(out, contract.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "string", Seen: jsontok.TypeName(env.code.raw),
 			Message: "code must be a string; \"0\" means success"})
-	case okErr == nil && (code == "0") != okv:
+	case !codeOnly && okErr == nil && (code == "0") != okv:
 		out = append(out, contract.Violation{Pointer: "/code", Keyword: "code_ok", Expected: "code \"0\" exactly when ok",
 			Seen: fmt.Sprintf("code=%q ok=%t", code, okv), Message: "code \"0\" must mean success and only success"})
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/schemas"
 )
 
 // invariantBodies are envelopes that break each invariant in each way, and
@@ -178,4 +179,34 @@ func refJSONKind(raw json.RawMessage) string {
 		return "number"
 	}
 	return "invalid JSON"
+}
+
+// Ensure the invariants follow the operation's envelope: a code-only reply
+// may lack both ok and fail (code "0" alone is the success) but not one of
+// them, and still has ok and fail agree where it sends them; a quote reply
+// is held to its trace echo only.
+func TestInvariantsOfEnvelope(t *testing.T) {
+	tests := []struct {
+		name, envelope, body string
+		want                 []string
+	}{
+		{"code-only, neither", schemas.EnvelopeCodeOnly, `{"code":"0","tm":3,"trace":"t-1"}`, nil},
+		{"code-only, error code, neither", schemas.EnvelopeCodeOnly, `{"code":"E1","tm":3,"trace":"t-1"}`, nil},
+		{"code-only, ok alone", schemas.EnvelopeCodeOnly, `{"code":"0","tm":3,"trace":"t-1","ok":true}`, []string{"/fail ok_fail"}},
+		{"code-only, both disagreeing with code", schemas.EnvelopeCodeOnly, `{"code":"1","tm":3,"trace":"t-1","ok":true,"fail":false}`, []string{"/code code_ok"}},
+		{"standard, neither", "", `{"code":"0","tm":3,"trace":"t-1"}`, []string{"/ok ok_fail", "/fail ok_fail"}},
+		{"quote", schemas.EnvelopeQuote, `{"ret":200,"msg":"ok","trace":"t-1","data":{}}`, nil},
+		{"quote, trace not echoed", schemas.EnvelopeQuote, `{"ret":200,"msg":"ok","trace":"t-2","data":{}}`, []string{"/trace trace_echo"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, v := range InvariantsOf([]byte(tt.body), "t-1", tt.envelope) {
+				got = append(got, v.Pointer+" "+v.Keyword)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("violations %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

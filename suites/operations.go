@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,6 +14,10 @@ import (
 type Operation struct {
 	schemas.Operation
 	Smoke bool
+	// Body holds request fields the curated suite sets over the catalog's
+	// placeholders, where a placeholder would ask a real tenant nothing
+	// sensible (a currency pair of "x").
+	Body map[string]any
 }
 
 // Method is the last bizType segment, e.g. findCustomerInfo: the label a
@@ -51,6 +56,18 @@ func (o Operation) title() string {
 	return o.BizType + " (" + o.Family + ")"
 }
 
+// catalogBody is a fresh copy of the catalog's minimal request body: the
+// spec's required fields with placeholders that satisfy its request schema
+// (TestEverySuiteRequestValidates holds every body the suites send to it).
+func (o Operation) catalogBody() map[string]any {
+	body := map[string]any{}
+	_ = json.Unmarshal(o.Request, &body)
+	for k, v := range o.Body {
+		body[k] = v
+	}
+	return body
+}
+
 func (o Operation) call() mmapi.Operation {
 	return mmapi.Operation{Family: mmapi.Family(o.Family), BizType: o.BizType, Version: o.Version, Group: o.Group, Path: o.Path}
 }
@@ -61,24 +78,27 @@ var clientOperations = []struct {
 	bizType string
 	area    string
 	smoke   bool
+	body    map[string]any
 }{
-	{"customer.app.CustomerWebApiService.findCustomerInfo", "customer", true},
-	{"customer.app.CustomerExtendWebApiService.findCustomerExtend", "customer", false},
-	{"customer.app.CustomerApiWebService.page", "customer", false},
-	{"customer.app.KycWebApiService.findAllBizKycList", "customer", false},
-	{"customer.app.CustomerOptionalWebApiService.optionalList", "customer", false},
-	{"customer.app.CustomerWalletWebApiService.walletList", "customer", false},
-	{"customer.app.WithdrawBankWebApiService.bankList", "customer", false},
-	{"config.app.AppSymbolDubboService.getSymbolBaseList", "market", true},
-	{"config.app.AppSymbolDubboService.getSymbolList", "market", false},
-	{"config.app.AppSymbolDubboService.getSymbolDetail", "market", false},
-	{"config.app.AppAssetsDubboService.getAssetsList", "market", false},
-	{"config.app.AppDictDubboService.getListByParentCode", "market", false},
-	{"fund.app.DepositAppDubboService.getDepositCoinList", "funds", false},
-	{"fund.app.WithdrawAppDubboService.getWithdrawCurrencyList", "funds", false},
-	{"fund.app.FundExchangeRateQueryService.getExchangeRateList", "funds", false},
-	{"message.app.CompanyNoticeApiService.customerViewNoticePage", "message", false},
-	{"tradeapi.app.PositionApiService.queryPositionPage", "trade", false},
+	{"customer.app.CustomerWebApiService.findCustomerInfo", "customer", true, nil},
+	{"customer.app.CustomerExtendWebApiService.findCustomerExtend", "customer", false, nil},
+	{"customer.app.CustomerApiWebService.page", "customer", false, nil},
+	{"customer.app.KycWebApiService.findAllBizKycList", "customer", false, nil},
+	{"customer.app.CustomerOptionalWebApiService.optionalList", "customer", false, nil},
+	{"customer.app.CustomerWalletWebApiService.walletList", "customer", false, nil},
+	{"customer.app.WithdrawBankWebApiService.bankList", "customer", false, nil},
+	{"config.app.AppSymbolDubboService.getSymbolBaseList", "market", true, nil},
+	{"config.app.AppSymbolDubboService.getSymbolList", "market", false, nil},
+	{"config.app.AppSymbolDubboService.getSymbolDetail", "market", false, nil},
+	{"config.app.AppAssetsDubboService.getAssetsList", "market", false, nil},
+	{"config.app.AppDictDubboService.getListByParentCode", "market", false, nil},
+	{"fund.app.DepositAppDubboService.getDepositCoinList", "funds", false, nil},
+	{"fund.app.WithdrawAppDubboService.getWithdrawCurrencyList", "funds", false, nil},
+	// The spec requires one to 50 currency pairs; a rate every tenant quotes.
+	{"fund.app.FundExchangeRateQueryService.getExchangeRateList", "funds", false,
+		map[string]any{"currencies": []any{map[string]any{"source": "USD", "target": "USDT"}}}},
+	{"message.app.CompanyNoticeApiService.customerViewNoticePage", "message", false, nil},
+	{"tradeapi.app.PositionApiService.queryPositionPage", "trade", false, nil},
 }
 
 // ClientOperations resolves the client suite's operations in the catalog.
@@ -90,7 +110,7 @@ func ClientOperations(set *schemas.Set) ([]Operation, error) {
 			return nil, fmt.Errorf("client suite: %s has no schema in the catalog", c.bizType)
 		}
 		op.Area = c.area
-		ops = append(ops, Operation{Operation: op, Smoke: c.smoke})
+		ops = append(ops, Operation{Operation: op, Smoke: c.smoke, Body: c.body})
 	}
 	return ops, nil
 }

@@ -37,6 +37,11 @@ func Register(env *Env) error {
 			Skip(reason)
 		}
 	})
+	login, err := loginOperation(env)
+	if err != nil {
+		return err
+	}
+	registerLogin(env, login)
 	for _, op := range ops {
 		registerOperation(env, f, op)
 		if op.Login {
@@ -164,14 +169,15 @@ func registerNegativeAuthWith(env *Env, op Operation, fc familyClient, badToken 
 			if fc.client == nil {
 				Skip(fc.missing)
 			}
-			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{NoToken: true})
+			// The operation's valid body: only the token is wrong.
+			o := env.call(ctx, fc.client, op, op.catalogBody(), mmapi.CallOptions{NoToken: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_001")
 		}, SpecTimeout(env.CallTimeout()))
 		It("refuses a call with an unknown token with GATEWAY_CODE_005 or GATEWAY_CODE_017", func(ctx SpecContext) {
 			if fc.client == nil {
 				Skip(fc.missing)
 			}
-			o := env.call(ctx, fc.client, op, map[string]any{}, mmapi.CallOptions{Token: badToken, NoRelogin: true})
+			o := env.call(ctx, fc.client, op, op.catalogBody(), mmapi.CallOptions{Token: badToken, NoRelogin: true})
 			expectRefusal(env, op, o, "GATEWAY_CODE_005", "GATEWAY_CODE_017")
 		}, SpecTimeout(env.CallTimeout()))
 	})

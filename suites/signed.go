@@ -108,8 +108,7 @@ func registerSigned(env *Env) error {
 	for i, op := range oaOps {
 		body := bodies[i]
 		if body == nil {
-			body = map[string]any{}
-			_ = json.Unmarshal(op.Request, &body)
+			body = op.catalogBody()
 		}
 		registerOperationWith(env, op, oa, func(SpecContext, caller) any { return body })
 	}
@@ -120,9 +119,7 @@ func registerSigned(env *Env) error {
 	for _, op := range mgrOps {
 		var body any // nil: the auth call with the configured appId/appSecret
 		if op.BizType != managerAuthBizType {
-			m := map[string]any{}
-			_ = json.Unmarshal(op.Request, &m)
-			body = m
+			body = op.catalogBody()
 		}
 		registerOperationWith(env, op, mgr, func(SpecContext, caller) any { return body })
 	}

@@ -75,7 +75,7 @@ type simProcess struct {
 
 // startSim starts `mmcontract sim` on a loopback port and returns its base
 // URL once it listens; the process is stopped when the test ends.
-func startSim(t *testing.T, args ...string) simProcess {
+func startSim(t testing.TB, args ...string) simProcess {
 	t.Helper()
 	needBinary(t)
 	cmd := exec.Command(binary, append([]string{"sim", "--addr", "127.0.0.1:0"}, args...)...)

@@ -13,6 +13,7 @@
 //	mmcontract history [flags]    print recent monitored runs
 //	mmcontract spec diff|import   diff or import the vendor's OpenAPI files
 //	mmcontract validate [flags] [FILE|-]  check one captured response body
+//	mmcontract webhook verify --url URL    check your Webhook API receiver as the vendor calls it
 //	mmcontract version            print the version (also --version)
 //
 // -h or --help after any command prints its usage on stdout. Nothing it
@@ -72,6 +73,7 @@ func commands(s stdio) map[string]command {
 		"history":  &historyCommand{stdio: s},
 		"spec":     &specCommand{stdio: s},
 		"validate": &validateCommand{stdio: s},
+		"webhook":  &webhookCommand{stdio: s},
 		"version":  &versionCommand{stdio: s},
 	}
 }

@@ -54,11 +54,8 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 			return &runner.UsageError{Err: fmt.Errorf("--rate-per-minute (or MM_RATE_PER_MINUTE) must be a positive integer, got %q", *rate)}
 		}
 	}
-	if opts.FailOn, err = verdict.ParseFailOn(*failOn); err != nil {
-		return &runner.UsageError{Err: err}
-	}
-	if len(opts.FailOn) == 0 {
-		return &runner.UsageError{Err: fmt.Errorf("--fail-on %q lists no verdict, so no run could ever fail; give at least one, e.g. --fail-on %s", *failOn, verdict.DefaultFailOn)}
+	if opts.FailOn, err = failOnFlag(*failOn); err != nil {
+		return err
 	}
 	if opts.FaultBudget <= 0 {
 		return &runner.UsageError{Err: fmt.Errorf("--fault-budget must be positive, got %s", opts.FaultBudget)}
@@ -89,16 +86,34 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if opts.Credentials, err = credentialsFromEnv(c.getenv); err != nil {
 		return err
 	}
-	// The signal that interrupts the run decides its exit code (130 or 143).
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	opts.Signals = sigs
+	var stop func()
+	opts.Signals, stop = interruptSignals()
+	defer stop()
 	out, err := runner.Run(ctx, opts, c.stdout, c.stderr)
 	if err != nil {
 		return err
 	}
 	return &exitError{code: out.ExitCode}
+}
+
+// failOnFlag is --fail-on: the verdicts that fail the run, at least one.
+func failOnFlag(value string) (verdict.FailOn, error) {
+	f, err := verdict.ParseFailOn(value)
+	if err != nil {
+		return nil, &runner.UsageError{Err: err}
+	}
+	if len(f) == 0 {
+		return nil, &runner.UsageError{Err: fmt.Errorf("--fail-on %q lists no verdict, so no run could ever fail; give at least one, e.g. --fail-on %s", value, verdict.DefaultFailOn)}
+	}
+	return f, nil
+}
+
+// interruptSignals delivers the SIGINT or SIGTERM that interrupts a run,
+// which decides its exit code (130 or 143), until stop is called.
+func interruptSignals() (sigs <-chan os.Signal, stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	return c, func() { signal.Stop(c) }
 }
 
 // shardOption is --shard, else the Indexed Job's environment, else nil.

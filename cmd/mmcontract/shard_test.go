@@ -273,14 +273,14 @@ func TestShardSelection(t *testing.T) {
 		want      string // on stdout for exit 0, on stderr otherwise
 	}{
 		{name: "indexed job", env: []string{"JOB_COMPLETION_INDEX=0", "JOB_COMPLETIONS=2"}, args: smoke,
-			shard: &results.Shard{Index: 1, Total: 2}, rate: 120, want: "shard 1/2: 2 of the 4 operations"},
+			shard: &results.Shard{Index: 1, Total: 2}, rate: 120, want: "shard 1/2: 3 of the 5 operations"},
 		{name: "--shard wins", env: []string{"JOB_COMPLETION_INDEX=0", "JOB_COMPLETIONS=2"}, args: append([]string{"--shard", "3/4", "--rate-per-minute", "100"}, smoke...),
 			shard: &results.Shard{Index: 3, Total: 4}, rate: 25, want: "25 requests per minute per operation (100 shared by 4 shards)"},
 		{name: "one variable only", env: []string{"JOB_COMPLETION_INDEX=1"}, args: smoke, rate: 240},
 		{name: "monitor's rate", env: []string{"MM_RATE_PER_MINUTE=90"}, args: append([]string{"--shard", "1/2"}, smoke...),
 			shard: &results.Shard{Index: 1, Total: 2}, rate: 45},
-		{name: "empty shard", args: append([]string{"--shard", "5/5"}, smoke...),
-			shard: &results.Shard{Index: 5, Total: 5}, rate: 48, want: "shard 5/5 is empty: the label filter selects only 4 operations"},
+		{name: "empty shard", args: append([]string{"--shard", "6/6"}, smoke...),
+			shard: &results.Shard{Index: 6, Total: 6}, rate: 40, want: "shard 6/6 is empty: the label filter selects only 5 operations"},
 		{name: "index out of range", env: []string{"JOB_COMPLETION_INDEX=2", "JOB_COMPLETIONS=2"}, args: smoke, code: 2,
 			want: "JOB_COMPLETION_INDEX=2 JOB_COMPLETIONS=2: shard 3 does not exist; shards are 1 to 2 (JOB_COMPLETION_INDEX counts from 0)"},
 		{name: "index not a number", env: []string{"JOB_COMPLETION_INDEX=a", "JOB_COMPLETIONS=2"}, code: 2, want: `JOB_COMPLETION_INDEX="a"`},

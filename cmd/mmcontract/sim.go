@@ -25,8 +25,12 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	scenario := fs.String("scenario", "nominal", "scenario to serve (see -list)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	usersFile := fs.String("users", "", "JSON file listing the customers to serve instead of the demo user (see simUser)")
+	webhookReceiver := fs.Bool("webhook-receiver", false, "serve the reference Webhook API receiver (for 'mmcontract webhook verify') instead of the vendor; --scenario and -list then name its scenarios")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *webhookReceiver {
+		return c.receiver(ctx, *addr, *scenario, *list, *usersFile)
 	}
 	if *list {
 		for _, s := range simulator.Scenarios() {
@@ -42,7 +46,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &runner.UsageError{Err: err}
 	}
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users})
+	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users, CheckRequests: true})
 	if err != nil {
 		what := "--scenario"
 		if *usersFile != "" {
@@ -62,7 +66,41 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "simulator listening on http://%s (scenario %s, company %s, %d users from --users)\n",
 			ln.Addr(), *scenario, simulator.DefaultCompanyID, len(users))
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	return serve(ctx, ln, sim)
+}
+
+// receiver serves the reference Webhook API receiver: `mmcontract sim
+// --webhook-receiver`.
+func (c *simCommand) receiver(ctx context.Context, addr, scenario string, list bool, usersFile string) error {
+	if list {
+		for _, s := range simulator.ReceiverScenarios() {
+			fmt.Fprintf(c.stdout, "%-28s %-15s %s\n", s.Name, s.Breaks, s.Description)
+		}
+		return nil
+	}
+	if usersFile != "" {
+		return &runner.UsageError{Err: errors.New("--users applies to the vendor simulator, not to --webhook-receiver")}
+	}
+	h, err := simulator.NewWebhookReceiver(simulator.ReceiverOptions{Scenario: scenario})
+	if err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--scenario: %w%s", err, didYouMean(scenario, simulator.ReceiverScenarioNames()))}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &runner.UsageError{Err: fmt.Errorf("--addr %s: %w", addr, err)}
+	}
+	fmt.Fprintf(c.stdout, "webhook receiver listening on http://%s (scenario %s, test account %s in %s)\n",
+		ln.Addr(), scenario, simulator.DefaultWebhookUser, simulator.DefaultWebhookCurrency)
+	return serve(ctx, ln, h, h.Close)
+}
+
+// serve serves h on ln until ctx ends, then shuts down gracefully; each
+// onShutdown runs as the shutdown begins.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, onShutdown ...func()) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -92,7 +92,7 @@ func (c *specCommand) diff(args []string) error {
 
 // importFamilies are the vendor API families with a spec of their own (the
 // signed "openapi" family reuses the client schemas).
-var importFamilies = []string{"client", "manager", "auth2"}
+var importFamilies = []string{"client", "manager", "auth2", "webhook"}
 
 // importSpec generates the schema tree for one family from a vendor spec.
 func (c *specCommand) importSpec(args []string) error {
@@ -101,6 +101,8 @@ func (c *specCommand) importSpec(args []string) error {
 	out := flags.String("out", "", "the schemas root to write (DIR/envelope.json, DIR/<family>/...)")
 	family := flags.String("family", "client", "the API family: "+strings.Join(importFamilies, ", "))
 	overlays := flags.String("overlays", "", "overlay directory (default DIR/<family>/overlays; absent means none)")
+	var supplements stringList
+	flags.Var(&supplements, "supplement", "a further spec of the family whose operations the --openapi one lacks are added, with a note (repeatable; the CN Client spec beside the EN one)")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -129,7 +131,16 @@ func (c *specCommand) importSpec(args []string) error {
 	if err := specdiff.Validate(raw); err != nil {
 		return &runner.UsageError{Err: fmt.Errorf("--openapi %s: %w", *spec, err)}
 	}
-	if err := openapi.ImportFile(*spec, *family, *overlays, *out); err != nil {
+	for _, sup := range supplements {
+		raw, err := os.ReadFile(sup)
+		if err != nil {
+			return &runner.UsageError{Err: fmt.Errorf("--supplement: %w", err)}
+		}
+		if err := specdiff.Validate(raw); err != nil {
+			return &runner.UsageError{Err: fmt.Errorf("--supplement %s: %w", sup, err)}
+		}
+	}
+	if err := openapi.ImportFile(*spec, *family, *overlays, *out, supplements...); err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			return err // an I/O failure of ours: exit 4
@@ -178,4 +189,14 @@ func parseInterspersed(flags *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }

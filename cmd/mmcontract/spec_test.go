@@ -228,8 +228,21 @@ func TestSpecImport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("imported schemas do not compile: %v", err)
 	}
-	if n := len(set.Operations("client")); n+2 != len(snapshots[0]) { // + catalog.json and envelope.json
+	// Each operation has a data and a request schema; + catalog.json and the
+	// three envelopes.
+	if n := len(set.Operations("client")); 2*n+4 != len(snapshots[0]) {
 		t.Errorf("catalog has %d operations for %d files", n, len(snapshots[0]))
+	}
+
+	// With the CN spec as a supplement, the operations only it publishes are
+	// added, each with a note.
+	cn := vendorPath(t, filepath.Join("openapi", "MultiMarkets-ClientAPI.openapi.yaml"))
+	both := t.TempDir()
+	if r := mmcontract(t, nil, "spec", "import", "--openapi", spec, "--supplement", cn, "--out", both, "--overlays", overlays); r.code != 0 || !strings.HasPrefix(r.stdout, "imported 327 client operation(s)") {
+		t.Fatalf("import with --supplement: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := mmcontract(t, nil, "spec", "import", "--openapi", spec, "--supplement", spec+".missing", "--out", both); r.code != 2 || !strings.Contains(r.stderr, "--supplement") {
+		t.Errorf("missing supplement: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	bad := writeFile(t, t.TempDir(), "ClientAPI.yaml", []byte("<html><head><title>504 Gateway Time-out</title></head></html>"))

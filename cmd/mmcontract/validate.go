@@ -196,7 +196,7 @@ func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validate
 	}
 	// The checks are the run's own (suites/check), so a captured body reads
 	// exactly as the same response does in a run's results.json.
-	ev, err := check.Envelope(set, body)
+	ev, err := check.Envelope(set, op.Family, op.BizType, body)
 	if err != nil {
 		return rep, err
 	}
@@ -210,6 +210,14 @@ func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validate
 		// As in a run, a broken envelope fails the data check with the
 		// envelope's violations: the record says why it failed.
 		add("data", "not checked against the data schema: the envelope breaks its schema", ev, false)
+	case err != nil && op.Envelope != "":
+		// The quote envelope, or the bare data object some operations are
+		// documented to answer with: not the gateway's envelope.
+		vs, err := check.DataOfBody(set, op.Family, op.BizType, body)
+		if err != nil {
+			return rep, err
+		}
+		add("data", "", vs, len(vs) == 0)
 	case err != nil:
 		var ce *mmapi.ContractError
 		reason := err.Error()
@@ -218,15 +226,19 @@ func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validate
 		}
 		add("data", "not checked: no envelope to take data from", []contract.Violation{check.Undecodable(oneline.First(reason, oneline.MaxMessage))}, false)
 	default:
-		vs, err := check.Data(set, op.Family, op.BizType, nil, env.OK, env.Data)
+		vs, err := check.Data(set, op.Family, op.BizType, nil, env.Success(), env.Data)
 		if err != nil {
 			return rep, err
 		}
 		add("data", "", vs, len(vs) == 0)
 	}
 
+	if op.Envelope == schemas.EnvelopeBare && !schemas.IsEnvelope(body) {
+		add("invariants", "not checked: the operation answers with a bare data object, which has no envelope", nil, true)
+		return rep, nil
+	}
 	var inv []contract.Violation
-	for _, v := range suites.Invariants(body, "") {
+	for _, v := range suites.InvariantsOf(body, "", op.Envelope) {
 		// With no request there is no trace to echo: Invariants reports
 		// any trace but "" as not echoed, so that rule is left out.
 		if v.Keyword != "trace_echo" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -134,6 +135,46 @@ func TestValidateCommand(t *testing.T) {
 			r := mmcontract(t, nil, "validate", "--operation", customerInfo, tt.file)
 			if r.code != 1 || !strings.Contains(r.stdout, "contract violated") || !strings.Contains(r.stdout, "  "+keyword+"  ") {
 				t.Errorf("text: exit %d, want 1 and a %s line\n%s", r.code, keyword, r.stdout)
+			}
+		})
+	}
+}
+
+// Ensure validate holds a body to the envelope its operation's catalog entry
+// names: a market-maker report's bare data object (checked whole, pointers
+// from the root), a Manager quote endpoint's {ret, msg, trace, data}, and a
+// credit-card operation's envelope without ok and fail.
+func TestValidateOtherEnvelopes(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, family, operation, body string
+		holds                         bool
+		check                         string
+		want                          []string
+	}{
+		{"bare object", "client", "benefit.app.ReportDatadDubboService.getLevel", `{"makerLevel":"1","takerLevel":"2"}`, true, "", nil},
+		{"bare object, wrong type", "client", "benefit.app.ReportDatadDubboService.getLevel", `{"makerLevel":[],"takerLevel":"2"}`, false, "data", []string{"/makerLevel type"}},
+		{"quote reply", "manager", "quote-b-api/kline", `{"ret":200,"msg":"ok","trace":"t","data":{"kline_list":[]}}`, true, "", nil},
+		{"quote reply without ret", "manager", "quote-b-api/kline", `{"msg":"ok","trace":"t","data":{}}`, false, "envelope", []string{"/ret required"}},
+		{"code-only reply", "client", "passToCredit.app.AppCardQueryService.queryCardList", `{"bizCode":"","code":"0","msg":"ok","tm":3,"trace":"t","data":[]}`, true, "", nil},
+		{"code-only reply, wrong data", "client", "passToCredit.app.AppCardQueryService.queryCardList", `{"bizCode":"","code":"0","msg":"ok","tm":3,"trace":"t","data":"cards"}`, false, "data", []string{"/data type"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeFile(t, dir, fmt.Sprintf("%d.json", i), []byte(tt.body))
+			code, rep := validateJSON(t, "--family", tt.family, "--operation", tt.operation, f)
+			if rep.Holds != tt.holds || (code == 0) != tt.holds {
+				t.Fatalf("exit %d, holds %v, want %v: %+v", code, rep.Holds, tt.holds, rep)
+			}
+			if tt.holds {
+				return
+			}
+			var got []string
+			for _, v := range checkOf(rep, tt.check).Violations {
+				got = append(got, v.Pointer+" "+v.Keyword)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%s check violations %v, want %v", tt.check, got, tt.want)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ type Operation struct {
 	BizType string // e.g. customer.app.CustomerWebApiService.findCustomerInfo
 	Version string // header "version"; "" means "0.0.1"
 	Group   string // header "group"; "" = none; tradeapi.* operations use "tradeApi"
-	Path    string // "global" (default), "login", "auth", "register", ...
+	Path    string // "global" (default), "login", "auth", "register", "cats-gateway/global", ...
 }
 
 // Well-known operations the client itself performs.
@@ -162,6 +162,10 @@ type session struct {
 	// err remembers a vendor rejection of the credentials: retrying a
 	// wrong password from every spec would lock the account.
 	err error
+	// first is the exchange of the session's first login, so the login
+	// response every run receives can be checked without logging in again
+	// (a second login may end the first session on a single-session tenant).
+	first *Exchange
 }
 
 // New returns a Client for cfg. hc may wrap a signing RoundTripper; nil means
@@ -316,10 +320,21 @@ func (op Operation) normalize() (Operation, error) {
 	if op.Path == "" {
 		op.Path = "global"
 	}
-	if !safeSegment(op.BizType) || !safeSegment(op.Path) {
+	if !safeSegment(op.BizType) || !safePath(op.Path) {
 		return op, fmt.Errorf("mmapi: bizType %q / path %q: want non-empty names of letters, digits, '.', '_' or '-'", op.BizType, op.Path)
 	}
 	return op, nil
+}
+
+// safePath is a path of safe segments: the catalog's multi-segment paths
+// (cats-gateway/global) are spec paths, not an operation name's smuggling.
+func safePath(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if !safeSegment(seg) {
+			return false
+		}
+	}
+	return true
 }
 
 // safeSegment keeps operation names from smuggling path, query or host parts
@@ -390,6 +405,16 @@ func (c *Client) canRenew(f Family) bool {
 	return c.cfg.LoginName != "" && c.cfg.LoginPassword != ""
 }
 
+// LoginExchange returns the exchange of the client's first Client API login
+// (its request and response, as sent and received), or nil when it has not
+// logged in: no login yet, or a token configured instead (Config.Token).
+// The caller redacts before recording it, as with any exchange.
+func (c *Client) LoginExchange() *Exchange {
+	c.client.mu.Lock()
+	defer c.client.mu.Unlock()
+	return c.client.first
+}
+
 // Login obtains and caches the Client API token, unless one is cached
 // already (from an earlier login or Config.Token).
 func (c *Client) Login(ctx context.Context) error {
@@ -436,6 +461,9 @@ func (c *Client) token(ctx context.Context, s *session, f Family) (string, *Exch
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.first == nil {
+		s.first = ex
+	}
 	var ve *VendorError
 	switch {
 	case err == nil:

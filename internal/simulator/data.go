@@ -85,7 +85,7 @@ func (s *Simulator) lookupOp(rt route) *op {
 		if o, ok := ops[rt.bizType]; ok {
 			return o
 		}
-		return s.generatedOp(rt.bizType)
+		return s.generatedOp(rt)
 	}
 	return nil
 }

@@ -8,21 +8,26 @@ import (
 	"strings"
 
 	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/schemas"
 )
 
 // generatedOp serves a client operation that has a catalog entry and a data
 // schema but no handcrafted data, with data generated from the schema. Its
 // routing (version, group, login) comes from the catalog.
-func (s *Simulator) generatedOp(bizType string) *op {
+func (s *Simulator) generatedOp(rt route) *op {
 	if s.opts.Schemas == nil {
+		return nil
+	}
+	bizType := rt.bizType
+	cat, ok := s.opts.Schemas.Operation("client", bizType)
+	// An operation documented under the cats-gateway mount is served there
+	// only, so a client that calls it at /api/global/ finds no interface, as
+	// it would where the vendor routes by the documented path.
+	if !ok || !(cat.Path == "global" || cat.Path == schemas.CatsGatewayPath && rt.catsGateway) {
 		return nil
 	}
 	if o, ok := s.generated.Load(bizType); ok {
 		return o.(*op)
-	}
-	cat, ok := s.opts.Schemas.Operation("client", bizType)
-	if !ok || cat.Path != "global" {
-		return nil
 	}
 	raw, ok := s.opts.Schemas.DataSchema("client", bizType)
 	if !ok {

@@ -86,6 +86,9 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "enum-added", Kind: KindContract, ExpectedVerdict: verdict.Drifted, Pointer: "/data/status",
 		Description: "findCustomerInfo data.status takes the undocumented value 7 (warning drift)"},
 		data: func(o obj) obj { return o.with("status", 7) }},
+	{Scenario: Scenario{Name: "accountlist-object", Kind: KindContract, ExpectedVerdict: verdict.Drifted, Pointer: "/data/accountList",
+		Description: "findCustomerInfo data.accountList is {}, as the spec and seed page show, not the login example's array (accepted, warning drift)"},
+		data: func(o obj) obj { return o.with("accountList", obj{}) }},
 
 	// Fault scenarios: every /global/ request, never login.
 	{Scenario: Scenario{Name: "http-500", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,

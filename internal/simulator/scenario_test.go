@@ -110,6 +110,11 @@ func TestContractScenarios(t *testing.T) {
 				t.Errorf("data[%q] = %v, want x", HostileField, v)
 			}
 		},
+		"accountlist-object": func(t *testing.T, env map[string]any, _ []byte, _ string) {
+			if v, ok := env["data"].(map[string]any)["accountList"].(map[string]any); !ok || len(v) != 0 {
+				t.Errorf("data.accountList %v, want {}", env["data"].(map[string]any)["accountList"])
+			}
+		},
 		"enum-added": func(t *testing.T, env map[string]any, _ []byte, _ string) {
 			if v := env["data"].(map[string]any)["status"]; v != json.Number("7") {
 				t.Errorf("data.status %v, want 7", v)

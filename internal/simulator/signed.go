@@ -423,6 +423,9 @@ func (s *Simulator) readRequest(w http.ResponseWriter, c *call, st *signedState)
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
 		return nil, false
 	}
+	if !s.requestValid(w, c, raw) {
+		return nil, false
+	}
 	return body, true
 }
 

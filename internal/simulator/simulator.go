@@ -70,6 +70,11 @@ type Options struct {
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
 	CompanyKey *rsa.PrivateKey
+	// CheckRequests refuses, with GATEWAY_CODE_015 naming the first
+	// violation, a request body that breaks the operation's request schema
+	// in Schemas: what `mmcontract run` and `mmcontract sim` serve, so every
+	// body mmcontract's suites send is held to the vendor's spec.
+	CheckRequests bool
 }
 
 // Defaults of Options.
@@ -209,6 +214,9 @@ const loginBizType = "customer.app.CustomerWebApiService.login"
 type route struct {
 	kind    string // "login", "global" or "" (no such route)
 	bizType string
+	// catsGateway is set under the cats-gateway mounts, the only place the
+	// operations documented there (schemas.CatsGatewayPath) are served.
+	catsGateway bool
 }
 
 // gatewayPrefixes are the mounts of the client gateway: /api is documented;
@@ -226,7 +234,7 @@ func parseRoute(path string) route {
 		// A few catalog bizTypes contain "/" (a raw Dubbo path), so only
 		// login's must be one segment.
 		if ok && biz != "" && (kind == "global" || kind == "login" && !strings.Contains(biz, "/")) {
-			return route{kind: kind, bizType: biz}
+			return route{kind: kind, bizType: biz, catsGateway: p != "/api/"}
 		}
 		break
 	}

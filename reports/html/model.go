@@ -33,7 +33,10 @@ type view struct {
 	Target       string
 	// Simulator, Setup and Interrupted are banners: a run against the
 	// embedded simulator, a set-up problem (config_error), a stopped run.
-	Simulator   bool
+	Simulator bool
+	// Receiver marks `mmcontract webhook verify`: the checks called the
+	// user's own Webhook API receiver, not the vendor.
+	Receiver    bool
 	Setup       string
 	Interrupted bool
 	Started     string // human form, UTC
@@ -218,6 +221,7 @@ func build(res results.Results, reports []types.Report, opts Options) view {
 	v := view{
 		Target:      sc.text(res.Target),
 		Simulator:   res.TargetKind == results.TargetSimulator,
+		Receiver:    res.TargetKind == results.TargetReceiver,
 		Interrupted: res.Interrupted,
 		Version:     res.Version,
 		Commit:      res.Commit,

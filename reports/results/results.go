@@ -91,6 +91,9 @@ func MergedText(m Merged) string {
 const (
 	TargetSimulator = "simulator"
 	TargetVendor    = "vendor"
+	// TargetReceiver is `mmcontract webhook verify`'s target: the user's
+	// own implementation of the Webhook API, which the vendor calls.
+	TargetReceiver = "receiver"
 )
 
 // Baselines is results.json's account of the --baseline directory.

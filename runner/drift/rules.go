@@ -32,6 +32,7 @@ const (
 	ruleTypedFromNull
 	ruleUndocumented
 	ruleSchemaNull
+	ruleSchemaTolerated
 	numRules
 )
 
@@ -48,6 +49,7 @@ var rules = [numRules]Rule{
 	ruleTypedFromNull:     {contract.TypeChanged, verdict.Info, "a first type for a field the baseline only ever saw as null (it knew no type to break)"},
 	ruleUndocumented:      {contract.Added, verdict.Info, "without a baseline: a pointer under `/data` the schema does not describe (reported at the top of an undocumented subtree)"},
 	ruleSchemaNull:        {contract.BecameNull, verdict.Breaking, "without a baseline: null where every schema describing the pointer forbids null"},
+	ruleSchemaTolerated:   {contract.TypeChanged, verdict.Warning, "without a baseline: a type the schema accepts only because the vendor's documents disagree (`findCustomerInfo` and `login` `accountList` as an object, not the array the login example shows), so on-call learns which one the tenant sends"},
 }
 
 // Rules returns the drift rules in the README's order.

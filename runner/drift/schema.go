@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/schemas"
 )
 
 // maxRefHops bounds $ref chains so that a schema referring to itself cannot
@@ -36,6 +37,10 @@ type pointerDoc struct {
 	schemas []any  // the schemas describing it; nil when undocumented
 	null    bool   // some describing schema allows null
 	types   string // the describing schemas' types, for the drift text
+	// tolerated are the types a describing schema accepts only because the
+	// vendor's documents disagree (schemas.ToleratedMarker): seeing one is
+	// worth telling on-call, not failing the check.
+	tolerated TypeSet
 }
 
 // doc returns what the schema says of p, whose parent is described by
@@ -52,6 +57,7 @@ func (s *Schema) doc(p string, parent []any) *pointerDoc {
 	}
 	if d.schemas != nil {
 		d.null, d.types = s.w.anyAllowsNull(d.schemas), s.w.describeTypes(d.schemas)
+		d.tolerated = toleratedTypes(d.schemas)
 	}
 	if s.docCount.Add(1) <= maxDocs {
 		s.docs.Store(p, d)
@@ -161,8 +167,36 @@ func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
 		if f.Types.Has(Null) && !d.null {
 			out = append(out, ruleSchemaNull.drift(operation, p, d.types, f.Types.String(), "null"))
 		}
+		if seen := f.Types & d.tolerated; seen != 0 {
+			out = append(out, ruleSchemaTolerated.drift(operation, p, d.types, f.Types.String(), seen.String()))
+		}
 	}
 	SortDrift(out)
+	return out
+}
+
+// toleratedTypes reads the tolerated types of the schemas describing a
+// pointer from their $comment: schemas.ToleratedMarker, then the JSON type
+// names, separated by "|", up to the first space ("tolerated: object
+// because ...").
+func toleratedTypes(describing []any) TypeSet {
+	var out TypeSet
+	for _, sc := range describing {
+		m, _ := sc.(map[string]any)
+		comment, _ := m["$comment"].(string)
+		rest, ok := strings.CutPrefix(comment, schemas.ToleratedMarker)
+		if !ok {
+			continue
+		}
+		names, _, _ := strings.Cut(rest, " ")
+		for _, name := range strings.Split(names, "|") {
+			for _, tn := range typeNames {
+				if tn.name == name {
+					out |= TypeSet(tn.t)
+				}
+			}
+		}
+	}
 	return out
 }
 

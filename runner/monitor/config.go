@@ -500,9 +500,9 @@ func (c *Config) Validate() error {
 				return keyErr(key+".source", "required for kind spec (a file path or an http(s) URL)")
 			}
 			switch j.Family {
-			case "client", "manager", "auth2":
+			case "client", "manager", "auth2", "webhook":
 			default:
-				return keyErr(key+".family", "%q: want client, manager or auth2", j.Family)
+				return keyErr(key+".family", "%q: want client, manager, auth2 or webhook", j.Family)
 			}
 		default:
 			return keyErr(key+".kind", "%q: want suite or spec", j.Kind)

@@ -17,14 +17,17 @@ var neverNull = map[string]bool{"id": true}
 
 // converter turns OpenAPI 3.0/3.1 schema objects into JSON Schema (draft-07)
 // carrying structure only: type, format, enum, properties, items, required,
-// additionalProperties. Prose (title, description, example) and request-side
-// bounds (minLength, maximum...) are dropped on purpose.
+// additionalProperties. Prose (title, description, example) is dropped on
+// purpose, and so, for responses, are bounds (minLength, maximum...).
 type converter struct {
 	components map[string]any // components.schemas
 	stack      []string       // $ref names being expanded, for the cycle guard
-	// keepRequired keeps the spec's "required" lists. Off for responses (see
-	// Import) because the vendor's own examples contradict them.
-	keepRequired bool
+	// request converts a request body: the spec's "required" lists and its
+	// bounds are kept (they are what the vendor enforces on what we send),
+	// and fields are nullable only where the spec says so, since we never
+	// need to send a null. Off for responses (see Import) because the
+	// vendor's own examples contradict their required lists.
+	request bool
 	// budget bounds the nodes one operation may expand to; inlining $refs
 	// can otherwise grow exponentially on hostile input.
 	budget   int
@@ -100,13 +103,13 @@ func (c *converter) convert(node any, nullable bool, depth int) map[string]any {
 		props := map[string]any{}
 		if ps, ok := m["properties"].(map[string]any); ok {
 			for name, p := range ps {
-				props[name] = c.convert(p, !neverNull[name], depth+1)
+				props[name] = c.convert(p, !c.request && !neverNull[name], depth+1)
 			}
 		}
 		if len(props) > 0 {
 			out["properties"] = props
 		}
-		if c.keepRequired {
+		if c.request {
 			if req := stringList(m["required"]); len(req) > 0 {
 				out["required"] = toAny(req)
 			}
@@ -124,7 +127,36 @@ func (c *converter) convert(node any, nullable bool, depth int) map[string]any {
 		// Array elements are not fields: a Java list does not carry nulls.
 		out["items"] = c.convert(m["items"], false, depth+1)
 	}
+	if c.request {
+		for _, k := range requestBounds {
+			if n, ok := count(m[k]); ok {
+				out[k] = n
+			}
+		}
+	}
 	return out
+}
+
+// requestBounds are the size bounds a request schema keeps: the vendor
+// refuses a body outside them (an empty symbol list where one is required,
+// a userName longer than its column). Numeric ranges and patterns are left
+// out: the spec writes Java regexes and ranges the gateway does not check.
+var requestBounds = []string{"minItems", "maxItems", "minLength", "maxLength"}
+
+// count reads a non-negative whole number as YAML (int) or JSON (float64)
+// decodes it.
+func count(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), n >= 0
+	case int64:
+		return n, n >= 0
+	case uint64:
+		return int64(n), n <= 1<<62
+	case float64:
+		return int64(n), n >= 0 && n <= 1<<62 && n == float64(int64(n))
+	}
+	return 0, false
 }
 
 // ref expands a local component reference inline. Inlining keeps every data

@@ -17,9 +17,14 @@
 //     overlays, each with a reason.
 //   - Objects accept undocumented properties: drift detection reports them
 //     separately, they are not a contract violation. An overlay may close one.
-//   - Only POST operations are imported: every vendor operation is a POST; the
-//     few GET/HEAD entries are documentation pages or the quote HTTP API,
-//     whose reply is not the envelope.
+//   - POST and GET operations are imported, one per path: every gateway
+//     operation is a POST; the GETs are the Manager quote REST endpoints,
+//     whose reply is the quote envelope {ret, msg, trace, data}, and
+//     /geoip/country. HEAD / only documents the root callback's probe.
+//   - The envelope a response uses is read from its schema: a "ret" member
+//     is the quote envelope; a documented object with neither "data" nor the
+//     envelope's "code" is a bare data object (the market-maker reports),
+//     whose whole schema is the data schema.
 package openapi
 
 import (
@@ -32,6 +37,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -157,18 +163,80 @@ func errorObjectHint(doc map[string]any) string {
 	return "looks like an error response (" + strings.Join(parts, ", ") + ")"
 }
 
-// Op is one imported operation: its catalog entry, its converted data
-// schema, and the raw examples the vendor published for it (used by tests and
-// by the simulator's example-first responses).
+// Op is one imported operation: its catalog entry, its converted data and
+// request schemas, and the raw examples the vendor published for it (used by
+// tests and by the simulator's example-first responses).
 type Op struct {
 	Operation schemas.Operation
 	Method    string // HTTP method, upper case
 	URLPath   string // the spec's path key
 	Data      map[string]any
-	Examples  []json.RawMessage // whole response bodies, as published
+	// RequestBody is the schema of the request body, with the spec's
+	// required lists and size bounds (see converter.request).
+	RequestBody map[string]any
+	Examples    []json.RawMessage // whole response bodies, as published
 }
 
-// Operations converts every POST operation of the spec for family, sorted by
+// pathOwner names the family that owns a path the vendor publishes in more
+// than one file. The Webhook API is implemented by our user and called by
+// the vendor, the opposite direction from the Client API, yet its three
+// paths are also in the Client EN file: they belong to the webhook family
+// alone, so the client import skips them and each is counted once.
+var pathOwner = map[string]string{
+	"/get-user-amount":                                "webhook",
+	"/external-system-credit-limit-adjustment":        "webhook",
+	"/cancel-external-system-credit-limit-adjustment": "webhook",
+}
+
+// PathOwner returns the family that owns a path published in several
+// vendor files, or "" for a path that belongs to the file it is in.
+func PathOwner(path string) string { return pathOwner[path] }
+
+// Supplement is a further vendor file of a family (see Import).
+type Supplement struct {
+	Name string // the file's name, for the operations' Note
+	Spec []byte
+}
+
+// supplement adds to ops the operations of each supplement at a path that
+// neither ops nor an earlier supplement has, sorted by bizType.
+func supplement(ops []Op, family string, sups []Supplement) ([]Op, error) {
+	if len(sups) == 0 {
+		return ops, nil
+	}
+	havePath := map[string]bool{}
+	haveBiz := map[string]bool{}
+	for _, op := range ops {
+		havePath[op.URLPath] = true
+		haveBiz[op.Operation.BizType] = true
+	}
+	for _, sup := range sups {
+		s, err := Parse(sup.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("supplement %s: %w", sup.Name, err)
+		}
+		more, err := s.Operations(family)
+		if err != nil {
+			return nil, fmt.Errorf("supplement %s: %w", sup.Name, err)
+		}
+		for _, op := range more {
+			if havePath[op.URLPath] {
+				continue
+			}
+			if haveBiz[op.Operation.BizType] {
+				return nil, fmt.Errorf("supplement %s: %s %s: bizType %s is already defined at another path", sup.Name, op.Method, op.URLPath, op.Operation.BizType)
+			}
+			havePath[op.URLPath], haveBiz[op.Operation.BizType] = true, true
+			op.Operation.Note = "only in " + sup.Name + ": the canonical spec of the family does not publish " + op.Method + " " + op.URLPath
+			ops = append(ops, op)
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Operation.BizType < ops[j].Operation.BizType })
+	return ops, nil
+}
+
+// Operations converts every POST and GET operation of the spec for family (a
+// path another family owns excepted), sorted by
 // bizType. Overlays are not applied here; Import applies them.
 func (s *Spec) Operations(family string) ([]Op, error) {
 	paths := s.doc["paths"].(map[string]any)
@@ -177,16 +245,23 @@ func (s *Spec) Operations(family string) ([]Op, error) {
 	seen := map[string]string{}
 	for _, p := range keys {
 		item, _ := paths[p].(map[string]any)
+		method := "POST"
 		raw, ok := item["post"].(map[string]any)
 		if !ok {
+			method = "GET"
+			if raw, ok = item["get"].(map[string]any); !ok {
+				continue
+			}
+		}
+		if owner := pathOwner[p]; owner != "" && owner != family {
 			continue
 		}
-		op, err := s.operation(family, p, raw)
+		op, err := s.operation(family, p, method, raw)
 		if err != nil {
-			return nil, fmt.Errorf("POST %s: %w", p, err)
+			return nil, fmt.Errorf("%s %s: %w", method, p, err)
 		}
 		if prev, dup := seen[op.Operation.BizType]; dup {
-			return nil, fmt.Errorf("POST %s: bizType %s already defined by %s", p, op.Operation.BizType, prev)
+			return nil, fmt.Errorf("%s %s: bizType %s already defined by %s", method, p, op.Operation.BizType, prev)
 		}
 		seen[op.Operation.BizType] = p
 		ops = append(ops, op)
@@ -195,7 +270,7 @@ func (s *Spec) Operations(family string) ([]Op, error) {
 	return ops, nil
 }
 
-func (s *Spec) operation(family, path string, raw map[string]any) (Op, error) {
+func (s *Spec) operation(family, path, method string, raw map[string]any) (Op, error) {
 	pathKind, bizType := splitPath(path)
 	if bizType == "" {
 		return Op{}, errors.New("cannot derive a bizType from the path")
@@ -216,21 +291,33 @@ func (s *Spec) operation(family, path string, raw map[string]any) (Op, error) {
 	}
 	op.Login = needsLogin(family, pathKind, desc, raw)
 	op.Area = area(op.Tags, bizType)
-	op.ReadOnly = ReadOnly(op.Method())
+	// A GET is safe by HTTP's definition, and the vendor's GETs are reads.
+	op.ReadOnly = method == "GET" || ReadOnly(op.Method())
+	if method != "POST" {
+		op.HTTPMethod = method
+	}
 
 	conv := &converter{components: s.components, budget: nodeBudget}
-	data, examples := s.response(conv, raw)
+	data, envelope, examples := s.response(conv, raw)
 	if conv.exceeded {
 		return Op{}, errors.New("response schema too large (recursive $ref fan-out?)")
 	}
-	req := s.request(raw)
-	op.Request = req
-	return Op{Operation: op, Method: "POST", URLPath: path, Data: data, Examples: examples}, nil
+	if envelope == "" && examplesLackOKFail(examples) {
+		envelope = schemas.EnvelopeCodeOnly
+	}
+	op.Envelope = envelope
+	reqSchema := s.requestSchema(raw)
+	if reqSchema == nil {
+		return Op{}, errors.New("request schema too large (recursive $ref fan-out?)")
+	}
+	op.Request = requestBody(reqSchema)
+	return Op{Operation: op, Method: method, URLPath: path, Data: data, RequestBody: reqSchema, Examples: examples}, nil
 }
 
-// response returns the data schema and the published examples of the 200
+// response returns the data schema, the envelope kind (see
+// schemas.Operation.Envelope) and the published examples of the 200
 // response.
-func (s *Spec) response(conv *converter, raw map[string]any) (map[string]any, []json.RawMessage) {
+func (s *Spec) response(conv *converter, raw map[string]any) (map[string]any, string, []json.RawMessage) {
 	resps, _ := raw["responses"].(map[string]any)
 	resp, _ := resps["200"].(map[string]any)
 	if resp == nil {
@@ -269,47 +356,130 @@ func (s *Spec) response(conv *converter, raw map[string]any) (map[string]any, []
 			}
 		}
 	}
-	dataNode := s.dataNode(media["schema"], 0)
-	if dataNode == nil {
-		return map[string]any{}, examples
+	body := s.resolve(media["schema"], 0)
+	props, _ := body["properties"].(map[string]any)
+	envelope := ""
+	if _, ok := props["ret"]; ok {
+		envelope = schemas.EnvelopeQuote
 	}
-	return conv.convert(dataNode, true, 0), examples
+	if dataNode, ok := props["data"]; ok {
+		return conv.convert(dataNode, true, 0), envelope, examples
+	}
+	if _, hasCode := props["code"]; !hasCode && envelope == "" && len(props) > 0 && !examplesHaveEnvelope(examples) {
+		// Documented as the data object itself, without an envelope. (Where
+		// the examples wrap it in one, the documented object is a slip of
+		// the spec, and an overlay derives the data from the examples.)
+		return conv.convert(body, true, 0), schemas.EnvelopeBare, examples
+	}
+	return map[string]any{}, envelope, examples
 }
 
-// dataNode finds the raw schema of the envelope's "data" property, following
-// $refs on the way.
-func (s *Spec) dataNode(node any, depth int) any {
+// examplesLackOKFail reports whether the operation publishes envelope
+// examples and none of them carries ok or fail.
+func examplesLackOKFail(examples []json.RawMessage) bool {
+	seen := false
+	for _, ex := range examples {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(ex, &top) != nil {
+			continue
+		}
+		if _, code := top["code"]; !code {
+			continue
+		}
+		_, ok := top["ok"]
+		_, fail := top["fail"]
+		if ok || fail {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+func examplesHaveEnvelope(examples []json.RawMessage) bool {
+	for _, ex := range examples {
+		if schemas.IsEnvelope(ex) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve follows $refs from node to a schema object (nil when there is
+// none).
+func (s *Spec) resolve(node any, depth int) map[string]any {
 	m, ok := node.(map[string]any)
 	if !ok || depth > 16 {
 		return nil
 	}
 	if ref, ok := m["$ref"].(string); ok {
 		name := unescapePointer(strings.TrimPrefix(ref, "#/components/schemas/"))
-		return s.dataNode(s.components[name], depth+1)
+		return s.resolve(s.components[name], depth+1)
 	}
-	props, _ := m["properties"].(map[string]any)
-	return props["data"]
+	return m
 }
 
-// request returns a minimal valid request body: required fields only, with
-// deterministic placeholders. Page queries also get current=1,size=10 so a
-// read-only suite asks for one small page.
-func (s *Spec) request(raw map[string]any) json.RawMessage {
+// requestSchema converts the operation's JSON request body schema; an
+// operation without one gets {} (any body). A GET's request is its query
+// parameters, as an object. nil means the conversion ran out of budget.
+func (s *Spec) requestSchema(raw map[string]any) map[string]any {
 	rb, _ := raw["requestBody"].(map[string]any)
 	content, _ := rb["content"].(map[string]any)
 	media, _ := content["application/json"].(map[string]any)
-	conv := &converter{components: s.components, keepRequired: true, budget: nodeBudget}
-	schema := conv.convert(media["schema"], false, 0)
+	node := media["schema"]
+	if node == nil {
+		node = queryObject(raw)
+	}
+	conv := &converter{components: s.components, request: true, budget: nodeBudget}
+	schema := conv.convert(node, false, 0)
+	if conv.exceeded {
+		return nil
+	}
+	return schema
+}
+
+// queryObject is the operation's query parameters as one object schema,
+// or nil when it has none.
+func queryObject(raw map[string]any) any {
+	params, _ := raw["parameters"].([]any)
+	props := map[string]any{}
+	var required []any
+	for _, p := range params {
+		pm, _ := p.(map[string]any)
+		name, _ := pm["name"].(string)
+		if pm["in"] != "query" || name == "" {
+			continue
+		}
+		sc, _ := pm["schema"].(map[string]any)
+		if sc == nil {
+			sc = map[string]any{}
+		}
+		props[name] = sc
+		if pm["required"] == true {
+			required = append(required, name)
+		}
+	}
+	if len(props) == 0 {
+		return nil
+	}
+	return map[string]any{"type": "object", "properties": props, "required": required}
+}
+
+// requestBody returns a minimal valid request body for a request schema:
+// required fields only, with deterministic placeholders. Page queries also
+// get current=1,size=10, typed as the spec types them (the vendor types them
+// as strings in places), so a read-only suite asks for one small page.
+func requestBody(schema map[string]any) json.RawMessage {
 	body, ok := placeholder(schema, 0).(map[string]any)
-	if !ok || conv.exceeded {
+	if !ok {
 		body = map[string]any{}
 	}
 	if props, ok := schema["properties"].(map[string]any); ok {
-		_, hasCurrent := props["current"]
-		_, hasSize := props["size"]
+		current, hasCurrent := props["current"].(map[string]any)
+		size, hasSize := props["size"].(map[string]any)
 		if hasCurrent && hasSize {
-			body["current"] = 1
-			body["size"] = 10
+			body["current"] = typedNumber(current, 1)
+			body["size"] = typedNumber(size, 10)
 		}
 	}
 	b, err := json.Marshal(body)
@@ -317,6 +487,15 @@ func (s *Spec) request(raw map[string]any) json.RawMessage {
 		return json.RawMessage("{}")
 	}
 	return b
+}
+
+// typedNumber is n as the schema types it: a string where the spec says
+// string, else a number.
+func typedNumber(schema map[string]any, n int) any {
+	if primaryType(schema) == "string" {
+		return strconv.Itoa(n)
+	}
+	return n
 }
 
 // placeholder builds a deterministic value for a converted schema, filling
@@ -335,17 +514,31 @@ func placeholder(schema map[string]any, depth int) any {
 		props, _ := schema["properties"].(map[string]any)
 		for _, r := range stringList(schema["required"]) {
 			ps, _ := props[r].(map[string]any)
-			if v, ok := namedPlaceholders[r]; ok && primaryType(ps) == typeOfPlaceholder(v) {
-				out[r] = v
+			if n, ok := numberPlaceholders[r]; ok {
+				out[r] = typedNumber(ps, n)
+				continue
+			}
+			if r == "lang" && primaryType(ps) == "string" {
+				out[r] = "en-US" // a real language tag, not "x"
 				continue
 			}
 			out[r] = placeholder(ps, depth+1)
 		}
 		return out
 	case "array":
-		return []any{}
+		// A list the spec requires to be non-empty gets as many
+		// placeholder items as it needs; any other list stays empty.
+		n, _ := count(schema["minItems"])
+		items, _ := schema["items"].(map[string]any)
+		out := make([]any, 0, n)
+		for i := int64(0); i < n && i < 16; i++ {
+			out = append(out, placeholder(items, depth+1))
+		}
+		return out
 	case "string":
-		return "x"
+		// As long as the spec demands (a 32-character password hash).
+		n, _ := count(schema["minLength"])
+		return strings.Repeat("x", int(max(1, min(n, 256))))
 	case "integer", "number":
 		return 1
 	case "boolean":
@@ -354,16 +547,10 @@ func placeholder(schema map[string]any, depth int) any {
 	return nil
 }
 
-// namedPlaceholders are better guesses than "x" or 1 for fields whose
-// meaning the name gives away.
-var namedPlaceholders = map[string]any{"lang": "en-US", "current": 1, "size": 10}
-
-func typeOfPlaceholder(v any) string {
-	if _, ok := v.(string); ok {
-		return "string"
-	}
-	return "integer"
-}
+// numberPlaceholders are typed as the schema types them (a number or its
+// decimal string): one small page rather than page "x", and an amount that
+// is a number even where money is a string.
+var numberPlaceholders = map[string]int{"current": 1, "size": 10, "amount": 1}
 
 func primaryType(schema map[string]any) string {
 	switch t := schema["type"].(type) {
@@ -379,8 +566,18 @@ func primaryType(schema map[string]any) string {
 	return ""
 }
 
+// catsGatewayPrefix is where the spec documents the market-maker report
+// operations: /api/cats-gateway/global/{bizType}. Their catalog Path is
+// schemas.CatsGatewayPath, which the client mounts under {base}/api.
+const catsGatewayPrefix = "/api/" + schemas.CatsGatewayPath + "/"
+
 // splitPath derives the path kind and bizType from a spec path.
 func splitPath(p string) (kind, bizType string) {
+	if rest, ok := strings.CutPrefix(p, catsGatewayPrefix); ok {
+		// Documented under the cats-gateway mount, not the /api/global/
+		// every other gateway operation uses.
+		return schemas.CatsGatewayPath, rest
+	}
 	if i := strings.LastIndex(p, "/global/"); i >= 0 {
 		return "global", p[i+len("/global/"):]
 	}
@@ -446,7 +643,9 @@ func needsLogin(family, pathKind, desc string, raw map[string]any) bool {
 	case "login", "register", "third/login", "h", "auth":
 		return false
 	}
-	return family != "auth2"
+	// Auth2 authenticates with its own credentials, and the vendor calls
+	// the webhook endpoints with no token at all.
+	return family != "auth2" && family != "webhook"
 }
 
 // areaByTag maps the vendor's top-level tags (EN and CN) to our area labels.
@@ -459,7 +658,7 @@ var areaByTag = map[string]string{
 	"index": "index", "基金接口": "index",
 	"credit card": "credit-card", "信用卡接口": "credit-card",
 	"market maker": "market-maker", "做市商接口": "market-maker",
-	"external settlement": "settlement", "外部结算接口": "settlement",
+	"external settlement": "settlement", "外部结算接口": "settlement", "cp接口": "settlement",
 	"auth": "auth",
 }
 
@@ -555,11 +754,18 @@ func camelWords(s string) []string {
 }
 
 // Import converts spec for family and applies the overlays in overlays (one
-// <bizType>.yaml per operation at the root of the FS; nil for none). The
-// result maps slash-separated paths relative to the schemas root to file
-// contents: "envelope.json", "<family>/catalog.json" and
-// "<family>/<bizType>.json".
-func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, error) {
+// <bizType>.yaml per operation at the root of the FS correcting the data
+// schema, and one in requests/ correcting the request schema; nil for none).
+// The result maps slash-separated paths relative to the schemas root to file
+// contents: "envelope.json", "<family>/catalog.json",
+// "<family>/<bizType>.json" and "<family>/requests/<bizType>.json".
+//
+// Supplements are further vendor files of the family (the CN Client spec
+// beside the canonical EN one): an operation at a path the canonical spec
+// lacks is imported from the first supplement that has it, with a Note
+// naming that file. An operation both publish comes from the canonical
+// spec alone.
+func Import(spec []byte, family string, overlays fs.FS, supplements ...Supplement) (map[string][]byte, error) {
 	if !validFamily.MatchString(family) {
 		return nil, fmt.Errorf("import: invalid family %q", family)
 	}
@@ -571,7 +777,16 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", family, err)
 	}
-	rules, err := loadOverlays(overlays)
+	if ops, err = supplement(ops, family, supplements); err != nil {
+		return nil, fmt.Errorf("import %s: %w", family, err)
+	}
+	// s.components is used below only for overlay "set" fragments, which
+	// name the canonical spec's components.
+	rules, err := loadOverlays(overlays, ".")
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", family, err)
+	}
+	requestRules, err := loadOverlays(overlays, RequestDir)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", family, err)
 	}
@@ -580,30 +795,45 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 	for i := range ops {
 		op := &ops[i]
 		name := schemas.FileName(op.Operation.BizType)
-		if rs, ok := rules[name]; ok {
-			op.Data, err = applyOverlays(op.Data, rs, s.components)
+		if op.Data, err = applyOverlays(op.Data, rules, name, ".", s.components, false, op.Examples); err != nil {
+			return nil, fmt.Errorf("import %s: %w", family, err)
+		}
+		if len(op.Data) == 0 {
+			// Never silently open: the schema says so, and the committed
+			// tree's test wants an overlay with the reason instead.
+			op.Data = map[string]any{"$comment": OpenMarker + UnexplainedOpen}
+		}
+		if op.RequestBody, err = applyOverlays(op.RequestBody, requestRules, name, RequestDir, s.components, true, nil); err != nil {
+			return nil, fmt.Errorf("import %s: %w", family, err)
+		}
+		if _, corrected := requestRules[name]; corrected {
+			// A corrected request schema makes a better placeholder
+			// (an enum's first value rather than "x").
+			op.Operation.Request = requestBody(op.RequestBody)
+		}
+		delete(rules, name)
+		delete(requestRules, name)
+		for _, f := range []struct {
+			rel    string
+			schema map[string]any
+		}{{family + "/" + name, op.Data}, {family + "/" + RequestDir + "/" + name, op.RequestBody}} {
+			b, err := encodeSchema(f.schema)
 			if err != nil {
-				return nil, fmt.Errorf("import %s: overlay %s: %w", family, overlayName(name), err)
+				return nil, fmt.Errorf("import %s: %s: %w", family, op.Operation.BizType, err)
 			}
-			delete(rules, name)
+			files[f.rel] = b
 		}
-		root := map[string]any{"$schema": draft}
-		for k, v := range op.Data {
-			root[k] = v
-		}
-		b, err := encode(root)
-		if err != nil {
-			return nil, fmt.Errorf("import %s: %s: %w", family, op.Operation.BizType, err)
-		}
-		files[family+"/"+name] = b
 		catalog = append(catalog, op.Operation)
 	}
-	if len(rules) > 0 {
+	if len(rules)+len(requestRules) > 0 {
 		// An overlay for an operation the spec no longer has is stale: say so
 		// instead of silently dropping a correction.
 		var stale []string
 		for name := range rules {
-			stale = append(stale, overlayName(name))
+			stale = append(stale, overlayName(".", name))
+		}
+		for name := range requestRules {
+			stale = append(stale, overlayName(RequestDir, name))
 		}
 		sort.Strings(stale)
 		return nil, fmt.Errorf("import %s: overlays for operations not in the spec: %s", family, strings.Join(stale, ", "))
@@ -613,15 +843,35 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 		return nil, fmt.Errorf("import %s: catalog: %w", family, err)
 	}
 	files[family+"/catalog.json"] = b
-	env, err := encode(Envelope())
-	if err != nil {
-		return nil, err
+	for file, schema := range map[string]map[string]any{schemas.EnvelopeFile: Envelope(), schemas.QuoteEnvelopeFile: QuoteEnvelope(),
+		schemas.CodeOnlyEnvelopeFile: CodeOnlyEnvelope()} {
+		b, err := encode(schema)
+		if err != nil {
+			return nil, err
+		}
+		files[file] = b
 	}
-	files["envelope.json"] = env
 	return files, nil
 }
 
+// UnexplainedOpen is the $comment reason of an empty data schema that no
+// overlay explains (see Rule.Open).
+const UnexplainedOpen = "the spec documents no data schema, and no overlay derives one or says why it stays open"
+
 var validFamily = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// RequestDir is where request schemas and their overlays sit inside a
+// family's directory and its overlays directory.
+const RequestDir = "requests"
+
+// encodeSchema writes a converted schema as a draft-07 document.
+func encodeSchema(schema map[string]any) ([]byte, error) {
+	root := map[string]any{"$schema": draft}
+	for k, v := range schema {
+		root[k] = v
+	}
+	return encode(root)
+}
 
 const draft = "http://json-schema.org/draft-07/schema#"
 
@@ -654,6 +904,44 @@ func Envelope() map[string]any {
 	}
 }
 
+// CodeOnlyEnvelope is the standard envelope without ok and fail among its
+// required members (schemas.EnvelopeCodeOnly): every example the vendor
+// publishes for a few credit-card operations lacks both, and success there
+// is code "0". It is the standard envelope's schema otherwise, so ok and
+// fail are type-checked where they are sent.
+func CodeOnlyEnvelope() map[string]any {
+	env := Envelope()
+	var required []any
+	for _, r := range env["required"].([]any) {
+		if r != "ok" && r != "fail" {
+			required = append(required, r)
+		}
+	}
+	env["required"] = required
+	return env
+}
+
+// QuoteEnvelope is the schema of the quote service's envelope, which the
+// Manager quote REST endpoints answer with: {ret, msg, trace, data}, ret an
+// integer return code (200 success), msg its message, trace the request's.
+// It is a second envelope, not a loosened first one: a quote reply has
+// none of bizCode, code, tm, ok or fail, and a gateway reply no ret. Every
+// example the vendor publishes carries all four members; data is checked by
+// the operation's schema.
+func QuoteEnvelope() map[string]any {
+	return map[string]any{
+		"$schema": draft,
+		"type":    "object",
+		"properties": map[string]any{
+			"ret":   map[string]any{"type": "integer"},
+			"msg":   map[string]any{"type": []any{"string", "null"}},
+			"trace": map[string]any{"type": "string"},
+			"data":  map[string]any{},
+		},
+		"required": []any{"msg", "ret", "trace"},
+	}
+}
+
 // encode writes v as deterministic JSON: sorted keys, 2-space indent, no
 // HTML escaping, trailing newline.
 func encode(v any) ([]byte, error) {
@@ -672,10 +960,20 @@ func encode(v any) ([]byte, error) {
 // (outDir/envelope.json, outDir/<family>/...). Schema files of the family
 // that the spec no longer defines are removed, so the tree mirrors the spec;
 // files whose bytes are unchanged are not rewritten.
-func ImportFile(path, family, overlayDir, outDir string) error {
+//
+// supplementPaths are further files of the family (see Import).
+func ImportFile(path, family, overlayDir, outDir string, supplementPaths ...string) error {
 	spec, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
+	}
+	var sups []Supplement
+	for _, p := range supplementPaths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		sups = append(sups, Supplement{Name: filepath.Base(p), Spec: b})
 	}
 	var ov fs.FS
 	if overlayDir != "" {
@@ -685,22 +983,24 @@ func ImportFile(path, family, overlayDir, outDir string) error {
 			return fmt.Errorf("import: overlays: %w", err)
 		}
 	}
-	files, err := Import(spec, family, ov)
+	files, err := Import(spec, family, ov, sups...)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
-	famDir := filepath.Join(outDir, family)
-	if err := os.MkdirAll(famDir, 0o755); err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	existing, err := filepath.Glob(filepath.Join(famDir, "*.json"))
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	for _, f := range existing {
-		if _, keep := files[family+"/"+filepath.Base(f)]; !keep {
-			if err := os.Remove(f); err != nil {
-				return fmt.Errorf("import: remove stale %s: %w", f, err)
+	for _, dir := range []string{family, family + "/" + RequestDir} {
+		abs := filepath.Join(outDir, filepath.FromSlash(dir))
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		existing, err := filepath.Glob(filepath.Join(abs, "*.json"))
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		for _, f := range existing {
+			if _, keep := files[dir+"/"+filepath.Base(f)]; !keep {
+				if err := os.Remove(f); err != nil {
+					return fmt.Errorf("import: remove stale %s: %w", f, err)
+				}
 			}
 		}
 	}

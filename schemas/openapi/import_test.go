@@ -97,6 +97,59 @@ func TestImportMapsStructure(t *testing.T) {
 	}
 }
 
+// Ensure the importer writes a request schema per operation with the spec's
+// required lists, types and size bounds (not nullable: we never send null),
+// that the catalog body satisfies them (a required list gets an item, a
+// bounded string its length), and that a path another family owns is left
+// to it.
+func TestImportRequestSchemas(t *testing.T) {
+	const ownedPath = `  /get-user-amount:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [symbols, pwd], properties: {symbols: {type: array, minItems: 1, items: {type: integer}}, pwd: {type: string, minLength: 32}}}
+      responses: {}
+`
+	spec := strings.Replace(miniSpec, "components:\n", ownedPath+"components:\n", 1)
+	files, err := openapi.Import([]byte(spec), "client", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["client/get-user-amount.json"]; ok {
+		t.Error("the client import kept /get-user-amount, which the webhook family owns")
+	}
+	req := string(files["client/requests/customer.app.X.findThing.json"])
+	for _, want := range []string{`"required": [
+    "customerNo",
+    "lang"
+  ]`, `"customerNo": {
+      "type": "string"
+    }`} {
+		if !strings.Contains(req, want) {
+			t.Errorf("request schema lacks %s:\n%s", want, req)
+		}
+	}
+	files, err = openapi.Import([]byte(spec), "webhook", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2*3+4 { // + catalog.json and the three envelopes
+		t.Errorf("webhook import: %d files, want 10", len(files))
+	}
+	req = string(files["webhook/requests/get-user-amount.json"])
+	if !strings.Contains(req, `"minItems": 1`) || !strings.Contains(req, `"minLength": 32`) {
+		t.Errorf("request schema lost its bounds:\n%s", req)
+	}
+	cat := string(files["webhook/catalog.json"])
+	if !strings.Contains(cat, `"pwd": "`+strings.Repeat("x", 32)+`"`) || !strings.Contains(cat, "\"symbols\": [\n        1\n      ]") {
+		t.Errorf("catalog body does not satisfy the request schema's bounds:\n%s", cat)
+	}
+	if !strings.Contains(cat, `"login": false`) {
+		t.Errorf("a webhook operation needs a login token:\n%s", cat)
+	}
+}
+
 // Ensure documents that are not OpenAPI (the vendor's own bad publishes)
 // are rejected as invalid, never imported as "no operations".
 func TestImportRejectsInvalidSpecs(t *testing.T) {
@@ -143,10 +196,16 @@ func TestImportOverlays(t *testing.T) {
 		t.Errorf("overlay not applied:\n%s", data)
 	}
 	bad := map[string]string{
-		"no reason":     "- pointer: /properties/name\n  merge: {type: string}\n",
-		"unknown key":   "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
-		"stale pointer": "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
-		"set and merge": "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
+		"no reason":             "- pointer: /properties/name\n  merge: {type: string}\n",
+		"unknown key":           "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  colour: red\n",
+		"stale pointer":         "- pointer: /properties/gone/x\n  reason: r\n  merge: {type: string}\n",
+		"set and merge":         "- pointer: /properties/name\n  reason: r\n  merge: {type: string}\n  set: {type: string}\n",
+		"derive without source": "- pointer: ''\n  reason: r\n  derive: example\n",
+		"derive from elsewhere": "- pointer: ''\n  reason: r\n  derive: guess\n  source: s\n",
+		"derive a field":        "- pointer: /properties/name\n  reason: r\n  derive: example\n  source: s\n",
+		"open a field":          "- pointer: /properties/name\n  reason: r\n  open: true\n",
+		"open a full schema":    "- pointer: ''\n  reason: r\n  open: true\n",
+		"derive, no example":    "- pointer: ''\n  reason: r\n  derive: example\n  source: the 200 example\n",
 	}
 	for name, body := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -198,8 +257,11 @@ func TestImportIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a) != len(b) || len(a) != 321+2 {
-		t.Fatalf("imports produced %d and %d files, want 323", len(a), len(b))
+	// The EN spec alone: 319 operations (the 327 less the 8 only the CN
+	// spec has), each a data and a request schema, plus the catalog and the
+	// three envelopes.
+	if len(a) != len(b) || len(a) != 2*319+4 {
+		t.Fatalf("imports produced %d and %d files, want %d", len(a), len(b), 2*319+4)
 	}
 	for k := range a {
 		if !bytes.Equal(a[k], b[k]) {
@@ -241,5 +303,59 @@ func BenchmarkImportClientSpec(b *testing.B) {
 		if _, err := openapi.Import(spec, "client", ov); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Ensure an overlay derives a data schema the spec leaves empty from the
+// operation's published example (structure only, marked with its source),
+// that one may keep it open with its reason, and that an empty schema no
+// overlay explains says so.
+func TestImportDeriveAndOpen(t *testing.T) {
+	const spec = `openapi: 3.0.1
+info: {title: t, version: 1.0.0}
+paths:
+  /global/a.b.C.derived:
+    post:
+      responses:
+        '200':
+          content:
+            application/json:
+              example: {code: "0", ok: true, data: {id: 7, name: secret-example, list: [{n: 1.5}], none: null}}
+  /global/a.b.C.open:
+    post:
+      responses: {}
+  /global/a.b.C.unexplained:
+    post:
+      responses: {}
+`
+	ov := fstest.MapFS{
+		"a.b.C.derived.yaml": {Data: []byte("- pointer: ''\n  reason: r\n  derive: example\n  source: the 200 example\n")},
+		"a.b.C.open.yaml":    {Data: []byte("- pointer: ''\n  reason: nothing is documented\n  open: true\n")},
+	}
+	files, err := openapi.Import([]byte(spec), "client", ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived := string(files["client/a.b.C.derived.json"])
+	for _, want := range []string{`"$comment": "` + openapi.ExampleDerivedMarker + `the 200 example"`, `"id": {
+      "type": "number"
+    }`, `"n": {
+            "type": [
+              "number",
+              "null"
+            ]
+          }`, `"none": {}`} {
+		if !strings.Contains(derived, want) {
+			t.Errorf("derived schema lacks %s:\n%s", want, derived)
+		}
+	}
+	if strings.Contains(derived, "secret-example") {
+		t.Error("the derived schema carries an example value")
+	}
+	if open := string(files["client/a.b.C.open.json"]); !strings.Contains(open, `"$comment": "`+openapi.OpenMarker+`nothing is documented"`) {
+		t.Errorf("open schema without its reason:\n%s", open)
+	}
+	if un := string(files["client/a.b.C.unexplained.json"]); !strings.Contains(un, openapi.UnexplainedOpen) {
+		t.Errorf("an unexplained empty schema does not say so:\n%s", un)
 	}
 }

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mmcontract/mmcontract/internal/oneline"
 )
 
 // Rule is one overlay correction to an operation's data schema. An overlay
@@ -19,10 +22,19 @@ import (
 //   - pointer: a JSON pointer into our data schema ("" is the root), e.g.
 //     /properties/accountList;
 //   - reason: why our schema differs from the vendor's spec (required);
+//   - and exactly one action:
 //   - set: an OpenAPI schema fragment, converted by the importer's own rules
-//     (fields nullable unless "nullable: false"), that replaces the node; or
+//     (fields nullable unless "nullable: false"), that replaces the node;
 //   - merge: JSON Schema keywords set on the existing node as given, e.g.
-//     {type: object, required: [id, customerNo, companyId]}.
+//     {type: object, required: [id, customerNo, companyId]};
+//   - derive: example, with source: the vendor's published example it
+//     comes from: the node (the root only) is replaced by a structure-only
+//     schema inferred from that example's data, marked "example-derived" in
+//     its $comment. For operations whose spec documents no data schema but
+//     whose examples show one;
+//   - open: true: the node (the root only) stays a schema that accepts
+//     anything, and its $comment says why. An empty data schema without
+//     this is an import error, so none stays open silently.
 //
 // See schemas/client/overlays/customer.app.CustomerWebApiService.findCustomerInfo.yaml.
 type Rule struct {
@@ -30,16 +42,43 @@ type Rule struct {
 	Reason  string         `yaml:"reason"`
 	Set     any            `yaml:"set"`
 	Merge   map[string]any `yaml:"merge"`
+	Derive  string         `yaml:"derive"`
+	Source  string         `yaml:"source"`
+	Open    bool           `yaml:"open"`
 }
 
-// loadOverlays reads every *.yaml at the root of fsys, keyed by the schema
-// file name it corrects (<bizType>.json).
-func loadOverlays(fsys fs.FS) (map[string][]Rule, error) {
+// Markers of a data schema's $comment: how a schema that the spec left empty
+// was filled, or why it stays open. Tests and the README list them.
+const (
+	ExampleDerivedMarker = "example-derived from "
+	OpenMarker           = "open: "
+)
+
+// deriveExample is the one derive source the importer knows.
+const deriveExample = "example"
+
+func (r *Rule) actions() int {
+	n := 0
+	for _, set := range []bool{r.Set != nil, r.Merge != nil, r.Derive != "", r.Open} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// loadOverlays reads every *.yaml in dir of fsys ("." for the data schema
+// overlays, RequestDir for the request schema ones), keyed by the schema file
+// name it corrects (<bizType>.json). A missing RequestDir means none.
+func loadOverlays(fsys fs.FS, dir string) (map[string][]Rule, error) {
 	out := map[string][]Rule{}
 	if fsys == nil {
 		return out, nil
 	}
-	entries, err := fs.ReadDir(fsys, ".")
+	entries, err := fs.ReadDir(fsys, dir)
+	if dir != "." && errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("overlays: %w", err)
 	}
@@ -47,13 +86,14 @@ func loadOverlays(fsys fs.FS) (map[string][]Rule, error) {
 		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
 			continue
 		}
-		b, err := fs.ReadFile(fsys, e.Name())
+		file := path.Join(dir, e.Name())
+		b, err := fs.ReadFile(fsys, file)
 		if err != nil {
-			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("overlay %s: %w", file, err)
 		}
 		rules, err := ParseOverlay(b)
 		if err != nil {
-			return nil, fmt.Errorf("overlay %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("overlay %s: %w", file, err)
 		}
 		out[strings.TrimSuffix(e.Name(), ".yaml")+".json"] = rules
 	}
@@ -82,8 +122,17 @@ func ParseOverlay(b []byte) ([]Rule, error) {
 		if strings.TrimSpace(r.Reason) == "" {
 			return nil, fmt.Errorf("rule %d (%q): reason is required", i+1, r.Pointer)
 		}
-		if (r.Set == nil) == (r.Merge == nil) {
-			return nil, fmt.Errorf("rule %d (%q): exactly one of set and merge is required", i+1, r.Pointer)
+		if r.actions() != 1 {
+			return nil, fmt.Errorf("rule %d (%q): exactly one of set, merge, derive and open is required", i+1, r.Pointer)
+		}
+		if r.Derive != "" && r.Derive != deriveExample {
+			return nil, fmt.Errorf("rule %d (%q): derive %q: the only source is %q", i+1, r.Pointer, r.Derive, deriveExample)
+		}
+		if (r.Derive != "") != (strings.TrimSpace(r.Source) != "") {
+			return nil, fmt.Errorf("rule %d (%q): derive and source go together (source names the example)", i+1, r.Pointer)
+		}
+		if (r.Derive != "" || r.Open) && r.Pointer != "" {
+			return nil, fmt.Errorf("rule %d (%q): derive and open apply to the whole schema (pointer \"\")", i+1, r.Pointer)
 		}
 		if r.Pointer != "" && !strings.HasPrefix(r.Pointer, "/") {
 			return nil, fmt.Errorf("rule %d: pointer %q must be empty or start with /", i+1, r.Pointer)
@@ -92,13 +141,44 @@ func ParseOverlay(b []byte) ([]Rule, error) {
 	return rules, nil
 }
 
-// applyOverlays applies rules in order to the data schema root.
-func applyOverlays(root map[string]any, rules []Rule, components map[string]any) (map[string]any, error) {
+// applyOverlays applies the rules for the schema file name, if any, in
+// order to root: a data schema, or with request a request schema (whose
+// "set" fragments are converted as request bodies are). dir is where the
+// overlay sits, for the error.
+func applyOverlays(root map[string]any, overlays map[string][]Rule, name, dir string, components map[string]any, request bool, examples []json.RawMessage) (map[string]any, error) {
+	rules, ok := overlays[name]
+	if !ok {
+		return root, nil
+	}
+	root, err := applyRules(root, rules, components, request, examples)
+	if err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", overlayName(dir, name), err)
+	}
+	return root, nil
+}
+
+func applyRules(root map[string]any, rules []Rule, components map[string]any, request bool, examples []json.RawMessage) (map[string]any, error) {
 	for i, r := range rules {
+		switch {
+		case r.Open:
+			if len(root) > 0 {
+				return nil, fmt.Errorf("rule %d: open, but the schema is not empty (stale overlay?)", i+1)
+			}
+			root = map[string]any{"$comment": OpenMarker + oneline.First(r.Reason, oneline.MaxMessage)}
+			continue
+		case r.Derive != "":
+			data, ok := exampleData(examples)
+			if !ok {
+				return nil, fmt.Errorf("rule %d: derive example: the operation has no published example with data", i+1)
+			}
+			root = inferSchema(data, true, 0)
+			root["$comment"] = ExampleDerivedMarker + oneline.First(r.Source, oneline.MaxMessage)
+			continue
+		}
 		var val any
 		if r.Set != nil {
-			conv := &converter{components: components, budget: nodeBudget}
-			val = conv.convert(r.Set, true, 0)
+			conv := &converter{components: components, request: request, budget: nodeBudget}
+			val = conv.convert(r.Set, !request, 0)
 		}
 		if r.Pointer == "" {
 			if r.Set != nil {
@@ -164,6 +244,92 @@ func walk(node any, tokens []string) (any, error) {
 	return node, nil
 }
 
-func overlayName(schemaFile string) string {
-	return "overlays/" + strings.TrimSuffix(schemaFile, ".json") + ".yaml"
+func overlayName(dir, schemaFile string) string {
+	return path.Join("overlays", dir, strings.TrimSuffix(schemaFile, ".json")+".yaml")
+}
+
+// exampleData returns the "data" of the first published example that has
+// one (not null), preferring a success envelope (code "0" or ok true).
+func exampleData(examples []json.RawMessage) (any, bool) {
+	var fallback any
+	for _, ex := range examples {
+		var env struct {
+			Code any             `json:"code"`
+			OK   *bool           `json:"ok"`
+			Data json.RawMessage `json:"data"`
+		}
+		if json.Unmarshal(ex, &env) != nil || len(env.Data) == 0 || string(env.Data) == "null" {
+			continue
+		}
+		var data any
+		if json.Unmarshal(env.Data, &data) != nil {
+			continue
+		}
+		if env.Code == "0" || (env.OK != nil && *env.OK) {
+			return data, true
+		}
+		if fallback == nil {
+			fallback = data
+		}
+	}
+	return fallback, fallback != nil
+}
+
+// inferSchema is the structure-only schema of an example value, by the
+// importer's policy: every field nullable (a Java backend serialises unset
+// fields as null), no field required, undocumented fields allowed, array
+// items from the union of the elements' fields. A number is "number": an
+// example's 0 does not say a field is never a decimal. A null says nothing
+// about the type, so it constrains nothing.
+func inferSchema(v any, nullable bool, depth int) map[string]any {
+	typed := func(t string) map[string]any {
+		if nullable {
+			return map[string]any{"type": []any{t, "null"}}
+		}
+		return map[string]any{"type": t}
+	}
+	if depth > maxDepth {
+		return map[string]any{}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := typed("object")
+		props := map[string]any{}
+		for k, fv := range x {
+			props[k] = inferSchema(fv, !neverNull[k], depth+1)
+		}
+		if len(props) > 0 {
+			out["properties"] = props
+		}
+		return out
+	case []any:
+		out := typed("array")
+		merged := map[string]any{}
+		var item any
+		for _, el := range x {
+			if m, ok := el.(map[string]any); ok {
+				for k, fv := range m {
+					if _, seen := merged[k]; !seen || fv != nil {
+						merged[k] = fv
+					}
+				}
+				item = merged
+			} else if item == nil {
+				item = el
+			}
+		}
+		// Array elements are not fields: a Java list does not carry nulls.
+		out["items"] = inferSchema(item, false, depth+1)
+		if item == nil {
+			out["items"] = map[string]any{}
+		}
+		return out
+	case string:
+		return typed("string")
+	case float64:
+		return typed("number")
+	case bool:
+		return typed("boolean")
+	}
+	return map[string]any{}
 }

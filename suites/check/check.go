@@ -18,16 +18,19 @@ import (
 
 // Schemas is what the schema checks need of *schemas.Set.
 type Schemas interface {
-	ValidateEnvelope(body []byte) ([]contract.Violation, error)
+	ValidateEnvelopeOf(family, bizType string, body []byte) ([]contract.Violation, error)
 	ValidateData(family, bizType string, data []byte) ([]contract.Violation, error)
 }
 
 var _ Schemas = (*schemas.Set)(nil)
 
-// Envelope is the envelope check: the whole body against the envelope
-// schema, violations sorted stably.
-func Envelope(s Schemas, body []byte) ([]contract.Violation, error) {
-	vs, err := s.ValidateEnvelope(body)
+// Envelope is the envelope check: the whole body against the envelope the
+// operation's catalog entry names (the standard one, the quote service's
+// {ret, msg, trace, data}, or none for an operation documented as answering
+// with a bare data object; see schemas.Operation.Envelope), violations
+// sorted stably.
+func Envelope(s Schemas, family, bizType string, body []byte) ([]contract.Violation, error) {
+	vs, err := s.ValidateEnvelopeOf(family, bizType, body)
 	if err != nil {
 		return nil, fmt.Errorf("validating the envelope: %w", err)
 	}
@@ -53,23 +56,58 @@ func Data(s Schemas, family, bizType string, envelope []contract.Violation, succ
 	return vs, nil
 }
 
-// DataOfBody is the data check of a bare body, for callers that hold no
-// decoded envelope (a matcher given a body, a captured response).
+// DataOfBody is the data check of a whole body, for callers that hold no
+// decoded envelope (a matcher given a body, a captured response), whatever
+// envelope the operation uses: the standard one (success is ok), the quote
+// envelope (success is ret 200), the code-only one (success is code "0"),
+// or none, when the body that passed the
+// envelope check is the operation's bare data object and is checked whole.
 func DataOfBody(s Schemas, family, bizType string, body []byte) ([]contract.Violation, error) {
-	ev, err := Envelope(s, body)
+	ev, err := Envelope(s, family, bizType, body)
 	if err != nil || len(ev) > 0 {
 		return ev, err
 	}
 	var env struct {
-		OK   *bool           `json:"ok"`
-		Data json.RawMessage `json:"data"`
+		OK   *bool            `json:"ok"`
+		Code *json.RawMessage `json:"code"`
+		Ret  *int64           `json:"ret"`
+		Data json.RawMessage  `json:"data"`
 	}
-	// The envelope schema passed, so the body is a JSON object.
+	// The envelope check passed, so the body is a JSON object.
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("decoding the envelope: %w", err)
 	}
-	return Data(s, family, bizType, nil, env.OK != nil && *env.OK, env.Data)
+	switch {
+	case env.OK == nil && env.Code == nil && env.Ret != nil:
+		return Data(s, family, bizType, nil, *env.Ret == QuoteSuccess, env.Data)
+	case env.OK == nil && env.Code == nil:
+		return BareData(s, family, bizType, body)
+	}
+	// ok says success where it is sent; else code "0" does (a code-only
+	// envelope), as the vendor's own client reads it.
+	success := env.OK != nil && *env.OK
+	if env.OK == nil && env.Code != nil {
+		success = string(*env.Code) == `"0"`
+	}
+	return Data(s, family, bizType, nil, success, env.Data)
 }
+
+// BareData is the data check of a bare data object, the whole body of an
+// operation documented without an envelope (schemas.EnvelopeBare): the
+// operation's data schema, with pointers from the body's root, since there
+// is no /data member to point into.
+func BareData(s Schemas, family, bizType string, body []byte) ([]contract.Violation, error) {
+	vs, err := Data(s, family, bizType, nil, true, body)
+	for i := range vs {
+		if rest, ok := strings.CutPrefix(vs[i].Pointer, "/data"); ok && (rest == "" || rest[0] == '/') {
+			vs[i].Pointer = rest
+		}
+	}
+	return vs, err
+}
+
+// QuoteSuccess is the quote envelope's ret on success.
+const QuoteSuccess = 200
 
 // RefusedReadOnly is the message of the data check's vendor_error: an
 // error envelope where the contract says the call succeeds.

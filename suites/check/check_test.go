@@ -94,3 +94,58 @@ func TestShape(t *testing.T) {
 		t.Errorf("no drift: %q %t", b, d)
 	}
 }
+
+// Ensure the envelope check holds each operation to the envelope its
+// catalog entry names: a Manager quote endpoint to {ret, msg, trace, data}
+// (and not to the gateway's), a market-maker report documented as a bare
+// object to nothing, checking that object whole with pointers from the root,
+// while the gateway's envelope around it is still accepted and checked, and
+// a credit-card operation whose examples lack ok and fail to the standard
+// envelope without them.
+func TestEnvelopeKinds(t *testing.T) {
+	set, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const quote, bare, codeOnly = "quote-b-api/kline", "benefit.app.ReportDatadDubboService.getLevel", "passToCredit.app.AppCardQueryService.queryCardList"
+	tests := []struct {
+		name, family, bizType, body string
+		wantEnvelope, wantData      []string
+	}{
+		{"quote reply", "manager", quote, `{"ret":200,"msg":"ok","trace":"t","data":{}}`, []string{}, []string{}},
+		{"quote reply without ret", "manager", quote, `{"msg":"ok","trace":"t","data":{}}`, []string{"/ret required"}, []string{"/ret required"}},
+		{"gateway envelope where a quote reply is due", "manager", quote,
+			`{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":true,"fail":false,"data":{}}`, []string{"/ret required"}, []string{"/ret required"}},
+		{"bare object", "client", bare, `{"makerLevel":"1","takerLevel":"2"}`, []string{}, []string{}},
+		{"bare object, wrong type", "client", bare, `{"makerLevel":{},"takerLevel":"2"}`, []string{}, []string{"/makerLevel type"}},
+		{"bare operation in the gateway envelope", "client", bare,
+			`{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":true,"fail":false,"data":{"makerLevel":[]}}`, []string{}, []string{"/data/makerLevel type"}},
+		{"code-only reply without ok and fail", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","data":[]}`, []string{}, []string{}},
+		{"code-only reply, wrong data", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","data":"cards"}`, []string{}, []string{"/data type"}},
+		{"code-only reply with a bad ok", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","tm":1,"trace":"t","ok":"yes","data":[]}`, []string{"/ok type"}, []string{"/ok type"}},
+		{"code-only reply without tm", "client", codeOnly, `{"bizCode":"","code":"0","msg":"","trace":"t","data":[]}`, []string{"/tm required"}, []string{"/tm required"}},
+		{"bare operation in a broken envelope", "client", bare, `{"code":0,"ok":true}`,
+			[]string{"/bizCode required", "/code type", "/fail required", "/msg required", "/tm required", "/trace required"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := check.Envelope(set, tt.family, tt.bizType, []byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pointers(ev); !reflect.DeepEqual(got, tt.wantEnvelope) {
+				t.Errorf("envelope violations %v, want %v", got, tt.wantEnvelope)
+			}
+			if tt.wantData == nil {
+				return
+			}
+			dv, err := check.DataOfBody(set, tt.family, tt.bizType, []byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pointers(dv); !reflect.DeepEqual(got, tt.wantData) {
+				t.Errorf("data violations %v, want %v", got, tt.wantData)
+			}
+		})
+	}
+}

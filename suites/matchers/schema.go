@@ -24,8 +24,8 @@ import (
 )
 
 // MatchSchema succeeds when actual, a whole response body ([]byte,
-// json.RawMessage or string), satisfies the envelope schema and, when the
-// envelope reports success (ok true), the operation's data schema. An error
+// json.RawMessage or string), satisfies the envelope the operation uses and,
+// when the envelope reports success (ok true), the operation's data schema. An error
 // envelope's data carries the bizType, not the operation's data, so it is
 // checked against the envelope only; the suites' invariant specs judge ok,
 // code and fail.
@@ -34,7 +34,7 @@ func MatchSchema(set *schemas.Set, family, bizType string) types.GomegaMatcher {
 }
 
 // MatchEnvelopeSchema succeeds when actual, a whole response body, satisfies
-// the envelope schema.
+// the standard envelope schema.
 func MatchEnvelopeSchema(set *schemas.Set) types.GomegaMatcher {
 	return &schemaMatcher{set: set, envelopeOnly: true}
 }
@@ -80,7 +80,7 @@ func (m *schemaMatcher) Match(actual any) (bool, error) {
 	var vs []contract.Violation
 	if m.envelopeOnly {
 		m.result.what = EnvelopeSchema
-		vs, err = check.Envelope(m.set, body)
+		vs, err = check.Envelope(m.set, m.family, m.bizType, body)
 	} else {
 		m.result.what = SchemaOf(m.family, m.bizType)
 		vs, err = check.DataOfBody(m.set, m.family, m.bizType, body)

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/schemas"
+)
+
+// Ensure every request body the suites send validates against the
+// operation's request schema from the vendor's spec: a whole run of every
+// suite, mutating specs included, against the embedded simulator, which
+// refuses a body that breaks its request schema with GATEWAY_CODE_015
+// naming the violation (simulator.Options.CheckRequests; TestCheckRequests
+// shows it refusing). So a body built wrong anywhere (a paging field sent as
+// a number the spec types as a string, a required list sent empty, a fact
+// filled with the wrong type) turns a check red or skipped with that code,
+// which this test forbids; and every operation that was called has a
+// request schema to be held to.
+func TestEverySuiteRequestValidates(t *testing.T) {
+	set, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, res := runSim(t, t.TempDir(), "--allow-mutations")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	called := map[string]bool{}
+	for _, c := range res.Checks {
+		if c.EnvelopeCode == "GATEWAY_CODE_015" || strings.Contains(c.Message, "Request parameters are invalid") {
+			t.Errorf("%s (%s): the simulator refused the suite's request body: %s", c.Operation, c.Family, c.Message)
+		}
+		if c.Verdict == verdict.Skipped || c.HTTPStatus == 0 {
+			continue
+		}
+		called[c.Family+" "+c.Operation] = true
+		if _, ok := set.RequestSchema(c.Family, c.Operation); !ok {
+			t.Errorf("%s (%s) was called but has no request schema to hold its body to", c.Operation, c.Family)
+		}
+	}
+	// The curated client, catalog, Open API and Manager suites all called.
+	if len(called) < 150 {
+		t.Errorf("only %d operations called: %v", len(called), called)
+	}
+	for _, want := range []string{"client customer.app.CustomerOptionalWebApiService.optionalList",
+		"client fund.app.FundExchangeRateQueryService.getExchangeRateList", "client config.app.AppJcStrategyDubboService.getPageView",
+		"manager config.admin.AdminDictDubboService.getListByParentCode"} {
+		if !called[want] {
+			t.Errorf("%s was not called", want)
+		}
+	}
+}
