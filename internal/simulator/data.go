@@ -52,7 +52,6 @@ var ops = func() map[string]*op {
 		{bizType: "fund.app.WithdrawAppDubboService.getWithdrawCurrencyList", login: true, build: buildWithdrawCurrencyList},
 		{bizType: "fund.app.FundExchangeRateQueryService.getExchangeRateList", build: buildExchangeRateList},
 		{bizType: "message.app.CompanyNoticeApiService.customerViewNoticePage", login: true, build: buildNoticePage},
-		{bizType: "tradeapi.app.PositionApiService.queryPositionPage", group: "tradeApi", login: true, build: buildPositionPage},
 	}
 	m := make(map[string]*op, len(list))
 	for _, o := range list {
@@ -83,6 +82,9 @@ func (s *Simulator) lookupOp(rt route) *op {
 		}
 	case "global":
 		if o, ok := ops[rt.bizType]; ok {
+			return o
+		}
+		if o, ok := tradingOps[rt.bizType]; ok {
 			return o
 		}
 		return s.generatedOp(rt.bizType)
@@ -755,9 +757,10 @@ func buildNoticePage(s *Simulator, c *call) (any, error) {
 	return pageOf(notices, size, current), nil
 }
 
-// buildPositionPage lists two open positions of the requested trade type
-// (default 1), none when the simulator has no symbol of that type.
-func buildPositionPage(s *Simulator, c *call) (any, error) {
+// fixturePositions are the two positions of the body's tradeType that the
+// account held before any run (the vendor's example values); the trading
+// book's own follow them in queryPositionPage.
+func fixturePositions(s *Simulator, c *call) []obj {
 	tt, ok := bodyInt(c.body, "tradeType")
 	if !ok {
 		tt = 1
@@ -786,5 +789,5 @@ func buildPositionPage(s *Simulator, c *call) (any, error) {
 			{"volume", "1"}, {"marginSetType", "2"}, {"source", nil}, {"thirdPartyOrder", nil},
 		})
 	}
-	return out, nil
+	return out
 }

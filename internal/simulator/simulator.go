@@ -16,6 +16,7 @@ package simulator
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -70,6 +71,13 @@ type Options struct {
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
 	CompanyKey *rsa.PrivateKey
+	// QuoteSeed sets where each symbol's deterministic quote swing starts
+	// (trading.go). Default 1.
+	QuoteSeed int64
+	// Demo makes every customer a demo customer: findCustomerInfo reports
+	// type 1 ("demo") and companyType "demo", the only accounts mutating
+	// specs may trade on against a real target.
+	Demo bool
 }
 
 // Defaults of Options.
@@ -77,7 +85,7 @@ const (
 	DefaultCompanyID        = "439"
 	DefaultRatePerMinute    = 300
 	DefaultTokenTTL         = 30 * time.Minute
-	DefaultSymbolCount      = 20
+	DefaultSymbolCount      = 40 // every trade type has symbols: spot, full-margin, isolated
 	DefaultStallFor         = 20 * time.Second
 	DefaultSlowBodyInterval = 500 * time.Millisecond
 	DefaultRedirectTo       = "http://127.0.0.2:1"
@@ -105,6 +113,8 @@ type Simulator struct {
 	symbolBase     rawJSON // getSymbolBaseList data, rendered once
 
 	sign signedState // Open API keys, Manager apps, company key
+
+	book *tradeBook // accounts, orders, positions, capital flows (trading.go)
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -142,7 +152,10 @@ func New(opts Options) (*Simulator, error) {
 		opts.RedirectTo = DefaultRedirectTo
 	}
 	opts.RedirectTo = strings.TrimRight(opts.RedirectTo, "/")
-	customers, err := prepareUsers(opts.Users, cid)
+	if opts.QuoteSeed == 0 {
+		opts.QuoteSeed = 1
+	}
+	customers, err := prepareUsers(opts.Users, cid, opts.Demo)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +168,7 @@ func New(opts Options) (*Simulator, error) {
 		sessions:     newSessions(opts.TokenTTL),
 		limiter:      newLimiter(opts.RatePerMinute),
 		symbols:      makeSymbols(opts.SymbolCount),
+		book:         newTradeBook(opts.QuoteSeed),
 		done:         make(chan struct{}),
 	}
 	if err := s.SetScenario(opts.Scenario); err != nil {
@@ -349,6 +363,11 @@ func (s *Simulator) serveGateway(w http.ResponseWriter, c *call, sc *scenarioDef
 		return
 	}
 	data, err := c.op.build(s, c)
+	var be *bizError
+	if errors.As(err, &be) {
+		s.writeEnvelope(w, http.StatusOK, c, &envelope{bizCode: be.bizCode, code: be.code, msg: be.msg, trace: c.trace, data: c.route.bizType, fail: true})
+		return
+	}
 	if err != nil {
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
 		return

@@ -243,7 +243,7 @@ func TestGatewayErrors(t *testing.T) {
 	tok := h.login()
 	stale := h.login()
 	info := global(findCustomerInfo)
-	pos := ops["tradeapi.app.PositionApiService.queryPositionPage"]
+	pos := tradingOps[queryPositionBiz]
 	detail := ops["config.app.AppSymbolDubboService.getSymbolDetail"]
 	tests := []struct {
 		name     string
