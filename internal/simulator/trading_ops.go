@@ -85,8 +85,18 @@ func (s *Simulator) tradedSymbol(c *call, a *account) (symbol, error) {
 	return s.symbols[i], nil
 }
 
-// marketPrice is where a market order of direction fills now: the ask for
-// a buy, the bid for a sell, made worse by the slippage scenario.
+// quotedPrice is what a market order of direction would fill at now: the
+// ask for a buy, the bid for a sell.
+func quotedPrice(b *tradeBook, sym symbol, direction int) float64 {
+	bid, ask := b.quote(sym)
+	if direction == dirBuy {
+		return ask
+	}
+	return bid
+}
+
+// marketPrice is where a market order of direction fills: the quoted
+// price, made worse by the slippage scenario.
 func (s *Simulator) marketPrice(b *tradeBook, sym symbol, direction int) float64 {
 	bid, ask := b.quote(sym)
 	slip := s.scenario.Load().trade.slippage
@@ -109,7 +119,7 @@ func buildCalculateMarketOrder(isolated bool) func(*Simulator, *call) (any, erro
 		if err != nil {
 			return nil, err
 		}
-		price := s.marketPrice(b, sym, int(dir))
+		price := quotedPrice(b, sym, int(dir))
 		fee := round(price*vol*contractSize*feeRate, a.digits)
 		margin := round(price*vol*contractSize/defaultLeverage, a.digits)
 		d := obj{{"calculatePrice", decimal(price, sym.digits)}, {"fee", decimal(fee, a.digits)}, {"margin", decimal(margin, a.digits)}}
@@ -246,7 +256,9 @@ func buildUpdatePosition(s *Simulator, c *call) (any, error) {
 		return nil, err
 	}
 	p.stopLoss, p.takeProf = sl, tp
-	return s.positionObj(b, p), nil
+	// updateOrder's data documents the position without the display and
+	// source fields of the position list.
+	return s.positionObj(b, p).without("stopLossDecimal").without("takeProfitDecimal").without("source").without("thirdPartyOrder"), nil
 }
 
 // pendingOrder is the caller's resting order named by key.
