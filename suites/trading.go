@@ -149,14 +149,21 @@ func registerTrading(env *Env) {
 	labels := []string{"client", "trade", "mutating"}
 	env.describe(Operation{Operation: op}, "trading lifecycles", labels, func() {
 		Describe("", Ordered, ContinueOnFailure, func() {
+			// The account is asked about once; every spec then skips with
+			// the reason (a Skip in BeforeAll names it for the first only).
+			var refusal string
 			BeforeAll(func(ctx SpecContext) {
 				if reason, refused := env.refuseMutation([]string{"mutating"}); refused {
-					Skip(reason)
-				}
-				if reason, refused := env.refuseAccount(ctx); refused {
-					Skip(reason)
+					refusal = reason
+				} else if reason, refused := env.refuseAccount(ctx); refused {
+					refusal = reason
 				}
 			}, NodeTimeout(env.CallTimeout()))
+			BeforeEach(func() {
+				if refusal != "" {
+					Skip(refusal)
+				}
+			})
 			for _, fam := range []tradeFamily{fullMargin, isolated} {
 				fam := fam
 				It(fam.label+": a market order opens a position that closes with profit minus fees", tradingLabels(fam, "addMarketOrder", "calculateMarketOrder", "queryPositionPage", "queryCapitalFlowList"),

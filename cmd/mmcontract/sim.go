@@ -25,6 +25,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	scenario := fs.String("scenario", "nominal", "scenario to serve (see -list)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	usersFile := fs.String("users", "", "JSON file listing the customers to serve instead of the demo user (see simUser)")
+	demo := fs.Bool("demo", false, "report every customer as a demo account (findCustomerInfo type 1, companyType demo), the only accounts mutating specs trade on against a real target")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &runner.UsageError{Err: err}
 	}
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users})
+	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users, Demo: *demo})
 	if err != nil {
 		what := "--scenario"
 		if *usersFile != "" {
