@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/results"
@@ -85,6 +87,83 @@ func TestTradeLifecycles(t *testing.T) {
 	if cases != len(wantLast) {
 		t.Errorf("junit.xml has %d trading testcases, want %d", cases, len(wantLast))
 	}
+	checkHTMLStory(t, filepath.Join(out, "report.html"), checks)
+}
+
+// checkHTMLStory parses report.html and checks that every lifecycle is
+// shown as one story: its steps in order, each with its request and
+// response.
+func checkHTMLStory(t *testing.T, path string, checks []results.Check) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := html.Parse(f)
+	if err != nil {
+		t.Fatalf("report.html does not parse: %v", err)
+	}
+	stories := map[string][]string{} // check DOM id -> step names
+	exchanges := map[string]int{}
+	var walk func(n *html.Node, id string)
+	walk = func(n *html.Node, id string) {
+		if n.Type == html.ElementNode {
+			switch {
+			case n.Data == "tbody" && hasClass(n, "check"):
+				id = attr(n, "id")
+			case n.Data == "strong" && hasClass(n, "step-name") && n.FirstChild != nil:
+				stories[id] = append(stories[id], n.FirstChild.Data)
+			case n.Data == "details" && hasClass(n, "step-exchange"):
+				exchanges[id]++
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, id)
+		}
+	}
+	walk(doc, "")
+	market := 0
+	for _, steps := range stories {
+		if len(steps) > 0 && steps[len(steps)-1] == "queryAccountById: balance moved" {
+			market++
+			want := []string{"getSymbolBaseList: pick a symbol", "getSymbolDetail: smallest volume", "queryAccountById: balance before",
+				"calculateMarketOrder: quote", "addMarketOrder: open", "queryPositionPage: position listed",
+				"queryCapitalFlowList: fee booked", "addMarketOrder: close", "queryPositionPage: position gone", "queryAccountById: balance moved"}
+			if strings.Join(steps, "|") != strings.Join(want, "|") {
+				t.Errorf("market lifecycle story %q, want %q", steps, want)
+			}
+		}
+	}
+	if market != 2 {
+		t.Errorf("%d market lifecycle stories in report.html, want 2 (full-margin, isolated): %v", market, stories)
+	}
+	for id, steps := range stories {
+		if exchanges[id] != len(steps) {
+			t.Errorf("story %s: %d steps but %d with request and response", id, len(steps), exchanges[id])
+		}
+	}
+	if len(stories) < len(checks)-1 { // the leftover check calls nothing of its own
+		t.Errorf("%d stories for %d lifecycle checks", len(stories), len(checks))
+	}
+}
+
+func hasClass(n *html.Node, class string) bool {
+	for _, c := range strings.Fields(attr(n, "class")) {
+		if c == class {
+			return true
+		}
+	}
+	return false
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }
 
 func contains(list []string, s string) bool {
