@@ -20,27 +20,30 @@ import (
 // data schema, invariants, breaking drift) and recorded; the spec records
 // one observation, of its failing (or last) step, carrying the whole story.
 type lifecycle struct {
-	env   *Env
-	c     caller
-	steps []contract.StoryStep
-	cur   *contract.Observation
-	drift []contract.Drift // every step's
+	env *Env
+	// subject is the operation the lifecycle is about: its check's
+	// operation, whichever step fails (each step's is in the story).
+	subject string
+	c       caller
+	steps   []contract.StoryStep
+	cur     *contract.Observation
+	drift   []contract.Drift // every step's
 }
 
 // newLifecycle starts a lifecycle spec. Its observation is recorded in a
 // cleanup registered first, so it runs last: after the cleanups the steps
 // register, and even when a step fails.
-func newLifecycle(env *Env) *lifecycle {
+func newLifecycle(env *Env, subject string) *lifecycle {
 	if env.Client == nil {
 		Skip("no Client API credentials")
 	}
-	l := &lifecycle{env: env, c: env.Client}
+	l := &lifecycle{env: env, c: env.Client, subject: subject}
 	DeferCleanup(func() {
 		if l.cur == nil {
 			return
 		}
 		obs := *l.cur
-		obs.Drift = l.drift
+		obs.Operation, obs.Shape, obs.Drift = l.subject, nil, l.drift
 		if len(l.drift) > 0 && obs.Outcome == "" {
 			obs.Outcome = verdict.Drifted
 		}
@@ -69,7 +72,7 @@ func (l *lifecycle) step(ctx SpecContext, name, bizType string, body map[string]
 	obs := o.observation(op)
 	obs.Step = name
 	l.cur = &obs
-	l.steps = append(l.steps, contract.StoryStep{Step: name, Operation: op.BizType, Outcome: verdict.Pass, Exchange: obs.Exchange})
+	l.steps = append(l.steps, contract.StoryStep{Step: name, Operation: op.BizType, Outcome: verdict.Pass, Exchange: obs.Exchange, Shape: o.shape})
 	if obs.Outcome != "" {
 		l.mark(obs.Outcome, obs.Reason)
 	}
@@ -96,7 +99,6 @@ func (l *lifecycle) step(ctx SpecContext, name, bizType string, body map[string]
 	if vs := o.invariantsCheck(); len(vs) > 0 {
 		l.fail(vs, "%s: %s broke %d envelope invariant(s)", name, op.BizType, len(vs))
 	}
-	obs.Shape = o.shape
 	l.drift = append(l.drift, o.drift...)
 	if breaking, _ := check.Shape(o.drift); len(breaking) > 0 {
 		l.fail(nil, "%s: %s drifted in a breaking way:\n  %s", name, op.BizType, strings.Join(breaking, "\n  "))

@@ -176,7 +176,7 @@ func registerTrading(env *Env) {
 			It("full-margin: a stop-loss set on a position closes it when the quote crosses", tradingLabels(fullMargin, "addMarketOrder", "updateOrder", "queryPositionPage"),
 				func(ctx SpecContext) { stopLossLifecycle(ctx, env, g) }, SpecTimeout(4*env.CallTimeout()))
 			It("leaves no position or resting order of its own open", Label("client", "trade", "mutating", "leftover"), func(ctx SpecContext) {
-				obs := contract.Observation{Operation: positionPage, Family: "client", Step: stepLeftoverList}
+				obs := contract.Observation{Operation: fullMargin.place, Family: "client", Step: stepLeftoverList}
 				defer recordObservation(&obs)
 				if left := g.leftovers(ctx); len(left) > 0 {
 					obs.Violations = check.Leftover(left)
@@ -425,7 +425,7 @@ func scaledToPrice(s string, digits int) string {
 // is listed → its fee is booked → market close → the position is gone →
 // the balance moved by profit minus fees.
 func marketLifecycle(ctx SpecContext, env *Env, g *ledger, fam tradeFamily) {
-	l := newLifecycle(env)
+	l := newLifecycle(env, fam.place)
 	m := discover(ctx, l, fam, 1)
 	open := openPosition(ctx, l, g, fam, m)
 	pid := *open.PositionID
@@ -468,7 +468,7 @@ func feeBooked(flows flowPage, orderID int64, fee string) bool {
 // amended to 3 % under, is listed amended, is cancelled, is listed
 // cancelled.
 func limitLifecycle(ctx SpecContext, env *Env, g *ledger) {
-	l := newLifecycle(env)
+	l := newLifecycle(env, updatePending)
 	m := discover(ctx, l, isolated, 1)
 	price := scaled(m.quote*0.98, m.digits)
 	body := m.orderBody(isolated, 10, 1, price)
@@ -521,7 +521,7 @@ func limitLifecycle(ctx SpecContext, env *Env, g *ledger) {
 // spotLifecycle: a spot market buy of the smallest volume executes, books
 // its fee, moves the balance by cost plus fee, and is sold back.
 func spotLifecycle(ctx SpecContext, env *Env, g *ledger) {
-	l := newLifecycle(env)
+	l := newLifecycle(env, spot.place)
 	m := discover(ctx, l, spot, 1)
 	var buy orderData
 	l.step(ctx, stepSpotBuy, spot.place, m.orderBody(spot, 1, 1, scaled(m.quote, m.digits)), &buy)
@@ -564,7 +564,7 @@ func stopLossLifecycle(ctx SpecContext, env *Env, g *ledger) {
 	if !env.Simulator {
 		Skip("the stop-loss lifecycle waits for the quote to cross; only the simulator's quote is known to within a bound")
 	}
-	l := newLifecycle(env)
+	l := newLifecycle(env, updatePosition)
 	m := discover(ctx, l, fullMargin, 1)
 	open := openPosition(ctx, l, g, fullMargin, m)
 	pid := *open.PositionID

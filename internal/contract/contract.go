@@ -94,7 +94,10 @@ type Observation struct {
 	Exchange   *Exchange `json:"exchange,omitempty"`
 
 	// Step names the step of a lifecycle spec (a sequence of linked calls)
-	// that this observation is about: the failing one, or the last.
+	// that this observation is about: the failing one, or the last. A
+	// lifecycle's Operation is the operation the lifecycle is about (its
+	// container's), the same whichever step failed, and its per-step
+	// shapes are in Story.
 	Step string `json:"step,omitempty"`
 	// Story is every step of a lifecycle spec in order, each with its
 	// exchange, so a report can show the lifecycle as one story.
@@ -146,4 +149,7 @@ type StoryStep struct {
 	Outcome   verdict.Verdict `json:"outcome"` // pass, or the verdict of the failing step
 	Message   string          `json:"message,omitempty"`
 	Exchange  *Exchange       `json:"exchange,omitempty"`
+	// Shape is the drift shape of the step's response, which `baseline
+	// accept` learns for Operation like a single call's.
+	Shape json.RawMessage `json:"shape,omitempty"`
 }
