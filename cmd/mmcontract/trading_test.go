@@ -310,3 +310,28 @@ func TestTradeSafety(t *testing.T) {
 		}
 	})
 }
+
+// Ensure baseline accept learns the shape of every lifecycle step's
+// operation, so a later run against that baseline compares each step with
+// its own operation's baseline and passes without drift.
+func TestTradeBaselineRoundTrip(t *testing.T) {
+	first := t.TempDir()
+	if r, _ := runSim(t, first, "--label-filter", tradeFilter, "--flake-attempts", "1"); r.code != 0 {
+		t.Fatalf("first run exit %d\n%s", r.code, r.stdout)
+	}
+	base := filepath.Join(t.TempDir(), "baselines")
+	if r := mmcontract(t, nil, "baseline", "accept", "--from", first, "--baseline", base); r.code != 0 {
+		t.Fatalf("baseline accept exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, op := range []string{"tradeapi.app.CfdMMOrderApiService.addMarketOrder", "tradeapi.app.OrderApiService.updatePboOrder",
+		"tradeapi.app.CfdMMOrderApiService.calculateMarketOrder", "tradeapi.app.SpotOrderApiService.queryCapitalFlowList",
+		"customer.app.CustomerWebApiService.queryAccountById", "tradeapi.app.CfdMMOrderApiService.updateOrder"} {
+		if _, err := os.Stat(filepath.Join(base, "client", op+".json")); err != nil {
+			t.Errorf("no baseline for lifecycle step operation %s: %v", op, err)
+		}
+	}
+	r, res := runSim(t, t.TempDir(), "--label-filter", tradeFilter, "--flake-attempts", "1", "--baseline", base)
+	if r.code != 0 || res.Verdict != verdict.Pass {
+		t.Fatalf("run against the accepted baseline: exit %d verdict %s\n%s%s", r.code, res.Verdict, r.stdout, r.stderr)
+	}
+}

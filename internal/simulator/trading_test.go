@@ -68,3 +68,43 @@ func TestTradeLimitFillsWhenCrossed(t *testing.T) {
 	}
 	t.Fatalf("the limit order at %d did not fill within %d ticks", limit, 2*quotePeriod)
 }
+
+// Ensure the book is safe for concurrent use: customers trading, listing
+// and closing at once (run with -race), and that every open is accounted
+// for: the positions left plus those closed equal those opened.
+func TestTradeConcurrent(t *testing.T) {
+	h := newHarness(t, Options{})
+	tok := h.login()
+	sym := makeSymbols(DefaultSymbolCount)[17]
+	const workers, each = 4, 10
+	done := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			closed := 0
+			for i := 0; i < each; i++ {
+				env := tradeCall(t, h, tok, cfdMMOrder+"addMarketOrder", fmt.Sprintf(
+					`{"tradeType":1,"bizType":1,"direction":1,"symbolId":%d,"requestTime":1,"requestPrice":"0","requestNum":"0.01","accountCurrency":"USDT","accountDigits":2}`, sym.id))
+				tradeCall(t, h, tok, queryPositionBiz, `{"tradeType":1}`)
+				if i%2 == 0 {
+					pid := env["data"].(map[string]any)["positionId"].(json.Number).String()
+					c := tradeCall(t, h, tok, cfdMMOrder+"addMarketOrder", fmt.Sprintf(
+						`{"tradeType":1,"bizType":2,"direction":2,"symbolId":%d,"positionId":%s,"requestTime":1,"requestPrice":"0","requestNum":"0.01","accountCurrency":"USDT","accountDigits":2}`, sym.id, pid))
+					if c["code"] == codeOK {
+						closed++
+					}
+				}
+			}
+			done <- closed
+		}()
+	}
+	closed := 0
+	for w := 0; w < workers; w++ {
+		closed += <-done
+	}
+	h.sim.book.mu.Lock()
+	open := len(h.sim.book.positions)
+	h.sim.book.mu.Unlock()
+	if open+closed != workers*each || closed != workers*each/2 {
+		t.Errorf("%d open + %d closed positions, want %d opened and %d closed", open, closed, workers*each, workers*each/2)
+	}
+}
