@@ -39,12 +39,13 @@ func TestTradeLifecycles(t *testing.T) {
 		t.Fatalf("exit %d verdict %s, want 0 and pass\n%s%s", r.code, res.Verdict, r.stdout, r.stderr)
 	}
 	wantLast := map[string]string{
-		"full-margin: a market order opens a position that closes with profit minus fees": "queryAccountById: balance moved",
-		"isolated: a market order opens a position that closes with profit minus fees":    "queryAccountById: balance moved",
-		"isolated: a limit order rests, is amended and is cancelled":                      "queryOrderPage: order cancelled",
-		"spot: a market buy executes, books its fee and is sold back":                     "addOrder: sell back",
-		"full-margin: a stop-loss set on a position closes it when the quote crosses":     "queryPositionPage: stop-loss closed the position",
-		"leaves no position or resting order of its own open":                             "queryPositionPage: nothing left open",
+		"full-margin: a market order opens a position that closes with profit minus fees":       "queryAccountById: balance moved",
+		"isolated: a market order opens a position that closes with profit minus fees":          "queryAccountById: balance moved",
+		"isolated: a limit order rests, is amended and is cancelled":                            "queryOrderPage: order cancelled",
+		"spot: a market buy executes, books its fee and is sold back":                           "addOrder: sell back",
+		"full-margin: a stop-loss set on a position closes it when the quote crosses":           "queryPositionPage: stop-loss closed the position",
+		"stock: a market buy is held, a limit sell rests and is cancelled, the holding is sold": "queryAccountById: balance moved",
+		"leaves no position or resting order of its own open":                                   "queryPositionPage: nothing left open",
 	}
 	checks := tradeChecks(res)
 	if len(checks) != len(wantLast) {
@@ -125,7 +126,7 @@ func checkHTMLStory(t *testing.T, path string, checks []results.Check) {
 	walk(doc, "")
 	market := 0
 	for _, steps := range stories {
-		if len(steps) > 0 && steps[len(steps)-1] == "queryAccountById: balance moved" {
+		if contains(steps, "addMarketOrder: close") {
 			market++
 			want := []string{"getSymbolBaseList: pick a symbol", "getSymbolDetail: smallest volume", "queryAccountById: balance before",
 				"calculateMarketOrder: quote", "addMarketOrder: open", "queryPositionPage: position listed",
@@ -286,8 +287,9 @@ func TestTradeSafety(t *testing.T) {
 			switch {
 			case c.Verdict == verdict.Pass:
 				ran++
-			case strings.Contains(c.Spec, "stop-loss") && c.Verdict == verdict.Skipped:
-				// Waiting for a real market to cross a stop has no bound.
+			case (strings.Contains(c.Spec, "stop-loss") || strings.Contains(c.Spec, "stock:")) && c.Verdict == verdict.Skipped:
+				// Waiting for a real market to cross a stop has no bound;
+				// a stock market buy has no quote to check the cap with.
 			default:
 				t.Errorf("%s: %s %q", c.Spec, c.Verdict, c.Message)
 			}

@@ -422,19 +422,36 @@ var symbolCatalog = []struct {
 	{"USD", "CHF", 5, false}, {"XAU", "USD", 2, false}, {"XAG", "USD", 3, false},
 }
 
+// stockCatalog are the stock symbols (trade type 6), quoted in USD.
+var stockCatalog = []struct {
+	base, quote string
+	digits      int
+	crypto      bool
+}{
+	{"AAPL", "USD", 2, false}, {"MSFT", "USD", 2, false}, {"NVDA", "USD", 2, false}, {"TSLA", "USD", 2, false},
+	{"AMZN", "USD", 2, false}, {"GOOGL", "USD", 2, false},
+}
+
 // makeSymbols builds n symbols: the catalog, then the catalog again under
-// other trade types with a numeric suffix, as many rounds as needed.
+// other trade types with a numeric suffix (stocks from stockCatalog), as
+// many rounds as needed.
 func makeSymbols(n int) []symbol {
-	tradeTypes := []int64{5, 1, 2}
+	tradeTypes := []int64{5, 1, 2, 6}
 	out := make([]symbol, n)
 	for i := range out {
 		e := symbolCatalog[i%len(symbolCatalog)]
 		round := i / len(symbolCatalog)
 		tt := tradeTypes[round%len(tradeTypes)]
+		if tt == tradeStock {
+			e = stockCatalog[i%len(symbolCatalog)%len(stockCatalog)]
+		}
 		var code, name string
-		if e.crypto {
+		switch {
+		case tt == tradeStock:
+			code = e.base
+		case e.crypto:
 			code = e.base + "/" + e.quote
-		} else {
+		default:
 			code = e.base + e.quote
 		}
 		name = code
@@ -443,6 +460,9 @@ func makeSymbols(n int) []symbol {
 			name = code
 		}
 		labels, dealMode := "forex", 1
+		if tt == tradeStock {
+			labels = "stock"
+		}
 		if e.crypto {
 			labels = "cryptocurrency"
 			if tt == 5 {

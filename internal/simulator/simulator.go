@@ -50,7 +50,8 @@ type Options struct {
 	// Users are the customers that can log in. Default: DefaultUser().
 	Users []User
 	// SymbolCount is the number of symbols served (getSymbolBaseList,
-	// getSymbolList). Default 20; the benchmarks use 10,000.
+	// getSymbolList). Default 56, so that every trade type has some; the
+	// benchmarks use 10,000.
 	SymbolCount int
 	// StallFor is how long the "stall" scenario holds a request before
 	// answering normally, unless the client gives up first. Default 20s.
@@ -85,7 +86,7 @@ const (
 	DefaultCompanyID        = "439"
 	DefaultRatePerMinute    = 300
 	DefaultTokenTTL         = 30 * time.Minute
-	DefaultSymbolCount      = 40 // every trade type has symbols: spot, full-margin, isolated
+	DefaultSymbolCount      = 56 // every trade type has symbols: spot, full-margin, isolated, stock
 	DefaultStallFor         = 20 * time.Second
 	DefaultSlowBodyInterval = 500 * time.Millisecond
 	DefaultRedirectTo       = "http://127.0.0.2:1"

@@ -26,6 +26,7 @@ const (
 	tradeFullMargin int64 = 1 // CfdMM… full-margin contracts
 	tradeIsolated   int64 = 2 // Order…/Position… isolated contracts
 	tradeSpot       int64 = 5 // spot
+	tradeStock      int64 = 6 // stocks (StockOrderApiService, StockPositionApiService)
 )
 
 // Order bizTypes of addMarketOrder and addOrder, as the vendor documents
@@ -73,6 +74,16 @@ const (
 var referencePrices = map[string]float64{
 	"BTC": 65000, "ETH": 3500, "SOL": 150, "DOGE": 0.15, "XRP": 0.52, "ADA": 0.45, "AXS": 7.05, "ATOM": 8.2,
 	"LTC": 82, "BNB": 590, "EUR": 1.0845, "USD": 0.8812, "GBP": 1.2712, "AUD": 0.5843, "XAU": 2310, "XAG": 27.4,
+	"AAPL": 190.5, "MSFT": 421.3, "NVDA": 121.8, "TSLA": 248.6, "AMZN": 185.2, "GOOGL": 171.4,
+}
+
+// leverage is the trade type's margin leverage: stocks are bought with
+// cash, contracts on a tenth of their notional.
+func leverage(tradeType int64) float64 {
+	if tradeType == tradeStock {
+		return 1
+	}
+	return defaultLeverage
 }
 
 // referencePrice is sym's mid price at phase zero (USD/JPY is quoted in yen).
@@ -307,7 +318,18 @@ func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
 		b.book(o, flowFee, "Trading fee", -fee, now)
 		return nil
 	}
-	margin := round(notional/defaultLeverage, a.digits)
+	if a.tradeType == tradeStock && o.direction == dirSell {
+		// A stock sale sells the holding of that symbol.
+		for _, p := range sortedByID(b.positions) {
+			if p.acct == a && p.sym.id == o.sym.id {
+				b.close(s, p, price, "stock sale")
+				o.status, o.executePrice, o.updated, o.positionID = orderExecuted, price, now, p.id
+				return nil
+			}
+		}
+		return errNoPosition
+	}
+	margin := round(notional/leverage(a.tradeType), a.digits)
 	if s.scenario.Load().trade.rejectMargin || margin+fee > a.balance-a.margin {
 		return errBalance
 	}

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/mmcontract/mmcontract/internal/verdict"
@@ -25,6 +26,7 @@ const (
 	isolatedOrder    = "tradeapi.app.OrderApiService."
 	positionService  = "tradeapi.app.PositionApiService."
 	spotOrder        = "tradeapi.app.SpotOrderApiService."
+	stockOrder       = "tradeapi.app.StockOrderApiService."
 	queryPositionBiz = positionService + "queryPositionPage"
 	queryAccountByID = "customer.app.CustomerWebApiService.queryAccountById"
 )
@@ -46,9 +48,15 @@ var tradingOps = func() map[string]*op {
 		trade(isolatedOrder+"closeTradePboOrder", buildCancelPendingOrder),
 		trade(spotOrder+"closeTradePboOrder", buildCancelPendingOrder),
 		trade(isolatedOrder+"queryOrderPage", buildOrderPage),
-		trade(cfdMMOrder+"queryCapitalFlowList", buildCapitalFlows(false)),
-		trade(isolatedOrder+"queryCapitalFlowList", buildCapitalFlows(false)),
-		trade(spotOrder+"queryCapitalFlowList", buildCapitalFlows(true)),
+		trade(cfdMMOrder+"queryCapitalFlowList", buildCapitalFlows(flowsContract)),
+		trade(isolatedOrder+"queryCapitalFlowList", buildCapitalFlows(flowsContract)),
+		trade(spotOrder+"queryCapitalFlowList", buildCapitalFlows(flowsSpot)),
+		trade(stockOrder+"queryCapitalFlowList", buildCapitalFlows(flowsStock)),
+		trade(stockOrder+"placeOrder", buildPlaceStockOrder),
+		trade(stockOrder+"cancelOrder", buildCancelStockOrder),
+		trade(stockOrder+"calculateOrder", buildCalculateStockOrder),
+		trade(stockOrder+"queryPendingOrderList", buildPendingStockOrders),
+		trade("tradeapi.app.StockPositionApiService.queryPositionPage", buildStockPositionPage),
 		trade(positionService+"queryPositionDetail", buildPositionDetail),
 		trade("tradeapi.app.CfdMMPositionApiService.queryPositionDetail", buildPositionDetail),
 		trade(spotOrder+"queryOrderDetail", buildSpotOrderDetail),
@@ -106,22 +114,30 @@ func (s *Simulator) marketPrice(b *tradeBook, sym symbol, direction int) float64
 	return round(bid*(1-slip), sym.digits)
 }
 
+// orderRequest locks the book (the caller unlocks) and reads what every
+// quote and placement names: the account, a symbol of its trade type and
+// the volume.
+func (s *Simulator) orderRequest(c *call) (*tradeBook, *account, symbol, float64, error) {
+	b, a := s.tradeAccount(c)
+	sym, err := s.tradedSymbol(c, a)
+	if err != nil {
+		return b, a, sym, 0, err
+	}
+	vol, err := volumeField(c.body, "requestNum")
+	return b, a, sym, vol, err
+}
+
 func buildCalculateMarketOrder(isolated bool) func(*Simulator, *call) (any, error) {
 	return func(s *Simulator, c *call) (any, error) {
-		b, a := s.tradeAccount(c)
+		b, a, sym, vol, err := s.orderRequest(c)
 		defer b.mu.Unlock()
-		sym, err := s.tradedSymbol(c, a)
 		if err != nil {
 			return nil, err
 		}
 		dir, _ := bodyInt(c.body, "direction")
-		vol, err := volumeField(c.body, "requestNum")
-		if err != nil {
-			return nil, err
-		}
 		price := quotedPrice(b, sym, int(dir))
 		fee := round(price*vol*contractSize*feeRate, a.digits)
-		margin := round(price*vol*contractSize/defaultLeverage, a.digits)
+		margin := round(price*vol*contractSize/leverage(a.tradeType), a.digits)
 		d := obj{{"calculatePrice", decimal(price, sym.digits)}, {"fee", decimal(fee, a.digits)}, {"margin", decimal(margin, a.digits)}}
 		if isolated {
 			d = append(d, obj{{"calculateNum", decimal(vol, 2)}, {"evaluateClosePrice", decimal(price, sym.digits)},
@@ -301,8 +317,9 @@ func buildUpdatePendingOrder(s *Simulator, c *call) (any, error) {
 	return orderResult(o, 1, 0), nil
 }
 
-// buildCancelPendingOrder cancels a resting order (orderId).
-func buildCancelPendingOrder(s *Simulator, c *call) (any, error) {
+// cancelPending cancels the caller's resting order named by orderId and
+// releases the cash a spot buy had reserved.
+func (s *Simulator) cancelPending(c *call) (*order, error) {
 	b, a := s.tradeAccount(c)
 	defer b.mu.Unlock()
 	o, err := pendingOrder(b, a, c, "orderId")
@@ -312,6 +329,16 @@ func buildCancelPendingOrder(s *Simulator, c *call) (any, error) {
 	o.status, o.updated = orderCancelled, s.now().UnixMilli()
 	if a.tradeType == tradeSpot && o.direction == dirBuy {
 		a.frozen -= unscale(o.requestPrice, o.sym.digits) * o.volume * (1 + feeRate)
+	}
+	return o, nil
+}
+
+// buildCancelPendingOrder cancels a resting order (orderId); data is the
+// volume left unfilled.
+func buildCancelPendingOrder(s *Simulator, c *call) (any, error) {
+	o, err := s.cancelPending(c)
+	if err != nil {
+		return nil, err
 	}
 	return obj{{"leftover", decimal(o.volume, 2)}}, nil
 }
@@ -360,9 +387,15 @@ func recordsPage(c *call, records []obj) obj {
 	return obj{{"current", current}, {"size", size}, {"total", int64(len(records))}, {"records", pageOf(records, size, current)}}
 }
 
-// buildCapitalFlows lists the account's capital flows, newest first. The
-// spot service types its ids as strings.
-func buildCapitalFlows(spot bool) func(*Simulator, *call) (any, error) {
+// Capital flow list flavours: each service types the ids its own way.
+const (
+	flowsContract = iota // accountId first, orderId and dealId integers
+	flowsSpot            // id and amount first, orderId and dealId strings
+	flowsStock           // accountId first, no orderId or dealId, digits a string
+)
+
+// buildCapitalFlows lists the account's capital flows, newest first.
+func buildCapitalFlows(flavour int) func(*Simulator, *call) (any, error) {
 	return func(s *Simulator, c *call) (any, error) {
 		b, a := s.tradeAccount(c)
 		defer b.mu.Unlock()
@@ -378,20 +411,20 @@ func buildCapitalFlows(spot bool) func(*Simulator, *call) (any, error) {
 			} else {
 				out = decimal(-f.amount, a.digits)
 			}
-			var orderID, dealID any = f.orderID, f.dealID
-			if spot {
-				orderID, dealID = strconv.FormatInt(f.orderID, 10), strconv.FormatInt(f.dealID, 10)
-			}
 			r := obj{
 				{"amountAfter", decimal(f.after, a.digits)}, {"amountIn", in}, {"amountOut", out},
 				{"bookkeepId", f.id}, {"businessType", f.businessType}, {"businessType1", f.businessType},
 				{"businessType1Name", f.name}, {"businessTypeName", f.name}, {"createTime", f.at}, {"currency", "USDT"},
-				{"customerNo", a.customerNo}, {"dealId", dealID}, {"digits", a.digits}, {"orderId", orderID},
+				{"customerNo", a.customerNo}, {"dealId", f.dealID}, {"digits", a.digits}, {"orderId", f.orderID},
 				{"remark", nil}, {"status", 1}, {"subjectId", int64(1)}, {"updateTime", f.at},
 			}
-			if spot {
-				r = append(obj{{"id", f.id}, {"amount", decimal(f.amount, a.digits)}}, r...)
-			} else {
+			switch flavour {
+			case flowsSpot:
+				r = append(obj{{"id", f.id}, {"amount", decimal(f.amount, a.digits)}}, r...).
+					with("orderId", strconv.FormatInt(f.orderID, 10)).with("dealId", strconv.FormatInt(f.dealID, 10))
+			case flowsStock:
+				r = append(obj{{"accountId", a.id}}, r...).without("orderId").without("dealId").with("digits", strconv.Itoa(a.digits))
+			default:
 				r = append(obj{{"accountId", a.id}}, r...)
 			}
 			records = append(records, r)
@@ -524,4 +557,110 @@ var tradeScenarios = []scenarioDef{
 		Step: "queryPositionPage: position gone", Pointer: "/data",
 		Description: "a market close answers success but leaves the position open (a leftover the suite reports)"},
 		trade: tradeFaults{ignoreClose: true}},
+}
+
+// Stock bizTypes of placeOrder.
+const (
+	stockMarketBuy  = 1
+	stockMarketSell = 2
+	stockLimitBuy   = 12
+	stockLimitSell  = 13
+)
+
+// buildPlaceStockOrder places a stock order: a market buy opens a holding,
+// a market sell sells the symbol's holding, a limit order rests.
+func buildPlaceStockOrder(s *Simulator, c *call) (any, error) {
+	b, a, sym, vol, err := s.orderRequest(c)
+	defer b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	biz, _ := bodyInt(c.body, "bizType")
+	dir := dirBuy
+	if biz == stockMarketSell || biz == stockLimitSell {
+		dir = dirSell
+	}
+	o := &order{id: b.newID(), acct: a, sym: sym, bizType: int(biz), direction: dir, status: orderReceived, volume: vol}
+	if o.requestPrice, err = scaledField(c.body, "requestPrice"); err != nil {
+		return nil, errUnscaledPrice
+	}
+	o.requestTime, _ = bodyInt(c.body, "requestTime")
+	o.created, o.updated = s.now().UnixMilli(), s.now().UnixMilli()
+	switch biz {
+	case stockLimitBuy, stockLimitSell:
+		o.bizType = bizLimitOpen // rests and fills like any limit order
+	case stockMarketBuy, stockMarketSell:
+		if err := b.fill(s, o, s.marketPrice(b, sym, dir)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &bizError{bizGateway, codeParamsInvalid, "Request parameters are invalid: bizType must be 1, 2, 12 or 13"}
+	}
+	b.orders[o.id] = o
+	return obj{{"orderId", o.id}}, nil
+}
+
+// buildCancelStockOrder cancels a resting stock order (orderId).
+func buildCancelStockOrder(s *Simulator, c *call) (any, error) {
+	if _, err := s.cancelPending(c); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+// buildCalculateStockOrder says how much the account can buy and sell of
+// the body's symbol at the current quote.
+func buildCalculateStockOrder(s *Simulator, c *call) (any, error) {
+	b, a := s.tradeAccount(c)
+	defer b.mu.Unlock()
+	sym, err := s.tradedSymbol(c, a)
+	if err != nil {
+		return nil, err
+	}
+	ask := quotedPrice(b, sym, dirBuy)
+	canBuy := math.Floor((a.balance-a.margin-a.frozen)/(ask*contractSize*(1+feeRate))/minVolume) * minVolume
+	held := 0.0
+	for _, p := range b.positions {
+		if p.acct == a && p.sym.id == sym.id {
+			held += p.volume
+		}
+	}
+	return obj{{"canBuyNum", decimal(math.Max(0, canBuy), 2)}, {"canClosePositionNum", decimal(held, 2)},
+		{"canLoanBuyNum", decimal(0, 2)}, {"canSellNum", decimal(held, 2)}}, nil
+}
+
+// buildPendingStockOrders lists the account's resting orders; a read is a
+// poll.
+func buildPendingStockOrders(s *Simulator, c *call) (any, error) {
+	b, a := s.tradeAccount(c)
+	defer b.mu.Unlock()
+	b.poll(s, a)
+	out := []obj{}
+	for _, o := range sortedByID(b.orders) {
+		if o.acct != a || o.status != orderReceived {
+			continue
+		}
+		out = append(out, obj{
+			{"bizType", o.bizType}, {"direction", o.direction}, {"executeNum", "0"}, {"orderId", o.id},
+			{"requestNum", decimal(o.volume, 2)}, {"requestPrice", strconv.FormatInt(o.requestPrice, 10)},
+			{"requestTime", o.requestTime}, {"status", o.status}, {"symbolCode", o.sym.code}, {"symbolId", o.sym.id},
+			{"symbolName", o.sym.name},
+		})
+	}
+	return out, nil
+}
+
+// buildStockPositionPage lists the account's holdings, once visible; a
+// read is a poll. The stock service documents no source fields.
+func buildStockPositionPage(s *Simulator, c *call) (any, error) {
+	b, a := s.tradeAccount(c)
+	defer b.mu.Unlock()
+	n := b.poll(s, a)
+	out := []obj{}
+	for _, p := range sortedByID(b.positions) {
+		if p.acct == a && n >= p.visibleFrom {
+			out = append(out, s.positionObj(b, p).without("source").without("thirdPartyOrder"))
+		}
+	}
+	return out, nil
 }
