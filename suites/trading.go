@@ -303,7 +303,7 @@ func discover(ctx SpecContext, l *lifecycle, fam tradeFamily, direction int) mar
 	var quote struct {
 		CalculatePrice string `json:"calculatePrice"`
 	}
-	l.step(ctx, stepQuote, fam.calculate, m.orderBody(fam, 1, direction, "0"), &quote)
+	l.step(ctx, stepQuote, fam.calculate, m.quoteBody(fam, 1, direction, "0"), &quote)
 	m.quote = number(quote.CalculatePrice)
 	if notional := m.quote * number(m.volume) * m.size; l.env.MaxOrderNotional > 0 && notional > l.env.MaxOrderNotional {
 		Skip(fmt.Sprintf("the smallest order (%s lots at %s) has a notional of %.2f, above --max-order-notional %.2f",
@@ -344,14 +344,20 @@ func discoverAccount(ctx SpecContext, l *lifecycle, fam tradeFamily) market {
 	return m
 }
 
-// orderBody is an order request of the family, with the fields and types
+// quoteBody is a calculateMarketOrder request, with the fields and types
 // its request schema documents.
-func (m market) orderBody(fam tradeFamily, bizType, direction int, requestPrice string) map[string]any {
-	b := map[string]any{
+func (m market) quoteBody(fam tradeFamily, bizType, direction int, requestPrice string) map[string]any {
+	return map[string]any{
 		"tradeType": fam.tradeType, "accountId": m.accountID, "bizType": bizType, "direction": direction,
 		"symbolId": m.symbolID, "requestTime": m.requestTime, "requestPrice": requestPrice, "requestNum": m.volume,
 		"accountCurrency": m.currency, "accountDigits": m.acctDigits,
 	}
+}
+
+// orderBody is an order request of the family: the quote's fields and the
+// family's own (entryType and source, or operationType and expireType).
+func (m market) orderBody(fam tradeFamily, bizType, direction int, requestPrice string) map[string]any {
+	b := m.quoteBody(fam, bizType, direction, requestPrice)
 	for k, v := range fam.extra {
 		b[k] = v
 	}
