@@ -176,7 +176,8 @@ type tradeBook struct {
 	accounts  map[accountKey]*account
 	ticks     map[int64]int // symbol id -> ticks so far
 	positions map[int64]*position
-	orders    map[int64]*order
+	orders    map[int64]*order // every order, for the order lists
+	resting   map[int64]*order // the orders still resting (status received)
 	flows     []*capitalFlow
 	polls     map[int64]int // account id -> position/order reads so far
 	nextID    int64
@@ -185,7 +186,7 @@ type tradeBook struct {
 func newTradeBook(seed int64) *tradeBook {
 	return &tradeBook{
 		seed: seed, accounts: map[accountKey]*account{}, ticks: map[int64]int{},
-		positions: map[int64]*position{}, orders: map[int64]*order{}, polls: map[int64]int{},
+		positions: map[int64]*position{}, orders: map[int64]*order{}, resting: map[int64]*order{}, polls: map[int64]int{},
 		nextID: 24160000,
 	}
 }
@@ -239,8 +240,8 @@ func (b *tradeBook) poll(s *Simulator, a *account) int {
 			tick(p.sym)
 		}
 	}
-	for _, o := range b.orders {
-		if o.acct == a && o.status == orderReceived {
+	for _, o := range b.resting {
+		if o.acct == a {
 			tick(o.sym)
 		}
 	}
@@ -252,8 +253,8 @@ func (b *tradeBook) poll(s *Simulator, a *account) int {
 // take-profit the current quotes cross, in id order so that a run is
 // deterministic.
 func (b *tradeBook) fireTriggers(s *Simulator, a *account) {
-	for _, o := range sortedByID(b.orders) {
-		if o.acct != a || o.status != orderReceived {
+	for _, o := range sortedByID(b.resting) {
+		if o.acct != a {
 			continue
 		}
 		bid, ask := b.quote(o.sym)
@@ -291,6 +292,27 @@ func (b *tradeBook) fireTriggers(s *Simulator, a *account) {
 	}
 }
 
+// place records o: resting until it fills or is cancelled, unless it
+// already executed.
+func (b *tradeBook) place(o *order) {
+	b.orders[o.id] = o
+	if o.status == orderReceived {
+		b.resting[o.id] = o
+	}
+}
+
+// spotReserve is the cash a resting spot buy sets aside: its limit price
+// times its volume, plus the fee.
+func spotReserve(o *order) float64 {
+	return unscale(o.requestPrice, o.sym.digits) * o.volume * contractSize * (1 + feeRate)
+}
+
+// settle ends o's resting with status (executed or cancelled).
+func (b *tradeBook) settle(o *order, status int, at int64) {
+	o.status, o.updated = status, at
+	delete(b.resting, o.id)
+}
+
 // fill executes o at price: it opens a position (contracts) or books the
 // purchase (spot).
 func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
@@ -300,16 +322,22 @@ func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
 	now := s.now().UnixMilli()
 	if a.tradeType == tradeSpot {
 		cost := notional + fee
-		if o.direction == dirBuy && cost > a.balance-a.frozen {
+		reserved := 0.0 // what a resting buy set aside when it was placed
+		if _, ok := b.resting[o.id]; ok && o.direction == dirBuy {
+			reserved = spotReserve(o)
+		}
+		if o.direction == dirBuy && cost > a.balance-a.frozen+reserved {
 			return errBalance
 		}
 		if o.direction == dirBuy {
+			a.frozen -= reserved
 			a.balance -= cost
 		} else {
 			a.balance += notional - fee
 		}
 		a.balance = round(a.balance, a.digits)
-		o.status, o.executePrice, o.fee, o.updated, o.dealID = orderExecuted, price, fee, now, b.newID()
+		b.settle(o, orderExecuted, now)
+		o.executePrice, o.fee, o.dealID = price, fee, b.newID()
 		sign := -1.0
 		if o.direction == dirSell {
 			sign = 1
@@ -323,7 +351,8 @@ func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
 		for _, p := range sortedByID(b.positions) {
 			if p.acct == a && p.sym.id == o.sym.id {
 				b.close(s, p, price, "stock sale")
-				o.status, o.executePrice, o.updated, o.positionID = orderExecuted, price, now, p.id
+				b.settle(o, orderExecuted, now)
+				o.executePrice, o.positionID = price, p.id
 				return nil
 			}
 		}
@@ -341,7 +370,8 @@ func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
 		openTime: now, visibleFrom: b.polls[a.id] + s.scenario.Load().trade.hidePolls,
 	}
 	b.positions[p.id] = p
-	o.status, o.executePrice, o.fee, o.updated, o.positionID, o.dealID = orderExecuted, price, fee, now, p.id, p.dealID
+	b.settle(o, orderExecuted, now)
+	o.executePrice, o.fee, o.positionID, o.dealID = price, fee, p.id, p.dealID
 	if !s.scenario.Load().trade.dropFee {
 		b.book(o, flowFee, "Trading fee", -fee, now)
 	}
@@ -349,15 +379,15 @@ func (b *tradeBook) fill(s *Simulator, o *order, price float64) error {
 }
 
 // close closes p at price, realising its profit and charging the closing
-// fee; it returns the profit and the fee.
-func (b *tradeBook) close(s *Simulator, p *position, price float64, remark string) (profit, fee float64) {
+// fee; it returns the closing order and the profit.
+func (b *tradeBook) close(s *Simulator, p *position, price float64, remark string) (*order, float64) {
 	a := p.acct
 	sign := 1.0
 	if p.direction == dirSell {
 		sign = -1
 	}
-	profit = round(sign*(price-p.openPrice)*p.volume*contractSize, a.digits)
-	fee = round(price*p.volume*contractSize*feeRate, a.digits)
+	profit := round(sign*(price-p.openPrice)*p.volume*contractSize, a.digits)
+	fee := round(price*p.volume*contractSize*feeRate, a.digits)
 	now := s.now().UnixMilli()
 	o := &order{id: b.newID(), positionID: p.id, dealID: b.newID(), acct: a, sym: p.sym, bizType: bizMarketClose,
 		direction: 3 - p.direction, status: orderExecuted, volume: p.volume, executePrice: price, fee: fee,
@@ -369,7 +399,7 @@ func (b *tradeBook) close(s *Simulator, p *position, price float64, remark strin
 	delete(b.positions, p.id)
 	b.book(o, flowProfit, "Closing profit and loss", profit, now)
 	b.book(o, flowFee, "Trading fee", -fee, now)
-	return profit, fee
+	return o, profit
 }
 
 // book records a capital flow of amount (negative: out) on o's account.

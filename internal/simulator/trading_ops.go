@@ -189,19 +189,18 @@ func buildAddMarketOrder(s *Simulator, c *call) (any, error) {
 	switch o.bizType {
 	case bizLimitOpen, bizStopOpen, bizSpotLimit:
 		if a.tradeType == tradeSpot && o.direction == dirBuy {
-			cost := unscale(o.requestPrice, sym.digits) * vol * (1 + feeRate)
+			cost := spotReserve(o)
 			if cost > a.balance-a.frozen {
 				return nil, errBalance
 			}
 			a.frozen += cost
 		}
-		b.orders[o.id] = o
 	default:
 		if err := b.fill(s, o, s.marketPrice(b, sym, o.direction)); err != nil {
 			return nil, err
 		}
-		b.orders[o.id] = o
 	}
+	b.place(o)
 	return orderResult(o, 1, 0), nil
 }
 
@@ -219,13 +218,7 @@ func (s *Simulator) closeByMarket(b *tradeBook, a *account, c *call) (any, error
 			direction: 3 - p.direction, status: orderExecuted, volume: p.volume, executePrice: exit}
 		return orderResult(o, 2, 0), nil
 	}
-	profit, _ := b.close(s, p, exit, "market close")
-	var closing *order
-	for _, o := range b.orders {
-		if o.positionID == p.id && o.bizType == bizMarketClose {
-			closing = o
-		}
-	}
+	closing, profit := b.close(s, p, exit, "market close")
 	return orderResult(closing, 2, profit), nil
 }
 
@@ -280,8 +273,8 @@ func buildUpdatePosition(s *Simulator, c *call) (any, error) {
 // pendingOrder is the caller's resting order named by key.
 func pendingOrder(b *tradeBook, a *account, c *call, key string) (*order, error) {
 	id, _ := bodyInt(c.body, key)
-	o, ok := b.orders[id]
-	if !ok || o.acct != a || o.status != orderReceived {
+	o, ok := b.resting[id]
+	if !ok || o.acct != a {
 		return nil, errNoOrder
 	}
 	return o, nil
@@ -326,9 +319,9 @@ func (s *Simulator) cancelPending(c *call) (*order, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.status, o.updated = orderCancelled, s.now().UnixMilli()
+	b.settle(o, orderCancelled, s.now().UnixMilli())
 	if a.tradeType == tradeSpot && o.direction == dirBuy {
-		a.frozen -= unscale(o.requestPrice, o.sym.digits) * o.volume * (1 + feeRate)
+		a.frozen -= spotReserve(o)
 	}
 	return o, nil
 }
@@ -596,7 +589,7 @@ func buildPlaceStockOrder(s *Simulator, c *call) (any, error) {
 	default:
 		return nil, &bizError{bizGateway, codeParamsInvalid, "Request parameters are invalid: bizType must be 1, 2, 12 or 13"}
 	}
-	b.orders[o.id] = o
+	b.place(o)
 	return obj{{"orderId", o.id}}, nil
 }
 
@@ -636,8 +629,8 @@ func buildPendingStockOrders(s *Simulator, c *call) (any, error) {
 	defer b.mu.Unlock()
 	b.poll(s, a)
 	out := []obj{}
-	for _, o := range sortedByID(b.orders) {
-		if o.acct != a || o.status != orderReceived {
+	for _, o := range sortedByID(b.resting) {
+		if o.acct != a {
 			continue
 		}
 		out = append(out, obj{

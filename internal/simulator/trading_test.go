@@ -108,3 +108,41 @@ func TestTradeConcurrent(t *testing.T) {
 		t.Errorf("%d open + %d closed positions, want %d opened and %d closed", open, closed, workers*each, workers*each/2)
 	}
 }
+
+// Ensure a resting spot buy reserves its cash (available drops, balance
+// does not) and cancelling it releases exactly that.
+func TestTradeSpotReserve(t *testing.T) {
+	h := newHarness(t, Options{})
+	tok := h.login()
+	sym := makeSymbols(DefaultSymbolCount)[0] // BTC/USDT spot
+	available := func() string {
+		return h.do(req{path: global(queryAccountByID), token: tok, body: `{"tradeType":5}`}).envelope(t)["data"].(map[string]any)["available"].(string)
+	}
+	before := available()
+	env := tradeCall(t, h, tok, isolatedOrder+"addOrder", fmt.Sprintf(
+		`{"tradeType":5,"bizType":13,"direction":1,"symbolId":%d,"requestTime":1,"requestPrice":"%d","requestNum":"0.01","accountCurrency":"USDT","accountDigits":4,"operationType":1,"expireType":"1"}`,
+		sym.id, scale(60000, sym.digits)))
+	if env["code"] != codeOK {
+		t.Fatalf("placing the spot limit buy: %v %v", env["code"], env["msg"])
+	}
+	// 0.01 BTC at 60,000 plus the 0.1 % fee: 600.6 set aside.
+	if got := available(); got != decimal(number(t, before)-600.6, 4) {
+		t.Errorf("available %s after the resting buy, want %s − 600.6", got, before)
+	}
+	id := env["data"].(map[string]any)["orderId"].(json.Number).String()
+	if c := tradeCall(t, h, tok, spotOrder+"closeTradePboOrder", `{"tradeType":5,"customerGroupId":1,"orderId":`+id+`}`); c["code"] != codeOK {
+		t.Fatalf("cancelling: %v %v", c["code"], c["msg"])
+	}
+	if got := available(); got != before {
+		t.Errorf("available %s after the cancel, want %s back", got, before)
+	}
+}
+
+func number(t *testing.T, s string) float64 {
+	t.Helper()
+	var f float64
+	if _, err := fmt.Sscan(s, &f); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return f
+}
