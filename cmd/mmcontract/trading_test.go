@@ -65,8 +65,9 @@ func TestTradeLifecycles(t *testing.T) {
 	var suites struct {
 		Suites []struct {
 			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Failure *struct{} `xml:"failure"`
+				Name      string    `xml:"name,attr"`
+				Failure   *struct{} `xml:"failure"`
+				SystemOut string    `xml:"system-out"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
@@ -82,6 +83,9 @@ func TestTradeLifecycles(t *testing.T) {
 		for _, c := range s.Cases {
 			if strings.HasPrefix(c.Name, "trading lifecycles ") {
 				cases++
+				if !strings.Contains(c.SystemOut, "step: ") {
+					t.Errorf("junit testcase %q: system-out names no step:\n%s", c.Name, c.SystemOut)
+				}
 			}
 		}
 	}

@@ -442,8 +442,9 @@ func decimal(v float64, digits int) string { return strconv.FormatFloat(v, 'f', 
 var errAbsent = errors.New("absent")
 
 // scaledField reads a scaled integer price (requestPrice, stopLoss,
-// takeProfit) from the body: a string or number of digits only. A decimal
-// point or an exponent is an unscaled price, which the vendor refuses.
+// takeProfit) from the body: a string or number of decimal digits only. A
+// decimal point or an exponent is an unscaled price, which the vendor
+// refuses, as it refuses a sign or one beyond int64.
 func scaledField(body map[string]any, key string) (int64, error) {
 	var text string
 	switch v := body[key].(type) {
@@ -459,11 +460,13 @@ func scaledField(body map[string]any, key string) (int64, error) {
 	if text == "" {
 		return 0, errAbsent
 	}
-	if strings.ContainsAny(text, ".eE") {
+	if strings.Trim(text, "0123456789") != "" {
+		// A decimal point or exponent is an unscaled price; a sign or
+		// anything else is no scaled integer either.
 		return 0, errUnscaledPrice
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil {
 		return 0, errUnscaledPrice
 	}
 	return n, nil

@@ -3,6 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -145,4 +147,36 @@ func number(t *testing.T, s string) float64 {
 		t.Fatalf("%q: %v", s, err)
 	}
 	return f
+}
+
+// FuzzScaledField: whatever a client sends as a scaled price, the book
+// never panics, and accepts exactly a string or number of decimal digits.
+func FuzzScaledField(f *testing.F) {
+	for _, s := range []string{`"167655"`, `167655`, `"1.67655"`, `1.6e5`, `"-5"`, `""`, `null`, `"99999999999999999999"`, `[1]`, `"0x10"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var body map[string]any
+		dec := json.NewDecoder(strings.NewReader(`{"requestPrice":` + raw + `}`))
+		dec.UseNumber()
+		if dec.Decode(&body) != nil {
+			return
+		}
+		n, err := scaledField(body, "requestPrice")
+		var text string
+		switch v := body["requestPrice"].(type) {
+		case string:
+			text = v
+		case json.Number:
+			text = v.String()
+		}
+		digits := text != "" && strings.Trim(text, "0123456789") == ""
+		if err == nil && (!digits || strconv.FormatInt(n, 10) != strings.TrimLeft(text, "0") && n != 0) {
+			t.Errorf("%s accepted as %d", raw, n)
+		}
+		if err == errUnscaledPrice && digits && len(text) < 19 {
+			t.Errorf("%s refused, though it is a scaled integer", raw)
+		}
+		_, _ = volumeField(body, "requestPrice")
+	})
 }
