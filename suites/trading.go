@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,6 +146,7 @@ func (g *ledger) leftovers(ctx context.Context) []string {
 			out = append(out, what)
 		}
 	}
+	sort.Strings(out) // the same leftovers read the same in every report
 	return out
 }
 
@@ -212,6 +214,9 @@ func registerTrading(env *Env) {
 func (e *Env) refuseAccount(ctx context.Context) (string, bool) {
 	if e.Simulator {
 		return "", false
+	}
+	if e.Client == nil {
+		return "mutating spec refused: no Client API credentials to ask whether the account is a demo account", true
 	}
 	if e.MaxOrderNotional <= 0 {
 		return "mutating spec refused: a real target needs --max-order-notional", true
