@@ -64,8 +64,10 @@ type Options struct {
 	FlakeAttempts  int
 	BaselineDir    string
 	AllowMutations bool
-	Insecure       bool
-	Scenario       string // simulator scenario, only without BaseURL
+	// MaxOrderNotional caps every order a mutating spec places (0: none).
+	MaxOrderNotional float64
+	Insecure         bool
+	Scenario         string // simulator scenario, only without BaseURL
 	// FaultBudget is the run-wide time for retry backoff and rate-limit
 	// waits (mmapi.Breaker); 0 means mmapi.DefaultWaitBudget.
 	FaultBudget time.Duration
@@ -164,7 +166,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	env := &suites.Env{
 		Client: fam.client, OpenAPI: fam.openAPI, Manager: fam.manager, OpenAPIVariant: fam.openAPIVariant,
 		Schemas: set, Redactor: red,
-		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations,
+		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations, MaxOrderNotional: opts.MaxOrderNotional,
 		RequestTimeout: opts.Timeout, Retries: opts.Retries,
 		Setup: baseURLProblem(opts.BaseURL),
 	}

@@ -37,6 +37,10 @@ type Env struct {
 	// target where mutating specs may run without AllowMutations.
 	Simulator      bool
 	AllowMutations bool
+	// MaxOrderNotional caps the notional (price × volume × contract size)
+	// of any order a mutating spec places; 0 means no cap, which only the
+	// simulator is run with.
+	MaxOrderNotional float64
 
 	// RequestTimeout is the per-request timeout; spec timeouts derive from it.
 	RequestTimeout time.Duration

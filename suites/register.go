@@ -53,6 +53,7 @@ func Register(env *Env) error {
 		return err
 	}
 	registerCatalog(env, f, catalog)
+	registerTrading(env)
 	return registerSigned(env)
 }
 

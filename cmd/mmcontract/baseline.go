@@ -47,19 +47,34 @@ func (c *baselineCommand) Run(ctx context.Context, args []string) error {
 	}
 	observed := map[string]drift.Shape{}
 	// The run's checks with their observations, decoded once.
-	for _, e := range results.NewIndex(reports).Entries() {
-		obs := e.Observation
-		if !e.Observed || len(obs.Shape) == 0 {
-			continue
+	learn := func(family, operation string, raw json.RawMessage) error {
+		if len(raw) == 0 {
+			return nil
 		}
-		shape, err := drift.Parse(scrubbedValues(obs.Shape))
+		shape, err := drift.Parse(scrubbedValues(raw))
 		if err != nil {
-			return &runner.UsageError{Err: fmt.Errorf("--from %s: shape of %s: %w", *from, obs.Operation, err)}
+			return &runner.UsageError{Err: fmt.Errorf("--from %s: shape of %s: %w", *from, operation, err)}
 		}
-		key := drift.Key(obs.Family, obs.Operation)
+		key := drift.Key(family, operation)
 		merged := observed[key]
 		merged.Merge(shape)
 		observed[key] = merged
+		return nil
+	}
+	for _, e := range results.NewIndex(reports).Entries() {
+		obs := e.Observation
+		if !e.Observed {
+			continue
+		}
+		if err := learn(obs.Family, obs.Operation, obs.Shape); err != nil {
+			return err
+		}
+		// A lifecycle's steps each called an operation of their own.
+		for _, st := range obs.Story {
+			if err := learn(obs.Family, st.Operation, st.Shape); err != nil {
+				return err
+			}
+		}
 	}
 	if len(observed) == 0 {
 		return &runner.UsageError{Err: fmt.Errorf("--from %s: the run recorded no response shapes (was it a run with only failing or skipped checks?)", *from)}

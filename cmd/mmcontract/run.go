@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -34,6 +35,7 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&opts.FlakeAttempts, "flake-attempts", 2, "attempts per spec; a spec that passes on a later attempt is reported flaky")
 	fs.StringVar(&opts.BaselineDir, "baseline", "", "directory of accepted baselines; empty: drift is checked against the schemas only")
 	fs.BoolVar(&opts.AllowMutations, "allow-mutations", false, "allow specs labelled mutating against a real target (they change vendor state)")
+	fs.Float64Var(&opts.MaxOrderNotional, "max-order-notional", 0, "cap on the notional (price × volume × contract size, in the account currency) of any order a mutating spec places; required with --allow-mutations against a real target")
 	fs.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (prints a warning)")
 	fs.StringVar(&opts.Scenario, "scenario", "", "simulator scenario when no target is given (see 'mmcontract sim -list')")
 	fs.DurationVar(&opts.FaultBudget, "fault-budget", mmapi.DefaultWaitBudget, "run-wide time for retry backoff and rate-limit waits; past it failures are not retried")
@@ -71,6 +73,13 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	}
 	if opts.FlakeAttempts < 1 || opts.FlakeAttempts > 5 {
 		return &runner.UsageError{Err: fmt.Errorf("--flake-attempts must be between 1 and 5, got %d", opts.FlakeAttempts)}
+	}
+	if opts.MaxOrderNotional < 0 || math.IsNaN(opts.MaxOrderNotional) || math.IsInf(opts.MaxOrderNotional, 0) {
+		return &runner.UsageError{Err: fmt.Errorf("--max-order-notional must be a positive number, got %v", opts.MaxOrderNotional)}
+	}
+	if opts.BaseURL != "" && opts.AllowMutations && opts.MaxOrderNotional == 0 {
+		return &runner.UsageError{Err: fmt.Errorf("--allow-mutations against a real target needs an explicit --max-order-notional cap " +
+			"(the largest notional, in the account currency, any order may have), e.g. --max-order-notional 100")}
 	}
 	if opts.BaseURL == "" {
 		if *requireTarget {

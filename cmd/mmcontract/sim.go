@@ -26,6 +26,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	usersFile := fs.String("users", "", "JSON file listing the customers to serve instead of the demo user (see simUser)")
 	webhookReceiver := fs.Bool("webhook-receiver", false, "serve the reference Webhook API receiver (for 'mmcontract webhook verify') instead of the vendor; --scenario and -list then name its scenarios")
+	demo := fs.Bool("demo", false, "report every customer as a demo account (findCustomerInfo type 1, companyType demo), the only accounts mutating specs trade on against a real target")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (c *simCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &runner.UsageError{Err: err}
 	}
-	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users, CheckRequests: true})
+	sim, err := simulator.New(simulator.Options{Schemas: set, Scenario: *scenario, Users: users, CheckRequests: true, Demo: *demo})
 	if err != nil {
 		what := "--scenario"
 		if *usersFile != "" {

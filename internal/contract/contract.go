@@ -92,6 +92,16 @@ type Observation struct {
 	// carry only its id (reports resolve it across the whole report).
 	ExchangeID string    `json:"exchange_id,omitempty"`
 	Exchange   *Exchange `json:"exchange,omitempty"`
+
+	// Step names the step of a lifecycle spec (a sequence of linked calls)
+	// that this observation is about: the failing one, or the last. A
+	// lifecycle's Operation is the operation the lifecycle is about (its
+	// container's), the same whichever step failed, and its per-step
+	// shapes are in Story.
+	Step string `json:"step,omitempty"`
+	// Story is every step of a lifecycle spec in order, each with its
+	// exchange, so a report can show the lifecycle as one story.
+	Story []StoryStep `json:"story,omitempty"`
 }
 
 // String is the one-line form Ginkgo keeps beside an entry's JSON (its
@@ -129,4 +139,17 @@ type Exchange struct {
 	ResponseHeaders map[string][]string `json:"response_headers"`
 	ResponseBody    string              `json:"response_body"`
 	Truncated       bool                `json:"truncated,omitempty"`
+}
+
+// StoryStep is one step of a lifecycle spec: its name, the operation it
+// called (if any), its outcome and the exchange it made.
+type StoryStep struct {
+	Step      string          `json:"step"`
+	Operation string          `json:"operation,omitempty"`
+	Outcome   verdict.Verdict `json:"outcome"` // pass, or the verdict of the failing step
+	Message   string          `json:"message,omitempty"`
+	Exchange  *Exchange       `json:"exchange,omitempty"`
+	// Shape is the drift shape of the step's response, which `baseline
+	// accept` learns for Operation like a single call's.
+	Shape json.RawMessage `json:"shape,omitempty"`
 }

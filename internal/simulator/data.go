@@ -52,7 +52,6 @@ var ops = func() map[string]*op {
 		{bizType: "fund.app.WithdrawAppDubboService.getWithdrawCurrencyList", login: true, build: buildWithdrawCurrencyList},
 		{bizType: "fund.app.FundExchangeRateQueryService.getExchangeRateList", build: buildExchangeRateList},
 		{bizType: "message.app.CompanyNoticeApiService.customerViewNoticePage", login: true, build: buildNoticePage},
-		{bizType: "tradeapi.app.PositionApiService.queryPositionPage", group: "tradeApi", login: true, build: buildPositionPage},
 	}
 	m := make(map[string]*op, len(list))
 	for _, o := range list {
@@ -83,6 +82,9 @@ func (s *Simulator) lookupOp(rt route) *op {
 		}
 	case "global":
 		if o, ok := ops[rt.bizType]; ok {
+			return o
+		}
+		if o, ok := tradingOps[rt.bizType]; ok {
 			return o
 		}
 		return s.generatedOp(rt)
@@ -420,19 +422,36 @@ var symbolCatalog = []struct {
 	{"USD", "CHF", 5, false}, {"XAU", "USD", 2, false}, {"XAG", "USD", 3, false},
 }
 
+// stockCatalog are the stock symbols (trade type 6), quoted in USD.
+var stockCatalog = []struct {
+	base, quote string
+	digits      int
+	crypto      bool
+}{
+	{"AAPL", "USD", 2, false}, {"MSFT", "USD", 2, false}, {"NVDA", "USD", 2, false}, {"TSLA", "USD", 2, false},
+	{"AMZN", "USD", 2, false}, {"GOOGL", "USD", 2, false},
+}
+
 // makeSymbols builds n symbols: the catalog, then the catalog again under
-// other trade types with a numeric suffix, as many rounds as needed.
+// other trade types with a numeric suffix (stocks from stockCatalog), as
+// many rounds as needed.
 func makeSymbols(n int) []symbol {
-	tradeTypes := []int64{5, 1, 2}
+	tradeTypes := []int64{5, 1, 2, 6}
 	out := make([]symbol, n)
 	for i := range out {
 		e := symbolCatalog[i%len(symbolCatalog)]
 		round := i / len(symbolCatalog)
 		tt := tradeTypes[round%len(tradeTypes)]
+		if tt == tradeStock {
+			e = stockCatalog[i%len(symbolCatalog)%len(stockCatalog)]
+		}
 		var code, name string
-		if e.crypto {
+		switch {
+		case tt == tradeStock:
+			code = e.base
+		case e.crypto:
 			code = e.base + "/" + e.quote
-		} else {
+		default:
 			code = e.base + e.quote
 		}
 		name = code
@@ -441,6 +460,9 @@ func makeSymbols(n int) []symbol {
 			name = code
 		}
 		labels, dealMode := "forex", 1
+		if tt == tradeStock {
+			labels = "stock"
+		}
 		if e.crypto {
 			labels = "cryptocurrency"
 			if tt == 5 {
@@ -755,9 +777,10 @@ func buildNoticePage(s *Simulator, c *call) (any, error) {
 	return pageOf(notices, size, current), nil
 }
 
-// buildPositionPage lists two open positions of the requested trade type
-// (default 1), none when the simulator has no symbol of that type.
-func buildPositionPage(s *Simulator, c *call) (any, error) {
+// fixturePositions are the two positions of the body's tradeType that the
+// account held before any run (the vendor's example values); the trading
+// book's own follow them in queryPositionPage.
+func fixturePositions(s *Simulator, c *call) []obj {
 	tt, ok := bodyInt(c.body, "tradeType")
 	if !ok {
 		tt = 1
@@ -786,5 +809,5 @@ func buildPositionPage(s *Simulator, c *call) (any, error) {
 			{"volume", "1"}, {"marginSetType", "2"}, {"source", nil}, {"thirdPartyOrder", nil},
 		})
 	}
-	return out, nil
+	return out
 }

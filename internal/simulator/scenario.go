@@ -16,6 +16,7 @@ const (
 	KindNominal  = "nominal"  // the vendor behaving as documented
 	KindContract = "contract" // findCustomerInfo's response drifts; the transport is fine
 	KindFault    = "fault"    // every /global/ request meets an infrastructure fault; login does not (outages: see scenarioDef.outage)
+	KindTrade    = "trade"    // the trading book misbehaves; the read-only operations are nominal
 )
 
 // Scenario describes one named behaviour of the simulator. End-to-end tests
@@ -26,7 +27,8 @@ type Scenario struct {
 	Kind            string // KindNominal, KindContract or KindFault
 	Description     string
 	ExpectedVerdict verdict.Verdict // the run's overall verdict
-	Pointer         string          // JSON pointer the verdict names (contract scenarios)
+	Pointer         string          // JSON pointer the verdict names (contract and trade scenarios)
+	Step            string          // the lifecycle step that fails (trade scenarios)
 }
 
 // scenarioDef is a Scenario with its behaviour. Exactly the hooks a scenario
@@ -42,6 +44,8 @@ type scenarioDef struct {
 	envelope func(s *Simulator, env *envelope)
 	serve    func(s *Simulator, w http.ResponseWriter, c *call) bool
 	rewrite  func(s *Simulator, env *envelope) []byte
+	// trade makes the trading book misbehave (the trade- scenarios).
+	trade tradeFaults
 	// outage marks a fault of the whole vendor (its load balancer, WAF or
 	// rate limiter), which the signed Open API and Manager API routes meet
 	// too: a total outage must not leave two families answering.
@@ -178,7 +182,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, leakScenarios...)
+}, append(leakScenarios, tradeScenarios...)...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

@@ -37,6 +37,10 @@ func TestScenarioRegistry(t *testing.T) {
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)
 			}
+		case KindTrade:
+			if !strings.HasPrefix(sc.Pointer, "/") || sc.Step == "" || !strings.HasPrefix(sc.Name, "trade-") {
+				t.Errorf("%s: trade scenario without pointer, step or trade- prefix", sc.Name)
+			}
 		default:
 			t.Errorf("%s: kind %q", sc.Name, sc.Kind)
 		}

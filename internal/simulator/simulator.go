@@ -16,6 +16,7 @@ package simulator
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -49,7 +50,8 @@ type Options struct {
 	// Users are the customers that can log in. Default: DefaultUser().
 	Users []User
 	// SymbolCount is the number of symbols served (getSymbolBaseList,
-	// getSymbolList). Default 20; the benchmarks use 10,000.
+	// getSymbolList). Default 56, so that every trade type has some; the
+	// benchmarks use 10,000.
 	SymbolCount int
 	// StallFor is how long the "stall" scenario holds a request before
 	// answering normally, unless the client gives up first. Default 20s.
@@ -75,6 +77,13 @@ type Options struct {
 	// in Schemas: what `mmcontract run` and `mmcontract sim` serve, so every
 	// body mmcontract's suites send is held to the vendor's spec.
 	CheckRequests bool
+	// QuoteSeed sets where each symbol's deterministic quote swing starts
+	// (trading.go). Default 1.
+	QuoteSeed int64
+	// Demo makes every customer a demo customer: findCustomerInfo reports
+	// type 1 ("demo") and companyType "demo", the only accounts mutating
+	// specs may trade on against a real target.
+	Demo bool
 }
 
 // Defaults of Options.
@@ -82,7 +91,7 @@ const (
 	DefaultCompanyID        = "439"
 	DefaultRatePerMinute    = 300
 	DefaultTokenTTL         = 30 * time.Minute
-	DefaultSymbolCount      = 20
+	DefaultSymbolCount      = 56 // every trade type has symbols: spot, full-margin, isolated, stock
 	DefaultStallFor         = 20 * time.Second
 	DefaultSlowBodyInterval = 500 * time.Millisecond
 	DefaultRedirectTo       = "http://127.0.0.2:1"
@@ -110,6 +119,8 @@ type Simulator struct {
 	symbolBase     rawJSON // getSymbolBaseList data, rendered once
 
 	sign signedState // Open API keys, Manager apps, company key
+
+	book *tradeBook // accounts, orders, positions, capital flows (trading.go)
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -147,7 +158,10 @@ func New(opts Options) (*Simulator, error) {
 		opts.RedirectTo = DefaultRedirectTo
 	}
 	opts.RedirectTo = strings.TrimRight(opts.RedirectTo, "/")
-	customers, err := prepareUsers(opts.Users, cid)
+	if opts.QuoteSeed == 0 {
+		opts.QuoteSeed = 1
+	}
+	customers, err := prepareUsers(opts.Users, cid, opts.Demo)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +174,7 @@ func New(opts Options) (*Simulator, error) {
 		sessions:     newSessions(opts.TokenTTL),
 		limiter:      newLimiter(opts.RatePerMinute),
 		symbols:      makeSymbols(opts.SymbolCount),
+		book:         newTradeBook(opts.QuoteSeed),
 		done:         make(chan struct{}),
 	}
 	if err := s.SetScenario(opts.Scenario); err != nil {
@@ -357,6 +372,11 @@ func (s *Simulator) serveGateway(w http.ResponseWriter, c *call, sc *scenarioDef
 		return
 	}
 	data, err := c.op.build(s, c)
+	var be *bizError
+	if errors.As(err, &be) {
+		s.writeEnvelope(w, http.StatusOK, c, &envelope{bizCode: be.bizCode, code: be.code, msg: be.msg, trace: c.trace, data: c.route.bizType, fail: true})
+		return
+	}
 	if err != nil {
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
 		return

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -41,7 +42,7 @@ type harness struct {
 	sim   *Simulator
 	srv   *httptest.Server
 	clock *fakeClock
-	seq   int
+	seq   atomic.Int64 // do may be called from several goroutines
 }
 
 func newHarness(t testing.TB, opts Options) *harness {
@@ -105,8 +106,7 @@ type req struct {
 
 func (h *harness) do(q req) reply {
 	h.t.Helper()
-	h.seq++
-	trace := fmt.Sprintf("t-test-%04d-%d", h.seq, 1717243200)
+	trace := fmt.Sprintf("t-test-%04d-%d", h.seq.Add(1), 1717243200)
 	method := q.method
 	if method == "" {
 		method = http.MethodPost
@@ -243,7 +243,7 @@ func TestGatewayErrors(t *testing.T) {
 	tok := h.login()
 	stale := h.login()
 	info := global(findCustomerInfo)
-	pos := ops["tradeapi.app.PositionApiService.queryPositionPage"]
+	pos := tradingOps[queryPositionBiz]
 	detail := ops["config.app.AppSymbolDubboService.getSymbolDetail"]
 	tests := []struct {
 		name     string

@@ -80,7 +80,7 @@ func md5Hex(s string) string {
 
 // prepareUsers validates users, fills deterministic ids and builds each
 // customer's cached objects.
-func prepareUsers(users []User, companyID int64) ([]*customer, error) {
+func prepareUsers(users []User, companyID int64, demo bool) ([]*customer, error) {
 	if len(users) == 0 {
 		users = []User{DefaultUser()}
 	}
@@ -111,6 +111,9 @@ func prepareUsers(users []User, companyID int64) ([]*customer, error) {
 		}
 		c := &customer{User: u, pwdMD5: md5Hex(u.Password)}
 		c.info = customerInfo(c, companyID)
+		if demo {
+			c.info = c.info.with("type", 1).with("companyType", "demo")
+		}
 		c.infoJSON = appendJSON(nil, c.info)
 		out = append(out, c)
 	}

@@ -135,15 +135,15 @@ type WebhookReceiver struct {
 	closeOnce sync.Once
 
 	mu       sync.Mutex
-	balances map[account]*big.Rat
+	balances map[receiverAccount]*big.Rat
 	received map[string]*adjustment // by requestUniqueNo
 }
 
-type account struct{ user, currency string }
+type receiverAccount struct{ user, currency string }
 
 // adjustment is what the receiver remembers of one adjustment request.
 type adjustment struct {
-	account   account
+	account   receiverAccount
 	delta     *big.Rat // applied to the balance; nil when not processed
 	cancelled bool
 }
@@ -166,7 +166,7 @@ func NewWebhookReceiver(o ReceiverOptions) (*WebhookReceiver, error) {
 	opening, _ := new(big.Rat).SetString(defaultWebhookBalance)
 	return &WebhookReceiver{
 		scenario: o.Scenario, now: o.Now,
-		balances: map[account]*big.Rat{{DefaultWebhookUser, DefaultWebhookCurrency}: opening},
+		balances: map[receiverAccount]*big.Rat{{DefaultWebhookUser, DefaultWebhookCurrency}: opening},
 		received: map[string]*adjustment{},
 		closed:   make(chan struct{}),
 	}, nil
@@ -283,7 +283,7 @@ func (h *WebhookReceiver) userAmount(req webhookRequest) receiverReply {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	bal, found := h.balances[account{req.UserName, req.Currency}]
+	bal, found := h.balances[receiverAccount{req.UserName, req.Currency}]
 	if !found {
 		return refusal(codeUnknownUser, "no such account")
 	}
@@ -313,7 +313,7 @@ func (h *WebhookReceiver) adjust(req webhookRequest) receiverReply {
 		}
 		return accepted(map[string]any{}) // already done: the same answer, no second adjustment
 	}
-	adj := &adjustment{account: account{req.UserName, req.Currency}}
+	adj := &adjustment{account: receiverAccount{req.UserName, req.Currency}}
 	h.received[req.RequestUniqueNo] = adj
 	delta, problem := h.delta(req)
 	if problem != "" {

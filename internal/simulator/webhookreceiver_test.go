@@ -61,7 +61,7 @@ func TestWebhookReceiverEdges(t *testing.T) {
 			t.Errorf("cancel #%d: code %q", i+1, code)
 		}
 	}
-	if got := h.balances[account{DefaultWebhookUser, DefaultWebhookCurrency}].FloatString(2); got != defaultWebhookBalance {
+	if got := h.balances[receiverAccount{DefaultWebhookUser, DefaultWebhookCurrency}].FloatString(2); got != defaultWebhookBalance {
 		t.Errorf("balance after an adjustment cancelled twice: %s, want %s", got, defaultWebhookBalance)
 	}
 }

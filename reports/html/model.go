@@ -123,6 +123,18 @@ type checkView struct {
 	Note            string // e.g. an observation that could not be decoded
 	Summary         string
 	HasDetails      bool
+	// Story is a lifecycle spec's steps in order, each with its request
+	// and response; empty for single-call specs.
+	Story []storyStepView
+}
+
+// storyStepView is one step of a lifecycle spec as the report shows it.
+type storyStepView struct {
+	Step      string
+	Operation string
+	Outcome   verdict.Verdict
+	Message   string
+	Exchange  *exchangeView
 }
 
 type exchangeView struct {
@@ -400,9 +412,10 @@ func buildCheck(i int, c results.Check, e *results.Entry, ix *results.Index, opt
 	failing := c.Verdict != verdict.Pass
 	// A passing check shows nothing from its observation unless bodies are
 	// wanted or results.json lacks the operation; skipping the decode keeps
-	// large runs fast.
+	// large runs fast. A lifecycle (a check with a step) is always shown as
+	// its story.
 	var obs *contract.Observation
-	if e != nil && (failing || opts.Bodies == BodiesAll || c.Operation == "") {
+	if e != nil && (failing || opts.Bodies == BodiesAll || c.Operation == "" || c.Step != "") {
 		if e.Err != nil {
 			cv.Note = "The recorded observation could not be read: " + e.Err.Error()
 		}
@@ -448,6 +461,7 @@ func buildCheck(i int, c results.Check, e *results.Entry, ix *results.Index, opt
 		if ex := ix.Exchange(*obs); ex != nil && (failing || opts.Bodies == BodiesAll) {
 			cv.Exchange, cv.exchangeID = buildExchange(ex, sc), ex.ID
 		}
+		cv.Story = buildStory(obs.Story, sc)
 	}
 	if sc.r != nil {
 		cv.Violations = scrubViolations(cv.Violations, sc)
@@ -462,6 +476,9 @@ func buildCheck(i int, c results.Check, e *results.Entry, ix *results.Index, opt
 	}
 	if n := len(cv.Drift); n > 0 {
 		parts = append(parts, plural(n, "drift change"))
+	}
+	if n := len(cv.Story); n > 0 {
+		parts = append(parts, plural(n, "lifecycle step"))
 	}
 	if cv.Exchange != nil {
 		parts = append(parts, "request & response")
@@ -511,6 +528,22 @@ func scrubViolations(vs []contract.Violation, sc scrubber) []contract.Violation 
 		v.Seen = sc.text(v.Seen)
 		v.Message = sc.text(v.Message)
 		out[i] = v
+	}
+	return out
+}
+
+// buildStory is a lifecycle's steps in order; each step's exchange was
+// redacted when it was recorded and is scrubbed again like every other.
+func buildStory(steps []contract.StoryStep, sc scrubber) []storyStepView {
+	if len(steps) == 0 {
+		return nil
+	}
+	out := make([]storyStepView, len(steps))
+	for i, st := range steps {
+		out[i] = storyStepView{Step: st.Step, Operation: st.Operation, Outcome: st.Outcome, Message: sc.text(st.Message)}
+		if st.Exchange != nil {
+			out[i].Exchange = buildExchange(st.Exchange, sc)
+		}
 	}
 	return out
 }

@@ -305,6 +305,9 @@ func systemOut(c results.Check) string {
 	if c.Operation != "" {
 		fmt.Fprintf(&b, "operation: %s\n", c.Operation)
 	}
+	if c.Step != "" {
+		fmt.Fprintf(&b, "step: %s\n", c.Step)
+	}
 	if c.HTTPStatus != 0 {
 		fmt.Fprintf(&b, "http_status: %d\n", c.HTTPStatus)
 	}

@@ -162,6 +162,7 @@ func checkOf(spec types.SpecReport, obs contract.Observation, id string) Check {
 		Attempts:     spec.NumAttempts,
 		Violations:   obs.Violations,
 		Drift:        obs.Drift,
+		Step:         obs.Step,
 	}
 	if c.Labels == nil {
 		c.Labels = []string{}

@@ -119,6 +119,9 @@ type Check struct {
 	Attempts     int                  `json:"attempts,omitempty"`
 	Violations   []contract.Violation `json:"violations"`
 	Drift        []contract.Drift     `json:"drift,omitempty"`
+	// Step is the failing (or last) step of a lifecycle spec, e.g.
+	// "addMarketOrder: open"; absent for single-call specs.
+	Step string `json:"step,omitempty"`
 }
 
 // Encode is results.json's bytes: indented, with a final newline, as every
