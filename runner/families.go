@@ -30,7 +30,10 @@ func useDemoCredentials(creds *Credentials, demo simulator.DemoCredentials, red 
 	if creds.AppID == "" && creds.AppSecret == "" {
 		creds.AppID, creds.AppSecret = demo.AppID, demo.AppSecret
 	}
-	red.Learn(creds.APIKey, creds.APISecret, creds.AppSecret)
+	if creds.Auth2AppID == "" && creds.Auth2AppSecret == "" {
+		creds.Auth2AppID, creds.Auth2AppSecret = simulator.DemoAuth2AppID, simulator.DemoAuth2AppSecret
+	}
+	red.Learn(creds.APIKey, creds.APISecret, creds.AppSecret, creds.Auth2AppSecret)
 	return nil
 }
 
@@ -55,7 +58,7 @@ func buildFamilies(target string, creds Credentials, opts Options, ratePerMinute
 	cfg := mmapi.Config{
 		BaseURL: target, CompanyID: creds.CompanyID, Lang: creds.Lang,
 		LoginName: creds.LoginName, LoginPassword: creds.LoginPassword, LoginType: creds.LoginType, PhoneArea: creds.PhoneArea,
-		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret,
+		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret, Auth2BaseURL: creds.Auth2BaseURL,
 		Timeout: opts.Timeout, MaxRetries: retries, Redactor: red, Breaker: breaker, RatePerMinute: ratePerMinute,
 		Encrypted: companyPub != nil,
 	}

@@ -229,7 +229,7 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
 	if c.cfg.CompanyID != "" {
-		h.Set("companyId", c.cfg.CompanyID)
+		h.Set(companyHeader(op.Family), c.cfg.CompanyID)
 	}
 	h.Set("trace", trace)
 	h.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))

@@ -33,7 +33,7 @@ func TestScenarioRegistry(t *testing.T) {
 		}
 		switch sc.Kind {
 		case KindNominal, KindFault:
-		case KindContract:
+		case KindContract, KindAuth2:
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)
 			}

@@ -70,6 +70,12 @@ type Options struct {
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
 	CompanyKey *rsa.PrivateKey
+	// Auth2Apps are the Auth2 applications accepted besides the demo app
+	// (DemoAuth2AppID).
+	Auth2Apps []Auth2App
+	// Auth2TokenTTL is how long an Auth2 access token lives (its refresh
+	// token twice as long). Default DefaultAuth2TokenTTL.
+	Auth2TokenTTL time.Duration
 }
 
 // Defaults of Options.
@@ -106,6 +112,8 @@ type Simulator struct {
 
 	sign signedState // Open API keys, Manager apps, company key
 
+	auth2 *auth2State // Auth2 apps, codes and tokens
+
 	traceSeq  atomic.Uint64
 	done      chan struct{}
 	closeOnce sync.Once
@@ -128,6 +136,9 @@ func New(opts Options) (*Simulator, error) {
 	}
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
+	}
+	if opts.Auth2TokenTTL <= 0 {
+		opts.Auth2TokenTTL = DefaultAuth2TokenTTL
 	}
 	if opts.SymbolCount <= 0 {
 		opts.SymbolCount = DefaultSymbolCount
@@ -155,6 +166,7 @@ func New(opts Options) (*Simulator, error) {
 		sessions:     newSessions(opts.TokenTTL),
 		limiter:      newLimiter(opts.RatePerMinute),
 		symbols:      makeSymbols(opts.SymbolCount),
+		auth2:        newAuth2State(opts.Auth2Apps),
 		done:         make(chan struct{}),
 	}
 	if err := s.SetScenario(opts.Scenario); err != nil {
@@ -278,6 +290,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.serveManager(w, c)
 		}
+		return
+	}
+	if step, ok := auth2Step(r.URL.Path); ok {
+		c := &call{r: r, route: route{kind: auth2RouteKind, bizType: auth2RouteKind + "/" + step}, trace: r.Header.Get("trace"), started: now}
+		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {
+			return
+		}
+		s.serveAuth2(w, c)
 		return
 	}
 	rt := parseRoute(r.URL.Path)
