@@ -392,6 +392,9 @@ func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red
 		return nil
 	}
 	msg := red.Text(oneline.Collapse(ve.Msg, 200))
+	if ve.OutsideWindow() {
+		return &verdict.ConfigError{Kind: verdict.ClockSkew, Message: suites.ClockSkewMessage(ve.Code, msg)}
+	}
 	if ve.Code == codeNoSuchInterface {
 		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
 			"wrong base URL: the gateway does not route the login call (%s %s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",

@@ -42,6 +42,9 @@ func Register(env *Env) error {
 		if op.Login {
 			registerNegativeAuth(env, op)
 		}
+		if op.Smoke && op.Login {
+			registerReplayWindow(env, op)
+		}
 	}
 	catalog, err := CatalogOperations(env.Schemas)
 	if err != nil {

@@ -126,6 +126,10 @@ type CallOptions struct {
 	// the clock's time; the signing transports keep a preset timestamp, so
 	// this is how a negative spec sends a stale one.
 	Timestamp time.Time
+	// NoTimestamp sends no timestamp header, for the negative spec of the
+	// gateway's replay window; every other request carries the clock's
+	// time, taken afresh for each attempt.
+	NoTimestamp bool
 }
 
 // Exchange records one call for reports: the request exactly as built (the
@@ -242,6 +246,10 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	c.red.Learn(cfg.Token, cfg.AppSecret, cfg.LoginName)
 	return c, nil
 }
+
+// Encrypted reports whether the client speaks the encrypted mode
+// (Config.Encrypted).
+func (c *Client) Encrypted() bool { return c.cfg.Encrypted }
 
 // CloseIdleConnections closes the underlying transport's idle connections.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }

@@ -130,7 +130,7 @@ func (c *Client) send(ctx context.Context, op Operation, body []byte, token stri
 			return ex, fmt.Errorf("%s: waiting for the rate limiter: %w", op.BizType, err)
 		}
 		ex.Attempts = attempt
-		kind, wait, err := c.attempt(ctx, op, body, token, o.Timestamp, ex)
+		kind, wait, err := c.attempt(ctx, op, body, token, o, ex)
 		if ctx.Err() == nil {
 			br.record(op.Family, err)
 		}
@@ -210,7 +210,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt performs one HTTP request and classifies its result.
-func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, ts time.Time, ex *Exchange) (outcome, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, o CallOptions, ex *Exchange) (outcome, time.Duration, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, ex.URL, bytes.NewReader(body))
@@ -222,8 +222,8 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	if c.cfg.Encrypted {
 		trace = "x-" + trace
 	}
-	if !ts.IsZero() {
-		now = ts
+	if !o.Timestamp.IsZero() {
+		now = o.Timestamp
 	}
 	h := req.Header
 	h.Set("Content-Type", "application/json")
@@ -232,7 +232,9 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 		h.Set(companyHeader(op.Family), c.cfg.CompanyID)
 	}
 	h.Set("trace", trace)
-	h.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
+	if !o.NoTimestamp {
+		h.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
+	}
 	h.Set("version", op.Version)
 	if op.Group != "" {
 		h.Set("group", op.Group)

@@ -71,15 +71,15 @@ const (
 )
 
 var auth2Scenarios = []scenarioDef{
-	{Scenario: Scenario{Name: scenarioAuth2NoRefreshToken, Kind: KindAuth2, ExpectedVerdict: verdict.Broken, Pointer: "/data/refreshToken",
+	{Scenario: Scenario{Name: scenarioAuth2NoRefreshToken, Kind: KindAuth2, Filter: "auth2", ExpectedVerdict: verdict.Broken, Pointer: "/data/refreshToken",
 		Description: "/auth2/token answers an access token without its refresh token"}},
-	{Scenario: Scenario{Name: scenarioAuth2RefreshSameToken, Kind: KindAuth2, ExpectedVerdict: verdict.Broken, Pointer: "/data/accessToken",
+	{Scenario: Scenario{Name: scenarioAuth2RefreshSameToken, Kind: KindAuth2, Filter: "auth2", ExpectedVerdict: verdict.Broken, Pointer: "/data/accessToken",
 		Description: "/auth2/refresh answers the access token it was meant to replace"}},
-	{Scenario: Scenario{Name: scenarioAuth2AcceptsBadSecret, Kind: KindAuth2, ExpectedVerdict: verdict.Broken, Pointer: "/code",
+	{Scenario: Scenario{Name: scenarioAuth2AcceptsBadSecret, Kind: KindAuth2, Filter: "auth2", ExpectedVerdict: verdict.Broken, Pointer: "/code",
 		Description: "/auth2/token issues tokens for a wrong appSecret"}},
-	{Scenario: Scenario{Name: scenarioAuth2AcceptsBadCode, Kind: KindAuth2, ExpectedVerdict: verdict.Broken, Pointer: "/code",
+	{Scenario: Scenario{Name: scenarioAuth2AcceptsBadCode, Kind: KindAuth2, Filter: "auth2", ExpectedVerdict: verdict.Broken, Pointer: "/code",
 		Description: "/auth2/token issues tokens for an authorization code it never granted"}},
-	{Scenario: Scenario{Name: scenarioAuth2AcceptsUnknownToken, Kind: KindAuth2, ExpectedVerdict: verdict.Broken, Pointer: "/code",
+	{Scenario: Scenario{Name: scenarioAuth2AcceptsUnknownToken, Kind: KindAuth2, Filter: "auth2", ExpectedVerdict: verdict.Broken, Pointer: "/code",
 		Description: "/auth2/user answers for an access token it never issued"}},
 }
 
@@ -129,7 +129,7 @@ func (s *Simulator) serveAuth2(w http.ResponseWriter, c *call) {
 	}
 	company := strings.TrimSpace(c.r.Header.Get("company"))
 	if company == "" {
-		s.auth2Refuse(w, c, codeCompanyNull, auth2MsgCompanyMissing)
+		s.writeRefusal(w, c, codeCompanyNull, auth2MsgCompanyMissing)
 		return
 	}
 	if _, err := strconv.ParseInt(company, 10, 64); err != nil || company != s.companyIDStr {
@@ -196,7 +196,7 @@ func (s *Simulator) auth2Code(w http.ResponseWriter, c *call, st *auth2State, co
 	}
 	st.mu.Unlock()
 	if !known {
-		s.auth2Refuse(w, c, codeNoAccess, auth2MsgNoAccess)
+		s.writeRefusal(w, c, codeNoAccess, auth2MsgNoAccess)
 		return
 	}
 	s.writeEnvelope(w, http.StatusOK, c, s.success(c, code))
@@ -224,7 +224,7 @@ func (s *Simulator) auth2Token(w http.ResponseWriter, c *call, st *auth2State, s
 	}
 	switch {
 	case !known || secret != want:
-		s.auth2Refuse(w, c, codeNoAccess, auth2MsgNoAccess)
+		s.writeRefusal(w, c, codeNoAccess, auth2MsgNoAccess)
 		return
 	case !granted || g.appID != appID || !now.Before(g.expires):
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
@@ -284,11 +284,6 @@ func auth2User(c *customer) obj {
 		email = c.Email
 	}
 	return obj{{"thirdUserId", ""}, {"accountId", int64(0)}, {"thirdLoginSource", ""}, {"customerNo", c.CustomerNo}, {"email", email}}
-}
-
-// auth2Refuse writes a refusal with a message the shared table lacks.
-func (s *Simulator) auth2Refuse(w http.ResponseWriter, c *call, code, msg string) {
-	s.writeEnvelope(w, http.StatusOK, c, &envelope{bizCode: bizGateway, code: code, msg: msg, trace: c.trace, data: c.route.bizType, fail: true})
 }
 
 // randomUUID is a random version-4 UUID: Auth2 codes and tokens are bearer

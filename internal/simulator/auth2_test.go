@@ -36,6 +36,15 @@ func (h *harness) auth2Tokens(tok string) (access, refresh string) {
 	return access, refresh
 }
 
+// setScenario switches the harness's simulator to name until the test ends.
+func (h *harness) setScenario(name string) {
+	h.t.Helper()
+	if err := h.sim.SetScenario(name); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = h.sim.SetScenario("nominal") })
+}
+
 func wantCode(t *testing.T, what string, env map[string]any, code string) {
 	t.Helper()
 	if env["code"] != code || env["ok"] != false || env["fail"] != true {
@@ -126,13 +135,7 @@ func TestAuth2Refusals(t *testing.T) {
 func TestAuth2Scenarios(t *testing.T) {
 	h := newHarness(t, Options{})
 	tok := h.login()
-	set := func(name string) {
-		t.Helper()
-		if err := h.sim.SetScenario(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer set("nominal")
+	set := h.setScenario
 
 	set(scenarioAuth2AcceptsBadSecret)
 	code := h.auth2Do("code", `{"appId":"`+DemoAuth2AppID+`","thirdAppType":"HG"}`, tok, nil)["data"].(string)

@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,10 @@ type Scenario struct {
 	Description     string
 	ExpectedVerdict verdict.Verdict // the run's overall verdict
 	Pointer         string          // JSON pointer the verdict names (contract scenarios)
+	// Filter is the label filter of the run that shows the verdict; ""
+	// means findCustomerInfo's positive specs, where the contract and fault
+	// scenarios act.
+	Filter string
 }
 
 // scenarioDef is a Scenario with its behaviour. Exactly the hooks a scenario
@@ -175,7 +180,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, append(leakScenarios, auth2Scenarios...)...)
+}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios)...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

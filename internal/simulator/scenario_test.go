@@ -33,6 +33,10 @@ func TestScenarioRegistry(t *testing.T) {
 		}
 		switch sc.Kind {
 		case KindNominal, KindFault:
+		case KindGateway:
+			if sc.Filter == "" {
+				t.Errorf("%s: gateway scenario without the label filter that shows it", sc.Name)
+			}
 		case KindContract, KindAuth2:
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)

@@ -346,6 +346,9 @@ func (s *Simulator) serveGateway(w http.ResponseWriter, c *call, sc *scenarioDef
 		s.writeError(w, http.StatusOK, c, bizGateway, codeNoInterface)
 		return
 	}
+	if !s.inReplayWindow(w, c) {
+		return
+	}
 	if c.op.login {
 		token := r.Header.Get("token")
 		if token == "" {
