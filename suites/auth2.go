@@ -60,9 +60,9 @@ var auth2Steps = []struct {
 
 // Tokens and codes the vendor cannot have issued, for the refusal specs.
 const (
-	neverGrantedCode  = "00000000-0000-4000-8000-000000000000"
-	neverIssuedToken  = "00000000-0000-4000-8000-000000000001"
-	wrongAuth2Secrets = "mmcontract-wrong-auth2-secret-0000"
+	neverGrantedCode = "00000000-0000-4000-8000-000000000000"
+	neverIssuedToken = "00000000-0000-4000-8000-000000000001"
+	wrongAuth2Secret = "mmcontract-wrong-auth2-secret-0000"
 )
 
 // auth2Flow runs the Auth2 flow once per run, each step when a spec first
@@ -122,7 +122,7 @@ func (f *auth2Flow) run(ctx context.Context, step string) *outcome {
 	if o != nil && CurrentSpecReport().NumAttempts <= 1 {
 		return o
 	}
-	body := map[string]any{}
+	var body map[string]any
 	switch step {
 	case mmapi.Auth2Code:
 		body = map[string]any{"appId": f.cfg.AppID, "thirdAppType": f.cfg.ThirdAppType}
@@ -140,7 +140,9 @@ func (f *auth2Flow) run(ctx context.Context, step string) *outcome {
 	return o
 }
 
-// call performs one Auth2 step. The token and user steps carry no session
+// call performs one Auth2 step. It is not retried: the steps grant and
+// spend one-time credentials, and a reset after the request went out may
+// hide a code already spent. The token and user steps carry no session
 // token, so a refusal of theirs is never the run's credentials being
 // rejected (NoRelogin keeps Env.rejectedSession out of it).
 func (f *auth2Flow) call(ctx context.Context, step string, body map[string]any) *outcome {
@@ -149,26 +151,28 @@ func (f *auth2Flow) call(ctx context.Context, step string, body map[string]any) 
 }
 
 // value is what the next step needs of step's answer (the code, or the
-// token under key); a step that could not give it skips the spec that
-// needs it, since that step's own checks already report why.
+// token under key), calling step when no spec has yet.
 func (f *auth2Flow) value(ctx context.Context, step, key string) string {
-	o := f.run(ctx, step)
+	return f.valueOf(step, f.run(ctx, step), key)
+}
+
+// valueOf is value of an outcome of step already had. A step that could
+// not give it ends the spec that needs it: as the step's set-up problem or
+// unavailability, else skipped, since the step's own checks say why.
+func (f *auth2Flow) valueOf(step string, o *outcome, key string) string {
 	endIfNotCalled(f.ops[step], o)
 	var v string
 	if o.err == nil && o.ex != nil && o.ex.Envelope != nil {
 		v = check.Auth2Value(o.ex.Envelope.Data, key)
 	}
 	if v == "" {
-		Skip(fmt.Sprintf("not called: %s gave no %s (its own checks say why)", f.ops[step].BizType, orWord(key, "code")))
+		what := key
+		if what == "" {
+			what = "code"
+		}
+		Skip(fmt.Sprintf("not called: %s gave no %s (its own checks say why)", f.ops[step].BizType, what))
 	}
 	return v
-}
-
-func orWord(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }
 
 // endIfNotCalled ends the spec as its set-up problem or as unavailable,
@@ -217,7 +221,7 @@ func (f *auth2Flow) registerStep(step, carries string) {
 			failIfUnavailable(o)
 			failUnlessResponse(env, op, o)
 			if ve, ok := o.vendorError(); ok {
-				obs.Violations = []contract.Violation{check.VendorError(ve.Code, "Auth2 refused a step of a flow it had granted so far")}
+				obs.Violations = []contract.Violation{check.VendorError(ve.Code, "Auth2 refused a step of the flow made as documented")}
 				Fail(fmt.Sprintf("%s answered with vendor error bizCode=%q code=%q msg=%q", op.BizType, ve.BizCode, ve.Code, env.Redactor.Text(ve.Msg)))
 			}
 			vs, err := o.dataCheck(env.Schemas, op)
@@ -304,16 +308,9 @@ func (f *auth2Flow) registerRefusals() {
 		It("refuses a wrong appSecret", func(ctx SpecContext) {
 			f.ready()
 			// A code of its own: the flow's is spent by its token step.
-			code := f.call(ctx, mmapi.Auth2Code, map[string]any{"appId": f.cfg.AppID, "thirdAppType": f.cfg.ThirdAppType})
-			endIfNotCalled(f.ops[mmapi.Auth2Code], code)
-			v := ""
-			if code.err == nil && code.ex != nil && code.ex.Envelope != nil {
-				v = check.Auth2Value(code.ex.Envelope.Data, "")
-			}
-			if v == "" {
-				Skip("not called: /auth2/code gave no code (its own checks say why)")
-			}
-			o := f.call(ctx, mmapi.Auth2Token, map[string]any{"appId": f.cfg.AppID, "appSecret": wrongAuth2Secrets, "code": v})
+			granted := f.call(ctx, mmapi.Auth2Code, map[string]any{"appId": f.cfg.AppID, "thirdAppType": f.cfg.ThirdAppType})
+			code := f.valueOf(mmapi.Auth2Code, granted, "")
+			o := f.call(ctx, mmapi.Auth2Token, map[string]any{"appId": f.cfg.AppID, "appSecret": wrongAuth2Secret, "code": code})
 			expectRefused(env, tokenOp, o, "a wrong appSecret")
 		}, SpecTimeout(2*env.CallTimeout()))
 	})
