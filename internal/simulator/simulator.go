@@ -7,6 +7,10 @@
 // and transport faults by named scenario, so every verdict the tool can reach
 // is exercised end to end without the real vendor.
 //
+// It also serves the Open API, the Manager API and the Auth2 API (auth2.go),
+// and applies the gateway's replay window to the Client and Manager APIs
+// (replay.go).
+//
 // Everything is answered the way the vendor's gateway answers: HTTP 200 with
 // an envelope {bizCode, code, msg, tm, trace, msgParams, data, ok, fail},
 // where a failure carries ok=false, fail=true and the bizType in data. Only
