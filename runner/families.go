@@ -17,6 +17,17 @@ type families struct {
 	openAPIVariant           func(apiKey string, key *rsa.PrivateKey) (*mmapi.Client, error)
 }
 
+// plainAuth2 sends the Auth2 family's requests through plain and every
+// other one through encrypted.
+type plainAuth2 struct{ plain, encrypted http.RoundTripper }
+
+func (t plainAuth2) RoundTrip(r *http.Request) (*http.Response, error) {
+	if mmapi.FamilyOf(r) == mmapi.FamilyAuth2 {
+		return t.plain.RoundTrip(r)
+	}
+	return t.encrypted.RoundTrip(r)
+}
+
 // useDemoCredentials fills the credentials the user did not give with the
 // embedded simulator's own, so that every family runs against it.
 func useDemoCredentials(creds *Credentials, demo simulator.DemoCredentials, red *redact.Redactor) error {
@@ -63,10 +74,13 @@ func buildFamilies(target string, creds Credentials, opts Options, ratePerMinute
 		Encrypted: companyPub != nil,
 	}
 	// encrypted wraps hc's transport in the encrypted mode when a company
-	// public key is set (Client and Manager families).
+	// public key is set (Client and Manager families); the Client API's
+	// client also makes the Auth2 calls, which the Auth2 API documents in
+	// plain JSON only, so they pass through as they are.
 	encrypted := func(hc *http.Client) *http.Client {
 		if companyPub != nil {
-			hc.Transport = &signing.EncryptedTransport{Base: hc.Transport, Pub: companyPub, Redactor: red}
+			hc.Transport = plainAuth2{plain: hc.Transport,
+				encrypted: &signing.EncryptedTransport{Base: hc.Transport, Pub: companyPub, Redactor: red}}
 		}
 		return hc
 	}

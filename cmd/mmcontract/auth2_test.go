@@ -262,3 +262,20 @@ func TestRunAuth2TargetNeedsApp(t *testing.T) {
 	assertNoBrowser(t, marker)
 	assertAbsentFromArtifacts(t, out, app.AppSecret)
 }
+
+// Ensure the Auth2 flow works beside the Client API's encrypted mode: the
+// login (which /auth2/code needs) is encrypted, the Auth2 calls are not,
+// since the Auth2 API documents plain JSON only (the simulator refuses an
+// encrypted Auth2 request).
+func TestRunAuth2EncryptedMode(t *testing.T) {
+	out := t.TempDir()
+	r := mmcontract(t, []string{"MM_COMPANY_PUBLIC_KEY=" + simulator.DemoCompanyPublicKey()},
+		"run", "--out", out, "--scenario", "nominal", "--label-filter", "auth2 || (findCustomerInfo && !negative)")
+	res := readResults(t, out)
+	if r.code != 0 || res.Verdict != verdict.Pass {
+		t.Fatalf("exit %d verdict %s, want 0 pass\n%s", r.code, res.Verdict, r.stdout)
+	}
+	if n := len(auth2Checks(res)); n < 16 {
+		t.Errorf("%d auth2 checks, want the whole flow", n)
+	}
+}

@@ -2,6 +2,7 @@ package mmapi
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 )
 
@@ -51,6 +52,17 @@ func (op Operation) auth2Step() Operation {
 // /auth2/refresh, whose spec lists the token header as required too.
 func auth2NeedsClientToken(op Operation) bool {
 	return op.BizType == Auth2Code || op.BizType == Auth2Refresh
+}
+
+// familyKey is the request context key of the family a request belongs to.
+type familyKey struct{}
+
+// FamilyOf is the API family of a request the client built, "" for one it
+// did not: a transport that treats families differently (the encrypted
+// mode, which the Auth2 API does not speak) asks it.
+func FamilyOf(r *http.Request) Family {
+	f, _ := r.Context().Value(familyKey{}).(Family)
+	return f
 }
 
 // companyHeader is the header that names the company: the Auth2 API reads

@@ -35,7 +35,16 @@ func TestAuth2Calls(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	families := map[string]Family{}
 	c := newClient(t, srv.URL, nil)
+	c.hc.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if step, ok := strings.CutPrefix(r.URL.Path, "/cats-gateway-auth2/auth2/"); ok {
+			mu.Lock()
+			families[step] = FamilyOf(r)
+			mu.Unlock()
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
 	ctx := context.Background()
 	for _, op := range []Operation{
 		{Family: FamilyAuth2, BizType: "auth2/code"}, // as the catalog names it
@@ -58,6 +67,9 @@ func TestAuth2Calls(t *testing.T) {
 			t.Errorf("%s: token header %q, want the login token: %v", step, got, wantToken)
 		}
 	}
+	if len(families) != 4 || families[Auth2Code] != FamilyAuth2 {
+		t.Errorf("FamilyOf the requests: %v, want auth2 for each step", families)
+	}
 	if len(seen) != 4 {
 		t.Errorf("steps seen: %v", seen)
 	}
@@ -65,6 +77,10 @@ func TestAuth2Calls(t *testing.T) {
 		t.Errorf("the Auth2 code was not taught to the redactor: %q", got)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Ensure MM_AUTH2_BASE_URL moves the Auth2 API, and a bad one is refused.
 func TestAuth2BaseURL(t *testing.T) {

@@ -211,7 +211,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // attempt performs one HTTP request and classifies its result.
 func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, o CallOptions, ex *Exchange) (outcome, time.Duration, error) {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	actx, cancel := context.WithTimeout(context.WithValue(ctx, familyKey{}, op.Family), c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, ex.URL, bytes.NewReader(body))
 	if err != nil {
@@ -219,7 +219,7 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	}
 	now := c.cfg.Now()
 	trace := NewTrace(now)
-	if c.cfg.Encrypted {
+	if c.cfg.Encrypted && op.Family != FamilyAuth2 {
 		trace = "x-" + trace
 	}
 	if !o.Timestamp.IsZero() {

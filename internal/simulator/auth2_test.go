@@ -129,6 +129,8 @@ func TestAuth2Refusals(t *testing.T) {
 		t.Errorf("refresh after the access token expired: %v", env)
 	}
 	wantCode(t, "unknown step", h.auth2Do("revoke", `{}`, "", nil), codeNoInterface)
+	// The Auth2 API speaks plain JSON only.
+	wantCode(t, "an encrypted request", h.auth2Do("user", `{"data":"c2VjcmV0"}`, "", map[string]string{"trace": "x-enc-1"}), codeParamsInvalid)
 }
 
 // Ensure the Auth2 scenarios do what they say, and only to Auth2.
