@@ -66,6 +66,12 @@ func (d *driftCheck) account(dir string, checks []results.Check) *results.Baseli
 	return b
 }
 
+// HasBaseline reports whether the operation has an accepted baseline.
+func (d *driftCheck) HasBaseline(family, bizType string) bool {
+	_, ok := d.baselines[drift.Key(family, bizType)]
+	return ok
+}
+
 func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []contract.Drift, error) {
 	shape, err := drift.Infer(body)
 	if err != nil {

@@ -17,6 +17,17 @@ type families struct {
 	openAPIVariant           func(apiKey string, key *rsa.PrivateKey) (*mmapi.Client, error)
 }
 
+// plainAuth2 sends the Auth2 family's requests through plain and every
+// other one through encrypted.
+type plainAuth2 struct{ plain, encrypted http.RoundTripper }
+
+func (t plainAuth2) RoundTrip(r *http.Request) (*http.Response, error) {
+	if mmapi.FamilyOf(r) == mmapi.FamilyAuth2 {
+		return t.plain.RoundTrip(r)
+	}
+	return t.encrypted.RoundTrip(r)
+}
+
 // useDemoCredentials fills the credentials the user did not give with the
 // embedded simulator's own, so that every family runs against it.
 func useDemoCredentials(creds *Credentials, demo simulator.DemoCredentials, red *redact.Redactor) error {
@@ -30,7 +41,10 @@ func useDemoCredentials(creds *Credentials, demo simulator.DemoCredentials, red 
 	if creds.AppID == "" && creds.AppSecret == "" {
 		creds.AppID, creds.AppSecret = demo.AppID, demo.AppSecret
 	}
-	red.Learn(creds.APIKey, creds.APISecret, creds.AppSecret)
+	if creds.Auth2AppID == "" && creds.Auth2AppSecret == "" {
+		creds.Auth2AppID, creds.Auth2AppSecret = simulator.DemoAuth2AppID, simulator.DemoAuth2AppSecret
+	}
+	red.Learn(creds.APIKey, creds.APISecret, creds.AppSecret, creds.Auth2AppSecret)
 	return nil
 }
 
@@ -55,15 +69,18 @@ func buildFamilies(target string, creds Credentials, opts Options, ratePerMinute
 	cfg := mmapi.Config{
 		BaseURL: target, CompanyID: creds.CompanyID, Lang: creds.Lang,
 		LoginName: creds.LoginName, LoginPassword: creds.LoginPassword, LoginType: creds.LoginType, PhoneArea: creds.PhoneArea,
-		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret,
+		Token: creds.Token, AppID: creds.AppID, AppSecret: creds.AppSecret, Auth2BaseURL: creds.Auth2BaseURL,
 		Timeout: opts.Timeout, MaxRetries: retries, Redactor: red, Breaker: breaker, RatePerMinute: ratePerMinute,
 		Encrypted: companyPub != nil,
 	}
 	// encrypted wraps hc's transport in the encrypted mode when a company
-	// public key is set (Client and Manager families).
+	// public key is set (Client and Manager families); the Client API's
+	// client also makes the Auth2 calls, which the Auth2 API documents in
+	// plain JSON only, so they pass through as they are.
 	encrypted := func(hc *http.Client) *http.Client {
 		if companyPub != nil {
-			hc.Transport = &signing.EncryptedTransport{Base: hc.Transport, Pub: companyPub, Redactor: red}
+			hc.Transport = plainAuth2{plain: hc.Transport,
+				encrypted: &signing.EncryptedTransport{Base: hc.Transport, Pub: companyPub, Redactor: red}}
 		}
 		return hc
 	}

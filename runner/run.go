@@ -50,6 +50,14 @@ type Credentials struct {
 	// CompanyPublicKey switches the Client and Manager families to the
 	// encrypted mode (base64 X.509 DER, or PEM).
 	CompanyPublicKey string // MM_COMPANY_PUBLIC_KEY
+	// Auth2AppID and Auth2AppSecret are the third-party application the
+	// auth2 specs sign the customer in for; Auth2ThirdAppType is its
+	// thirdAppType and Auth2BaseURL where the Auth2 API lives ("":
+	// {base}/cats-gateway-auth2).
+	Auth2AppID        string // MM_AUTH2_APP_ID
+	Auth2AppSecret    string // MM_AUTH2_APP_SECRET
+	Auth2ThirdAppType string // MM_AUTH2_THIRD_APP_TYPE
+	Auth2BaseURL      string // MM_AUTH2_BASE_URL
 }
 
 // Options configure one run.
@@ -124,7 +132,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		return Outcome{}, fmt.Errorf("loading schemas: %w", err)
 	}
 	red.Learn(opts.Credentials.LoginPassword, opts.Credentials.Token, opts.Credentials.AppSecret,
-		opts.Credentials.APIKey, opts.Credentials.APISecret)
+		opts.Credentials.APIKey, opts.Credentials.APISecret, opts.Credentials.Auth2AppSecret)
 
 	target := opts.BaseURL
 	creds := opts.Credentials
@@ -165,6 +173,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 
 	env := &suites.Env{
 		Client: fam.client, OpenAPI: fam.openAPI, Manager: fam.manager, OpenAPIVariant: fam.openAPIVariant,
+		Auth2:   suites.Auth2Config{AppID: creds.Auth2AppID, AppSecret: creds.Auth2AppSecret, ThirdAppType: creds.Auth2ThirdAppType},
 		Schemas: set, Redactor: red,
 		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations, MaxOrderNotional: opts.MaxOrderNotional,
 		RequestTimeout: opts.Timeout, Retries: opts.Retries,
@@ -404,6 +413,9 @@ func preflightLogin(ctx context.Context, c *mmapi.Client, creds Credentials, red
 		return nil
 	}
 	msg := red.Text(oneline.Collapse(ve.Msg, 200))
+	if ve.OutsideWindow() {
+		return &verdict.ConfigError{Kind: verdict.ClockSkew, Message: suites.ClockSkewMessage(ve.Code, msg)}
+	}
 	if ve.Code == codeNoSuchInterface {
 		return &verdict.ConfigError{Kind: verdict.WrongBaseURL, Message: fmt.Sprintf(
 			"wrong base URL: the gateway does not route the login call (%s %s): give the server root, e.g. https://host, not https://host/api (MM_BASE_URL or --base-url)",
@@ -432,6 +444,9 @@ func startSimulator(set *schemas.Set, scenario string, creds Credentials) (strin
 	}
 	if creds.AppID != "" && creds.AppSecret != "" {
 		simOpts.ManagerApps = []simulator.ManagerApp{{AppID: creds.AppID, AppSecret: creds.AppSecret}}
+	}
+	if creds.Auth2AppID != "" && creds.Auth2AppSecret != "" {
+		simOpts.Auth2Apps = []simulator.Auth2App{{AppID: creds.Auth2AppID, AppSecret: creds.Auth2AppSecret}}
 	}
 	sim, err := simulator.New(simOpts)
 	if err != nil {

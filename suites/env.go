@@ -26,6 +26,10 @@ type Env struct {
 	// apiKey or secret key ("" / nil: the configured one), for the negative
 	// specs. Nil when OpenAPI is nil.
 	OpenAPIVariant func(apiKey string, key *rsa.PrivateKey) (*mmapi.Client, error)
+	// Auth2 is the Auth2 application; its specs call through Client (the
+	// code step needs the customer's login) and skip, naming the missing
+	// variables, when its id or secret is absent.
+	Auth2 Auth2Config
 
 	Schemas  *schemas.Set
 	Redactor *redact.Redactor

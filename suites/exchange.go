@@ -13,6 +13,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
+	"github.com/mmcontract/mmcontract/internal/signing"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/check"
@@ -265,11 +266,14 @@ func (e *Env) setupProblem() *verdict.ConfigError {
 // purpose, are not affected.
 func (e *Env) rejectedSession(ex *mmapi.Exchange, err error, o mmapi.CallOptions) *verdict.ConfigError {
 	var ve *mmapi.VendorError
-	if o.NoToken || o.Token != "" || o.NoRelogin || !errors.As(err, &ve) {
+	if o.NoToken || o.Token != "" || o.NoRelogin || !o.Timestamp.IsZero() || o.NoTimestamp || !errors.As(err, &ve) {
 		return nil
 	}
 	var msg string
+	kind := verdict.CredentialsRejected
 	switch {
+	case ve.OutsideWindow():
+		kind, msg = verdict.ClockSkew, ClockSkewMessage(ve.Code, e.Redactor.Text(ve.Msg))
 	case e.loginRejected(ex):
 		msg = fmt.Sprintf("credentials rejected: the vendor refused the login: bizCode=%s code=%s msg=%s "+
 			"(check MM_LOGIN_NAME, MM_LOGIN_PASSWORD and MM_COMPANY_ID, or MM_APP_ID and MM_APP_SECRET for the Manager API)",
@@ -281,9 +285,17 @@ func (e *Env) rejectedSession(ex *mmapi.Exchange, err error, o mmapi.CallOptions
 	default:
 		return nil
 	}
-	ce := &verdict.ConfigError{Kind: verdict.CredentialsRejected, Message: msg}
+	ce := &verdict.ConfigError{Kind: kind, Message: msg}
 	e.rejected.CompareAndSwap(nil, ce)
 	return ce
+}
+
+// ClockSkewMessage is the set-up problem of a request, timestamped with this
+// host's clock, that the vendor refused as outside its time window.
+func ClockSkewMessage(code, vendorMsg string) string {
+	return fmt.Sprintf("clock skew: the vendor refused a request timestamped with this host's clock as outside its time window "+
+		"(%s %s): the clocks differ by more than its %s recvWindow; synchronise this host's clock (NTP)",
+		code, oneline.First(vendorMsg, oneline.MaxMessage), signing.DefaultRecvWindow)
 }
 
 // loginRejected reports whether a vendor error came from obtaining the

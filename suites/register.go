@@ -47,6 +47,9 @@ func Register(env *Env) error {
 		if op.Login {
 			registerNegativeAuth(env, op)
 		}
+		if op.Smoke && op.Login {
+			registerReplayWindow(env, op)
+		}
 	}
 	catalog, err := CatalogOperations(env.Schemas)
 	if err != nil {
@@ -54,6 +57,9 @@ func Register(env *Env) error {
 	}
 	registerCatalog(env, f, catalog)
 	registerTrading(env)
+	if err := registerAuth2(env); err != nil {
+		return err
+	}
 	return registerSigned(env)
 }
 
@@ -129,30 +135,41 @@ func registerOperationWith(env *Env, op Operation, fc familyClient, body func(Sp
 			o := get(ctx)
 			obs := o.observation(op)
 			defer recordObservation(&obs)
-			failIfUnavailable(o)
-			failUnlessResponse(env, op, o)
-			obs.Violations = o.invariantsCheck()
-			if len(obs.Violations) > 0 {
-				Fail(fmt.Sprintf("%s broke %d envelope invariant(s):\n%s", op.BizType, len(obs.Violations), describeViolations(obs.Violations)))
-			}
+			failOnInvariants(env, op, o, &obs)
 		}, SpecTimeout(env.CallTimeout()))
 
 		It("keeps the accepted response shape", func(ctx SpecContext) {
 			o := get(ctx)
 			obs := o.observation(op)
 			defer recordObservation(&obs)
-			failIfUnavailable(o)
-			if env.Drift == nil {
-				Skip("drift detection is off")
-			}
-			if o.driftErr != nil {
-				Fail(fmt.Sprintf("%s: inferring the response shape: %v", op.BizType, o.driftErr))
-			}
-			obs.Shape = o.shape
-			obs.Drift = o.drift
+			takeShape(env, op, o, &obs)
 			failOnBreakingDrift(op, &obs)
 		}, SpecTimeout(env.CallTimeout()))
 	})
+}
+
+// failOnInvariants records the envelope invariants of o on obs and fails
+// the spec when one breaks.
+func failOnInvariants(env *Env, op Operation, o *outcome, obs *contract.Observation) {
+	failIfUnavailable(o)
+	failUnlessResponse(env, op, o)
+	obs.Violations = o.invariantsCheck()
+	if len(obs.Violations) > 0 {
+		Fail(fmt.Sprintf("%s broke %d envelope invariant(s):\n%s", op.BizType, len(obs.Violations), describeViolations(obs.Violations)))
+	}
+}
+
+// takeShape records the shape of o and its drift on obs; the spec skips
+// when drift detection is off and fails when no shape could be inferred.
+func takeShape(env *Env, op Operation, o *outcome, obs *contract.Observation) {
+	failIfUnavailable(o)
+	if env.Drift == nil {
+		Skip("drift detection is off")
+	}
+	if o.driftErr != nil {
+		Fail(fmt.Sprintf("%s: inferring the response shape: %v", op.BizType, o.driftErr))
+	}
+	obs.Shape, obs.Drift = o.shape, o.drift
 }
 
 // registerNegativeAuth adds the specs that prove the vendor still refuses

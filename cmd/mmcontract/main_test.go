@@ -211,15 +211,19 @@ func TestRunScenarios(t *testing.T) {
 			// TestTradeScenarios covers them.
 			continue
 		}
+		filter := "findCustomerInfo && !negative"
+		if sc.Filter != "" {
+			filter = sc.Filter
+		}
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			out := t.TempDir()
-			r, res := runSim(t, out, "--scenario", sc.Name, "--label-filter", "findCustomerInfo && !negative",
+			r, res := runSim(t, out, "--scenario", sc.Name, "--label-filter", filter,
 				"--timeout", "2s", "--retries", "1", "--flake-attempts", "1")
 			if res.Verdict != sc.ExpectedVerdict {
 				t.Fatalf("verdict %s, want %s\n%s", res.Verdict, sc.ExpectedVerdict, r.stdout)
 			}
-			want := map[verdict.Verdict]int{verdict.Pass: 0, verdict.Drifted: 0, verdict.Broken: 1, verdict.Unavailable: 3}[sc.ExpectedVerdict]
+			want := map[verdict.Verdict]int{verdict.Pass: 0, verdict.Drifted: 0, verdict.Broken: 1, verdict.Config: 2, verdict.Unavailable: 3}[sc.ExpectedVerdict]
 			if r.code != want {
 				t.Errorf("exit %d, want %d", r.code, want)
 			}

@@ -94,8 +94,9 @@ func TestNominalValuesSurvive(t *testing.T) {
 	}
 	red := redact.New(redact.DefaultConfig())
 	// Operations whose whole data is a credential or personal: a token, the
-	// customer's wallet address.
-	secretData := map[string]bool{"getMsgPushToken": true, "customer.app.CustomerExtendWebApiService.findCustomerExtend": true}
+	// customer's wallet address, an Auth2 authorization code.
+	secretData := map[string]bool{"getMsgPushToken": true, "customer.app.CustomerExtendWebApiService.findCustomerExtend": true,
+		"auth2/code": true}
 	leaves, bodies := 0, 0
 	seen := map[string]bool{}
 	curOp := ""

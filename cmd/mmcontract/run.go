@@ -137,7 +137,8 @@ func shardOption(flag string, getenv func(string) string) (*results.Shard, error
 // vendorCredentialVars are the environment variables that hold a vendor
 // credential or identity; none is meant for the embedded simulator.
 var vendorCredentialVars = []string{"MM_LOGIN_NAME", "MM_LOGIN_PASSWORD", "MM_TOKEN", "MM_COMPANY_ID",
-	"MM_APP_ID", "MM_APP_SECRET", "MM_API_KEY", "MM_API_SECRET", "MM_COMPANY_PUBLIC_KEY"}
+	"MM_APP_ID", "MM_APP_SECRET", "MM_API_KEY", "MM_API_SECRET", "MM_COMPANY_PUBLIC_KEY",
+	"MM_AUTH2_APP_ID", "MM_AUTH2_APP_SECRET"}
 
 // credentialWithoutTarget names the first vendor credential set in the
 // environment, or "": a missing MM_BASE_URL secret in CI must not send the
@@ -155,16 +156,20 @@ func credentialWithoutTarget(getenv func(string) string) string {
 // never appear in flags (visible in ps) or files.
 func credentialsFromEnv(getenv func(string) string) (runner.Credentials, error) {
 	creds := runner.Credentials{
-		CompanyID:     getenv("MM_COMPANY_ID"),
-		LoginName:     getenv("MM_LOGIN_NAME"),
-		LoginPassword: getenv("MM_LOGIN_PASSWORD"),
-		PhoneArea:     getenv("MM_PHONE_AREA"),
-		Token:         getenv("MM_TOKEN"),
-		Lang:          getenv("MM_LANG"),
-		AppID:         getenv("MM_APP_ID"),
-		AppSecret:     getenv("MM_APP_SECRET"),
-		APIKey:        getenv("MM_API_KEY"),
-		APISecret:     getenv("MM_API_SECRET"),
+		CompanyID:         getenv("MM_COMPANY_ID"),
+		LoginName:         getenv("MM_LOGIN_NAME"),
+		LoginPassword:     getenv("MM_LOGIN_PASSWORD"),
+		PhoneArea:         getenv("MM_PHONE_AREA"),
+		Token:             getenv("MM_TOKEN"),
+		Lang:              getenv("MM_LANG"),
+		AppID:             getenv("MM_APP_ID"),
+		AppSecret:         getenv("MM_APP_SECRET"),
+		APIKey:            getenv("MM_API_KEY"),
+		APISecret:         getenv("MM_API_SECRET"),
+		Auth2AppID:        getenv("MM_AUTH2_APP_ID"),
+		Auth2AppSecret:    getenv("MM_AUTH2_APP_SECRET"),
+		Auth2ThirdAppType: getenv("MM_AUTH2_THIRD_APP_TYPE"),
+		Auth2BaseURL:      getenv("MM_AUTH2_BASE_URL"),
 		// A key pasted with literal "\n" escapes (common in CI secret
 		// stores) is still a key.
 		CompanyPublicKey: strings.ReplaceAll(getenv("MM_COMPANY_PUBLIC_KEY"), `\n`, "\n"),

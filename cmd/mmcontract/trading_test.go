@@ -162,6 +162,7 @@ func hasClass(n *html.Node, class string) bool {
 	return false
 }
 
+// attr is the value of n's attribute key, "" when absent (the HTML tests share it).
 func attr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if a.Key == key {

@@ -32,7 +32,9 @@ type Change string
 
 // Change kinds. Those of live drift take their severities from runner/drift's
 // rules table; spec changes (schemas/specdiff) add became_required,
-// enum_changed and format_changed.
+// enum_changed and format_changed; the spec watch's comparison of a new
+// spec with live responses (runner/monitor) adds announced_not_live and
+// undocumented_live.
 const (
 	Added             Change = "added"
 	Removed           Change = "removed"
@@ -44,6 +46,12 @@ const (
 	BecameRequired    Change = "became_required"
 	EnumChanged       Change = "enum_changed"
 	FormatChanged     Change = "format_changed"
+	// AnnouncedNotLive: the new spec removed a field that live responses
+	// still carry ("announced, not live yet").
+	AnnouncedNotLive Change = "announced_not_live"
+	// UndocumentedLive: live responses carry a field the spec never
+	// documented ("undocumented, live").
+	UndocumentedLive Change = "undocumented_live"
 )
 
 // Drift is one difference between an observed response shape and the

@@ -30,6 +30,10 @@ const (
 	// FamilyManager is the Manager (B-side) API: {base}/openapi-b, token
 	// from the company auth call.
 	FamilyManager Family = "manager"
+	// FamilyAuth2 is the Auth2 single sign-on API for third-party systems:
+	// {Config.Auth2BaseURL}/auth2/{step}, with the header company instead
+	// of companyId; see auth2.go.
+	FamilyAuth2 Family = "auth2"
 )
 
 // Operation names one vendor call.
@@ -84,6 +88,9 @@ type Config struct {
 	Token         string // MM_TOKEN: used instead of login
 	AppID         string // manager auth
 	AppSecret     string
+	// Auth2BaseURL is where the Auth2 API lives; "" means
+	// BaseURL+"/cats-gateway-auth2", the mount of the vendor's spec.
+	Auth2BaseURL  string
 	Timeout       time.Duration // per request (headers and body); default 15s
 	MaxBodyBytes  int64         // default 16 MiB
 	MaxRetries    int           // transient retries; default 2; negative = none
@@ -119,6 +126,10 @@ type CallOptions struct {
 	// the clock's time; the signing transports keep a preset timestamp, so
 	// this is how a negative spec sends a stale one.
 	Timestamp time.Time
+	// NoTimestamp sends no timestamp header, for the negative spec of the
+	// gateway's replay window; every other request carries the clock's
+	// time, taken afresh for each attempt.
+	NoTimestamp bool
 }
 
 // Exchange records one call for reports: the request exactly as built (the
@@ -182,6 +193,12 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.LoginType < 0 || cfg.LoginType > LoginTypeAccount {
 		return nil, fmt.Errorf("mmapi: login type %d: want 1 (email), 2 (phone) or 3 (account)", cfg.LoginType)
 	}
+	if cfg.Auth2BaseURL == "" {
+		cfg.Auth2BaseURL = strings.TrimRight(cfg.BaseURL, "/") + auth2Mount
+	}
+	if u, err := url.Parse(cfg.Auth2BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("mmapi: Auth2 base URL %q: want an absolute http(s) URL without query or fragment", cfg.Auth2BaseURL)
+	}
 	if cfg.Timeout < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryBackoff < 0 || cfg.MaxRetryAfter < 0 {
 		return nil, errors.New("mmapi: timeout, body cap, backoff and retry-after cap must not be negative")
 	}
@@ -234,6 +251,10 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	return c, nil
 }
 
+// Encrypted reports whether the client speaks the encrypted mode
+// (Config.Encrypted).
+func (c *Client) Encrypted() bool { return c.cfg.Encrypted }
+
 // CloseIdleConnections closes the underlying transport's idle connections.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
@@ -276,16 +297,21 @@ func (c *Client) CallWith(ctx context.Context, op Operation, body any, o CallOpt
 	s := c.sessionFor(op)
 	switch {
 	case s == nil || o.NoToken:
-		return c.send(ctx, op, reqBody, "", o)
+		ex, err := c.send(ctx, op, reqBody, "", o)
+		c.learnAuth2(op, ex, err)
+		return ex, err
 	case o.Token != "":
 		c.red.Learn(o.Token)
-		return c.send(ctx, op, reqBody, o.Token, o)
+		ex, err := c.send(ctx, op, reqBody, o.Token, o)
+		c.learnAuth2(op, ex, err)
+		return ex, err
 	}
 	tok, lex, err := c.token(ctx, s, op.Family)
 	if err != nil {
 		return lex, err
 	}
 	ex, err := c.send(ctx, op, reqBody, tok, o)
+	c.learnAuth2(op, ex, err)
 	var ve *VendorError
 	if o.NoRelogin || !errors.As(err, &ve) || !ve.TokenExpired() || !c.canRenew(op.Family) {
 		return ex, err
@@ -299,6 +325,7 @@ func (c *Client) CallWith(ctx context.Context, op Operation, body any, o CallOpt
 		return lex, fmt.Errorf("%s: logging in again after %s: %w", op.BizType, ve.Code, lerr)
 	}
 	ex2, err := c.send(ctx, op, reqBody, tok, o)
+	c.learnAuth2(op, ex2, err)
 	if ex2 != nil && ex != nil {
 		ex2.Attempts += ex.Attempts
 	}
@@ -311,6 +338,8 @@ func (op Operation) normalize() (Operation, error) {
 	}
 	switch op.Family {
 	case FamilyClient, FamilyOpenAPI, FamilyManager:
+	case FamilyAuth2:
+		op = op.auth2Step()
 	default:
 		return op, fmt.Errorf("mmapi: unknown API family %q", op.Family)
 	}
@@ -358,6 +387,8 @@ func (c *Client) URL(op Operation) string {
 	switch op.Family {
 	case FamilyOpenAPI:
 		return c.base + "/openapi-c/" + op.Path + "/" + op.BizType
+	case FamilyAuth2:
+		return strings.TrimRight(c.cfg.Auth2BaseURL, "/") + "/" + op.Path + "/" + op.BizType
 	case FamilyManager:
 		// The Manager spec paths omit /global/.
 		if op.Path == "global" {
@@ -394,6 +425,10 @@ func (c *Client) sessionFor(op Operation) *session {
 			return nil
 		}
 		return &c.manager
+	case FamilyAuth2:
+		if auth2NeedsClientToken(op) {
+			return &c.client
+		}
 	}
 	return nil
 }

@@ -1,10 +1,14 @@
 // Package mmapi is the MultiMarkets vendor client shared by the contract
 // suites, the simulator's tests and the runner.
 //
-// It speaks the vendor's three HTTP families: the Client API (token mode,
+// It speaks the vendor's HTTP families: the Client API (token mode,
 // {base}/api), the Open API ({base}/openapi-c, signed by a RoundTripper the
-// caller wraps around the *http.Client) and the Manager API ({base}/openapi-b,
-// token from the company auth call). Every call is a JSON POST that answers
+// caller wraps around the *http.Client), the Manager API ({base}/openapi-b,
+// token from the company auth call) and the Auth2 API
+// ({base}/cats-gateway-auth2, header company instead of companyId; see
+// auth2.go). Every attempt carries a timestamp taken from the clock as it is
+// built, retries included, so no request falls outside the vendor's replay
+// window. Every call is a JSON POST that answers
 // with the vendor's envelope {bizCode, code, msg, tm, trace, msgParams, data,
 // ok, fail}.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mmcontract/mmcontract/internal/oneline"
+	"github.com/mmcontract/mmcontract/internal/signing"
 )
 
 // Vendor gateway codes the client and the suites act on.
@@ -15,6 +16,12 @@ const (
 	CodeTokenExpired = "GATEWAY_CODE_005"
 	// CodeLoginExpired is the gateway's other "login info is expired" code.
 	CodeLoginExpired = "GATEWAY_CODE_017"
+	// CodeHeaderMissing is the gateway's answer to a request without a
+	// required header (the timestamp, for its replay window).
+	CodeHeaderMissing = "GATEWAY_CODE_009"
+	// CodeRequestExpired is the gateway's answer to a request whose
+	// timestamp is outside its time window (recvWindow, 5000 ms).
+	CodeRequestExpired = "GATEWAY_CODE_014"
 )
 
 // ErrNoCredentials is returned when a call needs a token and the
@@ -40,6 +47,14 @@ func (e *VendorError) Error() string {
 		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
 	}
 	return s
+}
+
+// OutsideWindow reports whether the vendor refused the request's
+// timestamp: outside the gateway's time window, or the Open API's
+// (00012002). A client that sends the clock's time can only meet it when
+// its host's clock is wrong.
+func (e *VendorError) OutsideWindow() bool {
+	return e.Code == CodeRequestExpired || e.Code == string(signing.CodeOutsideWindow)
 }
 
 // TokenExpired reports whether the vendor rejected the token as unknown or

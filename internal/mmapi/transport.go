@@ -130,7 +130,7 @@ func (c *Client) send(ctx context.Context, op Operation, body []byte, token stri
 			return ex, fmt.Errorf("%s: waiting for the rate limiter: %w", op.BizType, err)
 		}
 		ex.Attempts = attempt
-		kind, wait, err := c.attempt(ctx, op, body, token, o.Timestamp, ex)
+		kind, wait, err := c.attempt(ctx, op, body, token, o, ex)
 		if ctx.Err() == nil {
 			br.record(op.Family, err)
 		}
@@ -210,8 +210,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt performs one HTTP request and classifies its result.
-func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, ts time.Time, ex *Exchange) (outcome, time.Duration, error) {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, o CallOptions, ex *Exchange) (outcome, time.Duration, error) {
+	actx, cancel := context.WithTimeout(context.WithValue(ctx, familyKey{}, op.Family), c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, ex.URL, bytes.NewReader(body))
 	if err != nil {
@@ -219,20 +219,22 @@ func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token s
 	}
 	now := c.cfg.Now()
 	trace := NewTrace(now)
-	if c.cfg.Encrypted {
+	if c.cfg.Encrypted && op.Family != FamilyAuth2 {
 		trace = "x-" + trace
 	}
-	if !ts.IsZero() {
-		now = ts
+	if !o.Timestamp.IsZero() {
+		now = o.Timestamp
 	}
 	h := req.Header
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
 	if c.cfg.CompanyID != "" {
-		h.Set("companyId", c.cfg.CompanyID)
+		h.Set(companyHeader(op.Family), c.cfg.CompanyID)
 	}
 	h.Set("trace", trace)
-	h.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
+	if !o.NoTimestamp {
+		h.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
+	}
 	h.Set("version", op.Version)
 	if op.Group != "" {
 		h.Set("group", op.Group)

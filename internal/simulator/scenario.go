@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,10 @@ type Scenario struct {
 	ExpectedVerdict verdict.Verdict // the run's overall verdict
 	Pointer         string          // JSON pointer the verdict names (contract and trade scenarios)
 	Step            string          // the lifecycle step that fails (trade scenarios)
+	// Filter is the label filter of the run that shows the verdict; ""
+	// means findCustomerInfo's positive specs, where the contract and fault
+	// scenarios act.
+	Filter string
 }
 
 // scenarioDef is a Scenario with its behaviour. Exactly the hooks a scenario
@@ -182,7 +187,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, append(leakScenarios, tradeScenarios...)...)
+}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios, tradeScenarios)...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

@@ -33,7 +33,11 @@ func TestScenarioRegistry(t *testing.T) {
 		}
 		switch sc.Kind {
 		case KindNominal, KindFault:
-		case KindContract:
+		case KindGateway:
+			if sc.Filter == "" {
+				t.Errorf("%s: gateway scenario without the label filter that shows it", sc.Name)
+			}
+		case KindContract, KindAuth2:
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)
 			}

@@ -178,7 +178,7 @@ func (s *Simulator) serveOpenAPI(w http.ResponseWriter, c *call) {
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
 		return
 	}
-	if err := signing.VerifyOpenAPI(r, key.Pub, c.started, raw); err != nil {
+	if err := signing.VerifyOpenAPI(r, key.Pub, s.vendorNow(c), raw); err != nil {
 		code := signing.CodeSignatureFailed
 		var ve *signing.VerifyError
 		if errors.As(err, &ve) {
@@ -279,6 +279,9 @@ func (s *Simulator) serveManager(w http.ResponseWriter, c *call) {
 	st, err := s.signed()
 	if err != nil {
 		s.writeError(w, http.StatusInternalServerError, c, bizGateway, "G500")
+		return
+	}
+	if !s.inReplayWindow(w, c) {
 		return
 	}
 	body, ok := s.readRequest(w, c, st)

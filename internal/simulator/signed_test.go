@@ -29,6 +29,8 @@ func postSigned(t *testing.T, rt http.RoundTripper, url string, h map[string]str
 	}
 	req.Header.Set("companyId", DefaultCompanyID)
 	req.Header.Set("trace", "t-"+strconv.FormatInt(time.Now().UnixNano(), 10))
+	// A fresh timestamp, as every client sends (the gateway's replay window).
+	req.Header.Set("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
 	for k, v := range h {
 		req.Header.Set(k, v)
 	}

@@ -7,6 +7,10 @@
 // and transport faults by named scenario, so every verdict the tool can reach
 // is exercised end to end without the real vendor.
 //
+// It also serves the Open API, the Manager API and the Auth2 API (auth2.go),
+// and applies the gateway's replay window to the Client and Manager APIs
+// (replay.go).
+//
 // Everything is answered the way the vendor's gateway answers: HTTP 200 with
 // an envelope {bizCode, code, msg, tm, trace, msgParams, data, ok, fail},
 // where a failure carries ok=false, fail=true and the bizType in data. Only
@@ -84,6 +88,12 @@ type Options struct {
 	// type 1 ("demo") and companyType "demo", the only accounts mutating
 	// specs may trade on against a real target.
 	Demo bool
+	// Auth2Apps are the Auth2 applications accepted besides the demo app
+	// (DemoAuth2AppID).
+	Auth2Apps []Auth2App
+	// Auth2TokenTTL is how long an Auth2 access token lives (its refresh
+	// token twice as long). Default DefaultAuth2TokenTTL.
+	Auth2TokenTTL time.Duration
 }
 
 // Defaults of Options.
@@ -120,7 +130,8 @@ type Simulator struct {
 
 	sign signedState // Open API keys, Manager apps, company key
 
-	book *tradeBook // accounts, orders, positions, capital flows (trading.go)
+	book  *tradeBook  // accounts, orders, positions, capital flows (trading.go)
+	auth2 *auth2State // Auth2 apps, codes and tokens
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -144,6 +155,9 @@ func New(opts Options) (*Simulator, error) {
 	}
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
+	}
+	if opts.Auth2TokenTTL <= 0 {
+		opts.Auth2TokenTTL = DefaultAuth2TokenTTL
 	}
 	if opts.SymbolCount <= 0 {
 		opts.SymbolCount = DefaultSymbolCount
@@ -175,6 +189,7 @@ func New(opts Options) (*Simulator, error) {
 		limiter:      newLimiter(opts.RatePerMinute),
 		symbols:      makeSymbols(opts.SymbolCount),
 		book:         newTradeBook(opts.QuoteSeed),
+		auth2:        newAuth2State(opts.Auth2Apps),
 		done:         make(chan struct{}),
 	}
 	if err := s.SetScenario(opts.Scenario); err != nil {
@@ -303,6 +318,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if step, ok := auth2Step(r.URL.Path); ok {
+		c := &call{r: r, route: route{kind: auth2RouteKind, bizType: auth2RouteKind + "/" + step}, trace: r.Header.Get("trace"), started: now}
+		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {
+			return
+		}
+		s.serveAuth2(w, c)
+		return
+	}
 	rt := parseRoute(r.URL.Path)
 	o := s.lookupOp(rt)
 	endpoint := "unknown"
@@ -347,6 +370,9 @@ func (s *Simulator) serveGateway(w http.ResponseWriter, c *call, sc *scenarioDef
 	}
 	if c.op == nil || !s.routable(c) {
 		s.writeError(w, http.StatusOK, c, bizGateway, codeNoInterface)
+		return
+	}
+	if !s.inReplayWindow(w, c) {
 		return
 	}
 	if c.op.login {

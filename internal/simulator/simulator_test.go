@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,7 +123,8 @@ func (h *harness) do(q req) reply {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("companyId", "439")
 	r.Header.Set("trace", trace)
-	r.Header.Set("timestamp", "1717243200000")
+	// The simulator's own clock, as a client in time sends (the replay window).
+	r.Header.Set("timestamp", strconv.FormatInt(h.sim.now().UnixMilli(), 10))
 	r.Header.Set("lang", "en-US")
 	if q.token != "" {
 		r.Header.Set("token", q.token)

@@ -12,6 +12,10 @@ const (
 	// WrongBaseURL: the base URL is not the server root (it ends in /api,
 	// /openapi-c or /openapi-b, or the gateway does not route the login).
 	WrongBaseURL ConfigKind = "wrong_base_url"
+	// ClockSkew: the vendor refused a request the client timestamped with
+	// its clock as outside its time window (GATEWAY_CODE_014, or 00012002
+	// on the Open API): this host's clock is wrong.
+	ClockSkew ConfigKind = "clock_skew"
 )
 
 // ConfigError is a set-up problem: the run could not check the contract.

@@ -31,7 +31,10 @@ func (e *BaselineError) Unwrap() error { return e.Err }
 
 // Key names an operation in the maps AcceptInto and ReadAll use:
 // "<family>/<bizType>", e.g. "client/customer.app.CustomerWebApiService.findCustomerInfo".
-func Key(family, bizType string) string { return family + "/" + bizType }
+// A bizType the vendor publishes as a plain path (auth2/code) has its "/"
+// written "_", as schemas.FileName names its schema file, so that its
+// baseline is one file in the family's directory (auth2/auth2_code.json).
+func Key(family, bizType string) string { return family + "/" + strings.ReplaceAll(bizType, "/", "_") }
 
 // SplitKey splits a Key into family and bizType, rejecting anything that is
 // not a safe pair of path elements.

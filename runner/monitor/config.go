@@ -79,6 +79,12 @@ type Target struct {
 	APIKey           string `yaml:"api_key"`
 	APISecret        string `yaml:"api_secret"`
 	CompanyPublicKey string `yaml:"company_public_key"`
+	// Auth2AppID and Auth2AppSecret are the Auth2 application of the
+	// auth2 specs (MM_AUTH2_APP_ID, MM_AUTH2_APP_SECRET); Auth2BaseURL
+	// moves the Auth2 API (MM_AUTH2_BASE_URL).
+	Auth2AppID     string `yaml:"auth2_app_id"`
+	Auth2AppSecret string `yaml:"auth2_app_secret"`
+	Auth2BaseURL   string `yaml:"auth2_base_url"`
 	// RatePerMinute is the target's budget per operation (default the
 	// client's 240). The target's suite jobs share it: SetDefaults leaves
 	// each job's share here (budget / jobs, at least 1), which the child
@@ -439,6 +445,9 @@ func (c *Config) Validate() error {
 		}
 		if (t.AppID == "") != (t.AppSecret == "") {
 			return keyErr(key+".app_secret", "app_id and app_secret go together")
+		}
+		if (t.Auth2AppID == "") != (t.Auth2AppSecret == "") {
+			return keyErr(key+".auth2_app_secret", "auth2_app_id and auth2_app_secret go together")
 		}
 		if t.RatePerMinute < 0 {
 			return keyErr(key+".rate_per_minute", "must not be negative")

@@ -206,7 +206,7 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 func learnSecrets(r *redact.Redactor, cfg *Config) {
 	r.Learn(cfg.AuthToken, history.StorePassword(cfg.Store))
 	for _, t := range cfg.Targets {
-		r.Learn(t.LoginPassword, t.Token, t.AppSecret, t.APISecret)
+		r.Learn(t.LoginPassword, t.Token, t.AppSecret, t.APISecret, t.Auth2AppSecret)
 	}
 	for _, rc := range cfg.Alerting.Receivers {
 		r.Learn(rc.Secrets()...)
@@ -656,6 +656,9 @@ func childEnv(t Target) []string {
 	add("MM_API_KEY", t.APIKey)
 	add("MM_API_SECRET", t.APISecret)
 	add("MM_COMPANY_PUBLIC_KEY", t.CompanyPublicKey)
+	add("MM_AUTH2_APP_ID", t.Auth2AppID)
+	add("MM_AUTH2_APP_SECRET", t.Auth2AppSecret)
+	add("MM_AUTH2_BASE_URL", t.Auth2BaseURL)
 	if t.RatePerMinute > 0 {
 		add("MM_RATE_PER_MINUTE", strconv.Itoa(t.RatePerMinute))
 	}

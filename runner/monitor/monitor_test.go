@@ -410,11 +410,12 @@ func TestRetentionDeletesRunFolders(t *testing.T) {
 func TestChildArgsAndEnv(t *testing.T) {
 	t.Setenv("MM_BASE_URL", "https://elsewhere.example")
 	tg := Target{BaseURL: "https://staging.example", CompanyID: "439", LoginName: "ops", LoginPassword: "pw-secret",
-		Token: "tok-secret", APIKey: "ak", APISecret: "as-secret", LoginType: 1}
+		Token: "tok-secret", APIKey: "ak", APISecret: "as-secret", LoginType: 1,
+		Auth2AppID: "a2", Auth2AppSecret: "a2-secret", Auth2BaseURL: "https://sso.example/cats-gateway-auth2"}
 	j := &Job{Name: "customer", LabelFilter: "readonly", RequestTimeout: Duration(15 * time.Second), FlakeAttempts: 2,
 		Baseline: "baselines/staging"}
 	args := strings.Join(childArgs(j, tg), " ")
-	for _, secret := range []string{"pw-secret", "tok-secret", "as-secret"} {
+	for _, secret := range []string{"pw-secret", "tok-secret", "as-secret", "a2-secret"} {
 		if strings.Contains(args, secret) {
 			t.Errorf("argv carries a secret: %s", args)
 		}
@@ -425,7 +426,8 @@ func TestChildArgsAndEnv(t *testing.T) {
 	}
 	env := strings.Join(childEnv(tg), "\n")
 	for _, kv := range []string{"MM_COMPANY_ID=439", "MM_LOGIN_NAME=ops", "MM_LOGIN_PASSWORD=pw-secret", "MM_TOKEN=tok-secret",
-		"MM_API_KEY=ak", "MM_API_SECRET=as-secret", "MM_LOGIN_TYPE=1"} {
+		"MM_API_KEY=ak", "MM_API_SECRET=as-secret", "MM_LOGIN_TYPE=1",
+		"MM_AUTH2_APP_ID=a2", "MM_AUTH2_APP_SECRET=a2-secret", "MM_AUTH2_BASE_URL=https://sso.example/cats-gateway-auth2"} {
 		if !strings.Contains(env, kv) {
 			t.Errorf("env lacks %s", kv)
 		}

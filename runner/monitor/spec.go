@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/reports/html"
 	"github.com/mmcontract/mmcontract/reports/results"
 	"github.com/mmcontract/mmcontract/runner/alert"
 	"github.com/mmcontract/mmcontract/schemas/specdiff"
@@ -163,29 +165,56 @@ func (m *Monitor) runSpec(ctx context.Context, j *Job) {
 			Severity: c.Severity, Baseline: c.Old, Observed: c.New})
 		m.metrics.specChanges.WithLabelValues(j.Name, string(c.Severity)).Inc()
 	}
+	live := specVsLive(report, newSpec, m.liveShapes(ctx, j.Family))
+	drift = append(drift, live...)
 	v := contract.WorstSeverity(drift).Verdict()
-	res := finish(v, fmt.Sprintf("spec %s → %s: %s", prev.Hash[:12], cur.Hash[:12], report.Summary), drift)
+	res := finish(v, fmt.Sprintf("spec %s → %s: %s%s", prev.Hash[:12], cur.Hash[:12], report.Summary, disagreementSummary(live)), drift)
 	outcome(res, false)
+	m.writeSpecReport(j, outDir, res)
 	if len(report.Changes) == 0 {
 		return
 	}
 	sev := alert.Info
-	if report.Breaking() {
+	switch {
+	case report.Breaking():
 		sev = alert.Critical
+	case contract.WorstSeverity(live) == verdict.Warning:
+		sev = alert.Warning
 	}
 	ev := alert.Event{Status: alert.Firing, Severity: sev, Kind: alert.KindSpec, Job: j.Name, Target: target,
 		Fingerprint: specFingerprint("spec", j.Name, prev.Hash, cur.Hash), RunID: runID,
 		ReportURL: m.reportURL(runID, "specdiff.json"), StartedAt: started.UTC().Truncate(time.Second),
-		Summary: fmt.Sprintf("vendor %s spec changed: %s", j.Family, report.Summary)}
-	for i, c := range report.Changes {
-		if i == maxEventChanges {
-			break
-		}
+		Summary: fmt.Sprintf("vendor %s spec changed: %s%s", j.Family, report.Summary, disagreementSummary(live))}
+	// The disagreements first: they are what the diff alone cannot say.
+	for _, d := range live[:min(len(live), maxEventChanges)] {
+		ev.Changes = append(ev.Changes, alert.Change{Pointer: d.Pointer, Change: string(d.Change), Severity: d.Severity})
+	}
+	for _, c := range report.Changes[:min(len(report.Changes), maxEventChanges-len(ev.Changes))] {
 		ev.Changes = append(ev.Changes, alert.Change{Pointer: c.Operation + " " + c.Location + " " + c.Pointer,
 			Change: string(c.Change), Severity: c.Severity})
 	}
 	if err := m.saveAndQueue(ctx, j.Name, nil, []alert.Event{ev}); err != nil {
 		m.log.Error("queueing the spec alert", "job", j.Name, "err", m.red.Text(err.Error()))
+	}
+}
+
+// writeSpecReport writes a spec run's results.json and report.html beside
+// its specdiff.json, so the run's page shows the changes and where live
+// responses disagree with them like any run's drift. A failure costs the
+// page, not the run.
+func (m *Monitor) writeSpecReport(j *Job, outDir string, res results.Results) {
+	b, err := results.Encode(res)
+	if err == nil {
+		err = atomicfile.Write(filepath.Join(outDir, "results.json"), b, 0o640)
+	}
+	if err == nil {
+		var page bytes.Buffer
+		if err = html.Render(&page, res, nil, html.Options{Redactor: m.red}); err == nil {
+			err = atomicfile.Write(filepath.Join(outDir, "report.html"), page.Bytes(), 0o640)
+		}
+	}
+	if err != nil {
+		m.log.Warn("writing the spec run's report", "job", j.Name, "err", m.red.Text(err.Error()))
 	}
 }
 

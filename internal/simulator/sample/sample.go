@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +70,8 @@ func call(sim *simulator.Simulator, path, token, body string) ([]byte, error) {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	r.Header.Set("companyId", simulator.DefaultCompanyID)
 	r.Header.Set("trace", "t-sample-1717243200")
+	// A fresh timestamp: the gateway refuses requests outside its window.
+	r.Header.Set("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
 	r.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		r.Header.Set("token", token)
