@@ -114,7 +114,7 @@ func TestCatalogBodiesFollowTheSpec(t *testing.T) {
 	}
 	byBiz := map[string]Operation{}
 	f := &facts{}
-	f.once.Do(func() { f.CompanyID, f.CustomerGroupID, f.TradeType, f.SymbolID = 439, 1, 1, 7 })
+	f.once.Do(func() { f.CompanyID, f.CustomerGroupID, f.TradeType, f.SymbolID = 439, 1, 5, 7 })
 	for _, op := range append(curated, catalog...) {
 		byBiz[op.BizType] = op
 		body, err := json.Marshal(f.requestBody(context.Background(), nil, op))
@@ -134,8 +134,8 @@ func TestCatalogBodiesFollowTheSpec(t *testing.T) {
 	if page["current"] != "1" || page["size"] != "10" || page["symbolId"] != "7" {
 		t.Errorf("getPageView body %v: want current and size as strings, symbolId the fact as a string", page)
 	}
-	if l, _ := body("customer.app.CustomerOptionalWebApiService.optionalList")["tradeTypeList"].([]any); len(l) != 1 {
-		t.Errorf("optionalList tradeTypeList %v, want one element", l)
+	if l, _ := body("customer.app.CustomerOptionalWebApiService.optionalList")["tradeTypeList"].([]any); len(l) != 1 || l[0] != int64(5) {
+		t.Errorf("optionalList tradeTypeList %v, want the customer's trade type, 5", l)
 	}
 	rates := body("fund.app.FundExchangeRateQueryService.getExchangeRateList")
 	pairs, _ := rates["currencies"].([]any)

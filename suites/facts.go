@@ -85,9 +85,9 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 	body := op.catalogBody()
 	needs := false
 	for _, k := range factKeys {
-		if _, ok := body[k]; ok {
-			needs = true
-		}
+		_, one := body[k]
+		_, list := body[k+"List"]
+		needs = needs || one || list
 	}
 	if !needs {
 		return body
@@ -103,6 +103,14 @@ func (f *facts) requestBody(ctx context.Context, c caller, op Operation) map[str
 		if placeholder, ok := body[k]; ok {
 			body[k] = asPlaceholder(v, placeholder)
 		}
+		// A list the spec requires non-empty holds one placeholder: the
+		// fact asks the tenant about something it has (optionalList's
+		// tradeTypeList).
+		if list, ok := body[k+"List"].([]any); ok && len(list) == 1 {
+			if _, isObject := list[0].(map[string]any); !isObject {
+				body[k+"List"] = []any{asPlaceholder(v, list[0])}
+			}
+		}
 	}
 	return body
 }
@@ -116,7 +124,8 @@ func (e *Env) requestBody(ctx context.Context, f *facts, c caller, op Operation)
 	return f.requestBody(ctx, c, op)
 }
 
-// factKeys are the request fields filled from facts.
+// factKeys are the request fields filled from facts, and with "List" the
+// one-element lists filled with the fact.
 var factKeys = []string{"companyId", "customerGroupId", "tradeType", "symbolId"}
 
 // asPlaceholder is the fact v typed as the catalog's placeholder is, which

@@ -1,7 +1,8 @@
 // Package openapi imports a vendor OpenAPI 3 document into mmcontract's
 // schema tree: one structure-only JSON Schema per operation for the envelope's
-// "data", the shared envelope schema, and the family's operation catalog. It
-// is the engine behind `mmcontract spec import`.
+// "data", one per operation for the request body, the envelope schemas (the
+// standard, the quote service's and the code-only one), and the family's
+// operation catalog. It is the engine behind `mmcontract spec import`.
 //
 // The output is a pure function of the spec bytes and the overlay files:
 // keys sorted, 2-space indent, trailing newline, so re-importing an unchanged
