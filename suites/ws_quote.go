@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/quote"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/internal/wsclient"
@@ -53,6 +55,26 @@ func registerQuote(env *Env) {
 			q, p := env.dialQuote(ctx, quote.PathQuoteGuest)
 			if p != nil {
 				p.fail(&obs, "connecting")
+			}
+			defer q.close()
+			ex, p := q.request(ctx, quote.CmdHeartbeat, nil)
+			env.checkAnswer(&obs, q, "heartbeat", ex, p)
+		}, SpecTimeout(env.quoteTimeout()))
+
+		It("accepts the client token on "+quote.PathQuote+" and answers a heartbeat there", quoteLabels("heartbeat", "token"), func(ctx SpecContext) {
+			needSocket()
+			if env.Client == nil {
+				Skip("no Client API credentials")
+			}
+			obs := quoteObservation("heartbeat")
+			defer recordObservation(&obs)
+			tok, err := env.Client.SessionToken(ctx)
+			if err != nil {
+				(&quoteProblem{unavailable: true, reason: "no client token: " + oneline.First(env.Redactor.Text(err.Error()), oneline.MaxMessage)}).fail(&obs, "logging in")
+			}
+			q, p := env.dialQuote(ctx, quote.PathQuote+"?token="+url.QueryEscape(tok))
+			if p != nil {
+				p.fail(&obs, "connecting with the token")
 			}
 			defer q.close()
 			ex, p := q.request(ctx, quote.CmdHeartbeat, nil)
