@@ -277,3 +277,28 @@ func TestQuoteCanaryNoLeak(t *testing.T) {
 		check("console stream "+string(rune('0'+i)), []byte(c))
 	}
 }
+
+// Ensure validate checks a captured quote frame as a run does: a JSON answer
+// against frame.json and its kind's data schema, a text push parsed first.
+func TestValidateQuoteFrame(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, operation, frame string
+		code                   int
+		want                   string
+	}{
+		{"ack", "subscribe_tick", `{"ret":200,"msg":"success","cmd_id":14001,"seq_id":1,"ext":"","data":{"tick_list":[{"symbol_id":1001,"trade_type":5,"trade_mode":1,"seq":1,"tick_time":1700000000,"price_digits":2,"price":1.25}]}}`,
+			verdict.ExitBroken, "/data/tick_list/0/price"},
+		{"push", "push_p", "p(1001,5,1,7,1700000000,1.2345,1.2344,1.2346,10,12);", 0, "contract holds"},
+		{"garbage", "push_p", "<html>", verdict.ExitBroken, "frame_syntax"},
+	} {
+		file := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(file, []byte(tc.frame), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := mmcontract(t, nil, "validate", "--family", "quote", "--operation", tc.operation, file)
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%s: exit %d, want %d naming %q\n%s%s", tc.name, r.code, tc.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
