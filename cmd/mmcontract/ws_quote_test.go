@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
@@ -161,11 +162,33 @@ func TestQuoteScenarios(t *testing.T) {
 			if !found {
 				t.Errorf("no violation or drift names %s", sc.Pointer)
 			}
+			// A frame-level failure points at the whole frame: the
+			// violation's keyword says which, and an outage's reason names
+			// the handshake.
+			if want, ok := frameKeyword[sc.Name]; ok {
+				hit := false
+				for _, c := range res.Checks {
+					for _, v := range c.Violations {
+						hit = hit || v.Pointer == "" && v.Keyword == want
+					}
+					hit = hit || want == "handshake" && c.Verdict == verdict.Unavailable && strings.Contains(c.Message, "handshake")
+				}
+				if !hit {
+					t.Errorf("no check reports %s at the frame's root", want)
+				}
+			}
 		})
 	}
 	if ran < 12 {
 		t.Errorf("ran %d quote scenarios, want at least 12", ran)
 	}
+}
+
+// frameKeyword is the violation keyword of each scenario whose failure is
+// the whole frame's (or, for the stalled handshake, the reason's word).
+var frameKeyword = map[string]string{
+	"ws-server-closes": "closed_by_server", "ws-non-json": "json", "ws-over-cap": "frame_too_large",
+	"ws-bad-deflate": "inflate_failed", "ws-compression-bomb": "compression_bomb", "ws-handshake-stall": "handshake",
 }
 
 // Ensure a sequence gap is drift of kind sequence_gap with its severity,
@@ -176,7 +199,7 @@ func TestQuoteSequenceGapDrift(t *testing.T) {
 	_, res := runSim(t, out, "--scenario", "ws-sequence-gap", "--label-filter", "websocket && push", "--flake-attempts", "1")
 	for _, c := range res.Checks {
 		for _, d := range c.Drift {
-			if d.Change == "sequence_gap" {
+			if d.Change == contract.SequenceGap {
 				if d.Severity != verdict.Warning || d.Fingerprint == "" || c.Verdict != verdict.Drifted {
 					t.Errorf("sequence gap %+v on a %s check", d, c.Verdict)
 				}
