@@ -325,3 +325,44 @@ func TestValidateQuoteFrame(t *testing.T) {
 		}
 	}
 }
+
+// Ensure quote frames take the same path as responses through baselines:
+// a nominal run's frame shapes are accepted as quote/<kind>.json, and a
+// later run diffs against them (a new tick field is info drift, a price
+// turned number breaking type_changed drift).
+func TestQuoteBaselineDrift(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	baselines := filepath.Join(dir, "baselines")
+	if r, res := runSim(t, filepath.Join(dir, "nominal"), "--label-filter", "websocket && quote"); r.code != 0 || res.Verdict != verdict.Pass {
+		t.Fatalf("nominal: exit %d verdict %s\n%s", r.code, res.Verdict, r.stdout)
+	}
+	if r := mmcontract(t, nil, "baseline", "accept", "--from", filepath.Join(dir, "nominal"), "--baseline", baselines); r.code != 0 {
+		t.Fatalf("baseline accept: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, kind := range []string{"subscribe_tick", "push_p"} {
+		if _, err := os.Stat(filepath.Join(baselines, "quote", kind+".json")); err != nil {
+			t.Errorf("no baseline of %s: %v", kind, err)
+		}
+	}
+	for _, tc := range []struct {
+		scenario, pointer string
+		change            contract.Change
+		severity          verdict.Severity
+	}{
+		{"ws-new-field", "/data/tick_list/*/price_change", contract.Added, verdict.Info},
+		{"ws-price-number", "/data/tick_list/*/price", contract.TypeChanged, verdict.Breaking},
+	} {
+		_, res := runSim(t, filepath.Join(dir, tc.scenario), "--label-filter", "websocket && quote", "--baseline", baselines,
+			"--scenario", tc.scenario, "--flake-attempts", "1")
+		found := false
+		for _, c := range res.Checks {
+			for _, d := range c.Drift {
+				found = found || d.Pointer == tc.pointer && d.Change == tc.change && d.Severity == tc.severity
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s %s drift at %s against the baseline", tc.scenario, tc.severity, tc.change, tc.pointer)
+		}
+	}
+}
