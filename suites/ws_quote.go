@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -214,6 +215,7 @@ type tickRun struct {
 	digits    map[quote.Symbol]int    // price_digits per symbol, from the ack
 	seqs      map[quote.Symbol]uint64 // each symbol's seq in the ack
 	recorded  *contract.Exchange
+	shown     atomic.Bool
 }
 
 func (t *tickRunner) get(ctx SpecContext) *tickRun {
@@ -259,7 +261,12 @@ func (t *tickRunner) run(ctx SpecContext) *tickRun {
 // observe fills what every check of the run shares into obs.
 func (r *tickRun) observe(obs *contract.Observation) {
 	if r.recorded != nil {
-		obs.ExchangeID, obs.Exchange = r.recorded.ID, r.recorded
+		// Recorded once, by the first check to report; the others refer
+		// to it by id, as the checks of one HTTP call do.
+		obs.ExchangeID = r.recorded.ID
+		if r.shown.CompareAndSwap(false, true) {
+			obs.Exchange = r.recorded
+		}
 	}
 	if r.ack != nil && r.ackErr == nil {
 		obs.LatencyMS, obs.EnvelopeCode, obs.EnvelopeMsg = r.ack.latency.Milliseconds(), fmt.Sprint(r.ack.resp.RetCode()), r.ack.resp.Msg
@@ -286,7 +293,7 @@ func (r *tickRun) failUnlessPushes(obs *contract.Observation) {
 // checkAnswer judges an answer: the frame header schema, the data schema
 // of the command's kind, and the echo of seq_id and ext with ret 200.
 func (e *Env) checkAnswer(obs *contract.Observation, q *quoteConn, kind string, ex *quoteExchange, p *quoteProblem) {
-	if ex != nil && obs.Exchange == nil {
+	if ex != nil && obs.ExchangeID == "" {
 		rec := e.recordFrames(kind, q.url, ex.sent, ex.frame)
 		obs.ExchangeID, obs.Exchange = rec.ID, rec
 	}
