@@ -89,6 +89,12 @@ type Options struct {
 	// default, 240); a shard uses its share (ShardRate).
 	RatePerMinute int
 	Redaction     redact.Config // sensitive keys; the zero value is the safe default
+	// QuoteSymbols are the quote specs' products, "id:tradeType:tradeMode"
+	// comma-separated (MM_QUOTE_SYMBOLS); "" against the simulator uses its
+	// first two symbols, against a target skips the specs that need them.
+	QuoteSymbols string
+	// MaxFrameBytes caps a websocket frame (0: wsclient.DefaultMaxFrameBytes).
+	MaxFrameBytes int64
 	Verbose       bool
 	Version       string
 	Commit        string
@@ -184,12 +190,15 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		return Outcome{}, err
 	}
 	env.Drift = drift
+	if env.Websocket, err = websocketTarget(target, opts, red); err != nil {
+		return Outcome{}, err
+	}
 	if err := suites.Register(env); err != nil {
 		return Outcome{}, fmt.Errorf("building the suite: %w", err)
 	}
 	var plan shardPlan
 	if opts.Shard != nil {
-		if plan, err = planShard(env, opts.LabelFilter, *opts.Shard); err != nil {
+		if plan, err = planShard(env, withoutSlow(opts.LabelFilter), *opts.Shard); err != nil {
 			return Outcome{}, err
 		}
 		if plan.selected == 0 {
@@ -205,7 +214,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		}
 	}, ginkgo.NodeTimeout(env.CallTimeout()))
 
-	g := newGinkgoRun(stdout, stderr, red, opts.LabelFilter, opts.Verbose)
+	g := newGinkgoRun(stdout, stderr, red, withoutSlow(opts.LabelFilter), opts.Verbose)
 	g.suite.FlakeAttempts = opts.FlakeAttempts
 	g.suite.Timeout = 24 * time.Hour // a run is bounded by its specs' own timeouts and the caller's context
 	console := g.console

@@ -57,6 +57,7 @@ func Register(env *Env) error {
 	}
 	registerCatalog(env, f, catalog)
 	registerTrading(env)
+	registerQuote(env)
 	if err := registerAuth2(env); err != nil {
 		return err
 	}

@@ -37,7 +37,10 @@ func TestEverySuiteRequestValidates(t *testing.T) {
 		if refused && !(slices.Contains(c.Labels, "negative") && c.Verdict == verdict.Pass) {
 			t.Errorf("%s (%s): the simulator refused the suite's request body: %s", c.Operation, c.Family, c.Message)
 		}
-		if c.Verdict == verdict.Skipped || c.HTTPStatus == 0 {
+		// Websocket checks send frames, not request bodies of the vendor's
+		// OpenAPI files: their request frames are built by internal/quote
+		// from the notes' command table and tested there.
+		if c.Verdict == verdict.Skipped || c.HTTPStatus == 0 || set.IsWebsocket(c.Family) {
 			continue
 		}
 		called[c.Family+" "+c.Operation] = true

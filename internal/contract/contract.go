@@ -34,7 +34,8 @@ type Change string
 // rules table; spec changes (schemas/specdiff) add became_required,
 // enum_changed and format_changed; the spec watch's comparison of a new
 // spec with live responses (runner/monitor) adds announced_not_live and
-// undocumented_live.
+// undocumented_live. SequenceGap is a websocket stream's: a
+// push whose seq skips or repeats a number of its symbol's stream.
 const (
 	Added             Change = "added"
 	Removed           Change = "removed"
@@ -52,6 +53,7 @@ const (
 	// UndocumentedLive: live responses carry a field the spec never
 	// documented ("undocumented, live").
 	UndocumentedLive Change = "undocumented_live"
+	SequenceGap      Change = "sequence_gap"
 )
 
 // Drift is one difference between an observed response shape and the

@@ -238,7 +238,7 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		hc:      confine(hc),
+		hc:      Confine(hc),
 		red:     cfg.Redactor,
 		limiter: newLimiter(cfg.RatePerMinute),
 		client:  session{sem: make(chan struct{}, 1), token: cfg.Token},
@@ -455,6 +455,14 @@ func (c *Client) LoginExchange() *Exchange {
 func (c *Client) Login(ctx context.Context) error {
 	_, _, err := c.token(ctx, &c.client, FamilyClient)
 	return err
+}
+
+// SessionToken returns the Client API token, logging in when none is
+// cached: the quote socket takes it as ?token=. It is a secret; the run's
+// redactor has learned it from the login response.
+func (c *Client) SessionToken(ctx context.Context) (string, error) {
+	tok, _, err := c.token(ctx, &c.client, FamilyClient)
+	return tok, err
 }
 
 // ManagerAuth obtains and caches the Manager API token.

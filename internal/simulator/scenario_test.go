@@ -33,6 +33,10 @@ func TestScenarioRegistry(t *testing.T) {
 		}
 		switch sc.Kind {
 		case KindNominal, KindFault:
+		case KindWebsocket:
+			if !strings.HasPrefix(sc.Name, "ws-") || sc.Label == "" {
+				t.Errorf("%s: a websocket scenario is named ws-… and has the label filter of its checks", sc.Name)
+			}
 		case KindGateway:
 			if sc.Filter == "" {
 				t.Errorf("%s: gateway scenario without the label filter that shows it", sc.Name)

@@ -72,6 +72,16 @@ type Options struct {
 	APIKeys []APIKey
 	// ManagerApps are the Manager API apps accepted besides the demo app.
 	ManagerApps []ManagerApp
+	// QuoteIdleTimeout is how long a quote socket waits for a client frame
+	// before it disconnects. Default 30s, the vendor's.
+	QuoteIdleTimeout time.Duration
+	// QuotePushInterval is the cadence of each subscribed symbol's quote
+	// pushes. Default 50ms.
+	QuotePushInterval time.Duration
+	// QuoteCloseAfter is when the "ws-server-closes" scenario closes a quote
+	// connection. Default 300ms: shorter than a cancel or resubscribe spec
+	// holds its connection, so the default suite sees the close.
+	QuoteCloseAfter time.Duration
 	// CompanyKey is the company key pair of the encrypted mode (its public
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
@@ -305,6 +315,10 @@ type call struct {
 
 // ServeHTTP answers one request like the vendor's gateway.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if sock, ok := quoteSockets[r.URL.Path]; ok {
+		s.serveQuote(w, r, sock)
+		return
+	}
 	now := s.now()
 	if fam, rt, ok := parseSignedRoute(r.URL.Path); ok {
 		c := &call{r: r, route: rt, trace: r.Header.Get("trace"), started: now}

@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"fmt"
+
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
@@ -33,6 +35,7 @@ const (
 	ruleUndocumented
 	ruleSchemaNull
 	ruleSchemaTolerated
+	ruleSequenceGap
 	numRules
 )
 
@@ -50,6 +53,7 @@ var rules = [numRules]Rule{
 	ruleUndocumented:      {contract.Added, verdict.Info, "without a baseline: a pointer under `/data` the schema does not describe (reported at the top of an undocumented subtree)"},
 	ruleSchemaNull:        {contract.BecameNull, verdict.Breaking, "without a baseline: null where every schema describing the pointer forbids null"},
 	ruleSchemaTolerated:   {contract.TypeChanged, verdict.Warning, "without a baseline: a type the schema accepts only because the vendor's documents disagree (`findCustomerInfo` and `login` `accountList` as an object, not the array the login example shows), so on-call learns which one the tenant sends"},
+	ruleSequenceGap:       {contract.SequenceGap, verdict.Warning, "a websocket push's `seq` skipped or repeated a number of its symbol's stream (missed or replayed data)"},
 }
 
 // Rules returns the drift rules in the README's order.
@@ -63,4 +67,12 @@ func (id ruleID) drift(operation, pointer, baseline, observed, newType string) c
 		Baseline: baseline, Observed: observed,
 		Fingerprint: Fingerprint(operation, pointer, r.Change, newType),
 	}
+}
+
+// SequenceGap is the drift of a websocket stream whose seq went from last to
+// seen instead of last+1, at pointer (e.g. /data/seq) of operation's frames.
+// Its fingerprint does not carry the numbers, so every gap of one stream is
+// one alert.
+func SequenceGap(operation, pointer string, last, seen uint64) contract.Drift {
+	return ruleSequenceGap.drift(operation, pointer, fmt.Sprintf("seq %d", last+1), fmt.Sprintf("seq %d", seen), "")
 }
