@@ -69,18 +69,21 @@ const (
 // codeSuccess is the envelope's success code.
 const codeSuccess = "0"
 
-// Operation types of an adjustment the checks send (the third, NORMAL_CLOSE,
-// returns an amount after a close; no check needs it).
+// Operation types of an adjustment the checks send (NOTES §7.1): an open
+// takes its amount from the balance, a close gives it back.
 const (
 	OpenPosition        = "OPEN_POSITION"
+	NormalClose         = "NORMAL_CLOSE"
 	AbnormalOvertrading = "ABNORMAL_OVERTRADING" // the only one with a negative amount
 )
 
-// bizTypeMarketOpen is the adjustment's bizType for a market order opening
-// a position; bizTypeUndocumented is one the vendor never sends (the
-// documented ones are 1, 2, 10, 11 and 12).
+// bizTypeMarketOpen and bizTypeMarketClose are the adjustment's bizTypes
+// for a market order opening and closing a position; bizTypeUndocumented
+// is one the vendor never sends (the documented ones are 1, 2, 10, 11 and
+// 12).
 const (
 	bizTypeMarketOpen   = 1
+	bizTypeMarketClose  = 2
 	bizTypeUndocumented = 99
 )
 
