@@ -262,6 +262,22 @@ func TestWebhookVerifyUnknownUser(t *testing.T) {
 		t.Errorf("counts %v over %d checks, want all but two config", res.Counts, len(res.Checks))
 	}
 	junittest.Validate(t, filepath.Join(r.out, "junit.xml"))
+	raw, err := os.ReadFile(filepath.Join(r.out, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errored := 0
+	for _, c := range junittest.Parse(t, raw).Suites[0].Cases {
+		if len(c.Errors) > 0 {
+			errored++
+		}
+	}
+	if errored != res.Counts[verdict.Config] {
+		t.Errorf("junit.xml has %d <error> testcases, want one per config check (%d)", errored, res.Counts[verdict.Config])
+	}
+	if rows, _ := htmlChecks(t, filepath.Join(r.out, "report.html")); slices.Index(rows, string(verdict.Config)) < 0 {
+		t.Errorf("report.html shows no config check: %v", rows)
+	}
 	for _, f := range []string{"results.json", "junit.xml", "ginkgo.json", "report.html"} {
 		b, err := os.ReadFile(filepath.Join(r.out, f))
 		if err != nil {

@@ -10,9 +10,13 @@
 // every reply it gets: answered within the vendor's 3 s deadline, HTTP 200,
 // the envelope and data schemas (suites/check, the run's one mechanism) and
 // the envelope invariants (suites.Invariants). On top of that each spec
-// checks one documented rule: idempotency by requestUniqueNo, the cancel
-// codes, negative amounts, unknown bizTypes, each judged by the balance the
-// user's own get-user-amount reports before and after.
+// checks one documented rule: an open takes the amount and a NORMAL_CLOSE
+// adds it back, idempotency by requestUniqueNo, the cancel codes, negative
+// amounts, unknown bizTypes, each judged by the balance the user's own
+// get-user-amount reports before and after. A receiver that refuses the
+// first get-user-amount does not know the test account: that is the flags'
+// fault, the run's config verdict (verdict.UnknownTestAccount), and no more
+// calls are made.
 //
 // The adjustments move real money on a real system, so the mutating specs
 // run only against a receiver on loopback or with AllowMutations, and every
