@@ -139,8 +139,8 @@ func VerifyWebhook(ctx context.Context, opts WebhookOptions, stdout, stderr io.W
 	report := g.runSpecs("mmcontract webhook verify")
 
 	if report.PreRunStats.SpecsThatWillRun == 0 && !results.Interrupted(report) {
-		return Outcome{}, usagef("label filter %q selected no check (labels: webhook, the endpoint names, readonly, mutating, %s, %s, %s, %s, %s, smoke)",
-			opts.LabelFilter, webhook.LabelSchema, webhook.LabelIdempotency, webhook.LabelCancel, webhook.LabelNegativeAmount, webhook.LabelUnknownBizType)
+		return Outcome{}, usagef("label filter %q selected no check (labels: webhook, the endpoint names, readonly, mutating, %s, %s, %s, %s, %s, %s, smoke)",
+			opts.LabelFilter, webhook.LabelSchema, webhook.LabelIdempotency, webhook.LabelNormalClose, webhook.LabelCancel, webhook.LabelNegativeAmount, webhook.LabelUnknownBizType)
 	}
 	ix := results.NewIndex([]types.Report{report})
 	res := results.BuildIndexed(report, ix, results.Meta{

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -61,8 +62,8 @@ func TestWebhookVerifyReferenceReceiver(t *testing.T) {
 			t.Errorf("no check of %s: %v", e.Name, ops)
 		}
 	}
-	if res.Counts[verdict.Pass] != 9 {
-		t.Errorf("%d checks pass, want 9: %v", res.Counts[verdict.Pass], res.Counts)
+	if res.Counts[verdict.Pass] != 10 {
+		t.Errorf("%d checks pass, want 10: %v", res.Counts[verdict.Pass], res.Counts)
 	}
 
 	junittest.Validate(t, filepath.Join(r.out, "junit.xml"))
@@ -158,6 +159,7 @@ func TestWebhookVerifyFailingReceivers(t *testing.T) {
 		"wrong-cancel-codes":       {"/code", "cancel_code"},
 		"negative-accepted":        {"/code", "refusal"},
 		"unknown-biztype-accepted": {"/code", "refusal"},
+		"close-takes-amount":       {"/data/amount", "normal_close"},
 		"bad-envelope":             {"/tm", "type"},
 		"bad-data":                 {"/data/amount", "type"},
 	}
@@ -214,6 +216,117 @@ func TestWebhookVerifyFailingReceivers(t *testing.T) {
 	}
 }
 
+// Ensure a --user the receiver does not know is the set-up's fault, as
+// `run`'s rejected credentials are: verdict config, kind
+// unknown_test_account, exit 2 and a message naming --user, on the console
+// and in results.json; every later call is not made, and the user name is
+// in no output. A receiver that forgets the account after reporting its
+// balance is broken instead (the receiver's fault, not the flags').
+func TestWebhookVerifyUnknownUser(t *testing.T) {
+	sim := startSim(t, "--webhook-receiver")
+	const stranger = "86009999"
+	r, res := verifyWebhook(t, nil, sim.base, "--user", stranger)
+	if r.code != verdict.ExitUsage || res.Verdict != verdict.Config {
+		t.Fatalf("exit %d verdict %s, want 2 and config\n%s%s", r.code, res.Verdict, r.stdout, r.stderr)
+	}
+	ce := res.ConfigError
+	if ce == nil || ce.Kind != verdict.UnknownTestAccount || !strings.Contains(ce.Message, "--user") {
+		t.Fatalf("config_error %+v, want kind %s naming --user", ce, verdict.UnknownTestAccount)
+	}
+	if !strings.Contains(r.stdout, "set-up problem ("+string(verdict.UnknownTestAccount)+")") || !strings.Contains(r.stdout, "--user") {
+		t.Errorf("the console does not name the set-up problem and --user:\n%s", r.stdout)
+	}
+	found := 0
+	// Every check that reads the balance is config; the two cancel checks
+	// that never touch the account judge the receiver and pass.
+	for _, c := range res.Checks {
+		want := verdict.Config
+		if strings.Contains(c.Spec, webhook.CodeNotProcessed) || strings.Contains(c.Spec, webhook.CodeNeverReceived) {
+			want = verdict.Pass
+		}
+		if c.Verdict != want {
+			t.Errorf("%s: %s %q, want %s", c.Spec, c.Verdict, c.Message, want)
+		}
+		switch {
+		case c.Verdict != verdict.Config:
+		case strings.HasPrefix(c.Message, "unknown test account"):
+			found++
+		case !strings.HasPrefix(c.Message, "not called: unknown test account"):
+			t.Errorf("%s: %q, want \"not called: unknown test account…\"", c.Spec, c.Message)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d checks found the unknown account, want the first one only", found)
+	}
+	if n := res.Counts[verdict.Config]; n != len(res.Checks)-2 {
+		t.Errorf("counts %v over %d checks, want all but two config", res.Counts, len(res.Checks))
+	}
+	junittest.Validate(t, filepath.Join(r.out, "junit.xml"))
+	raw, err := os.ReadFile(filepath.Join(r.out, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errored := 0
+	for _, c := range junittest.Parse(t, raw).Suites[0].Cases {
+		if len(c.Errors) > 0 {
+			errored++
+		}
+	}
+	if errored != res.Counts[verdict.Config] {
+		t.Errorf("junit.xml has %d <error> testcases, want one per config check (%d)", errored, res.Counts[verdict.Config])
+	}
+	if rows, _ := htmlChecks(t, filepath.Join(r.out, "report.html")); slices.Index(rows, string(verdict.Config)) < 0 {
+		t.Errorf("report.html shows no config check: %v", rows)
+	}
+	for _, f := range []string{"results.json", "junit.xml", "ginkgo.json", "report.html"} {
+		b, err := os.ReadFile(filepath.Join(r.out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(stranger)) {
+			t.Errorf("%s holds the test account's user name", f)
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, stranger) {
+		t.Errorf("the console shows the test account's user name:\n%s%s", r.stdout, r.stderr)
+	}
+	// --fail-on cannot turn a set-up problem into a pass.
+	if r, _ := verifyWebhook(t, nil, sim.base, "--user", stranger, "--fail-on", "skipped"); r.code != verdict.ExitUsage {
+		t.Errorf("--fail-on skipped: exit %d, want 2", r.code)
+	}
+
+	// The account known at the first call and refused later: broken.
+	forgets := forgetfulReceiver(t)
+	r, res = verifyWebhook(t, nil, forgets.URL)
+	if r.code != verdict.ExitBroken || res.Verdict != verdict.Broken || res.ConfigError != nil {
+		t.Errorf("a receiver that forgets the account: exit %d verdict %s config_error %+v, want 1, broken and none\n%s",
+			r.code, res.Verdict, res.ConfigError, r.stdout)
+	}
+}
+
+// forgetfulReceiver is the reference receiver that, after its first
+// get-user-amount, answers every later one as for an unknown account.
+func forgetfulReceiver(t *testing.T) *httptest.Server {
+	t.Helper()
+	ref, err := simulator.NewWebhookReceiver(simulator.ReceiverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var balances atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == webhook.UserAmount.Path && balances.Add(1) > 1 {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"bizCode":"US","code":"USER_NOT_FOUND","msg":"no such account","msgParams":null,"tm":0,"trace":"`+
+				r.Header.Get("trace")+`","data":null,"ok":false,"fail":true}`)
+			return
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(ref.Close)
+	return srv
+}
+
 // Ensure the mutating checks are refused, as skipped with the reason,
 // against a receiver that is not on loopback unless --allow-mutations is
 // given. The receiver is reached as http://wallet.invalid through a proxy
@@ -238,8 +351,8 @@ func TestWebhookVerifyRefusesMutationsOffLoopback(t *testing.T) {
 		}
 	}
 	junittest.Validate(t, filepath.Join(r.out, "junit.xml")) // skipped elements
-	if res.Counts[verdict.Skipped] != 8 || res.Counts[verdict.Pass] != 1 {
-		t.Errorf("counts %v, want 8 skipped and 1 pass", res.Counts)
+	if res.Counts[verdict.Skipped] != 9 || res.Counts[verdict.Pass] != 1 {
+		t.Errorf("counts %v, want 9 skipped and 1 pass", res.Counts)
 	}
 	if !strings.Contains(r.stdout, "mutating checks off") {
 		t.Errorf("the first line does not say the mutating checks are off:\n%s", r.stdout)
@@ -249,8 +362,8 @@ func TestWebhookVerifyRefusesMutationsOffLoopback(t *testing.T) {
 		t.Errorf("--fail-on broken,skipped: exit %d, want 1", r.code)
 	}
 	r, res = verifyWebhook(t, proxy, "http://wallet.invalid", "--allow-mutations")
-	if r.code != verdict.ExitOK || res.Counts[verdict.Pass] != 9 {
-		t.Errorf("--allow-mutations: exit %d counts %v, want 0 and 9 pass\n%s", r.code, res.Counts, r.stdout)
+	if r.code != verdict.ExitOK || res.Counts[verdict.Pass] != 10 {
+		t.Errorf("--allow-mutations: exit %d counts %v, want 0 and 10 pass\n%s", r.code, res.Counts, r.stdout)
 	}
 }
 

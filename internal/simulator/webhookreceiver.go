@@ -93,6 +93,8 @@ var receiverScenarios = []ReceiverScenario{
 		Description: "a negative amount is accepted with OPEN_POSITION, not only with ABNORMAL_OVERTRADING"},
 	{Name: "unknown-biztype-accepted", Breaks: "unknown-biztype",
 		Description: "an adjustment with an undocumented bizType is accepted"},
+	{Name: "close-takes-amount", Breaks: "normal-close",
+		Description: "a NORMAL_CLOSE takes its amount from the balance, as an OPEN_POSITION does, instead of adding it back"},
 	{Name: "bad-envelope", Breaks: "schema",
 		Description: "every reply's envelope has tm as a string"},
 	{Name: "bad-data", Breaks: "schema",
@@ -358,7 +360,7 @@ func (h *WebhookReceiver) delta(req webhookRequest) (*big.Rat, string) {
 	case amount.Sign() >= 0 && req.OperationType == abnormalOvertrading:
 		return nil, "ABNORMAL_OVERTRADING carries a negative amount"
 	}
-	if req.OperationType == openPosition {
+	if req.OperationType == openPosition || req.OperationType == normalClose && h.scenario == "close-takes-amount" {
 		return amount.Neg(amount), ""
 	}
 	return amount, ""

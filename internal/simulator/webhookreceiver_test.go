@@ -65,3 +65,24 @@ func TestWebhookReceiverEdges(t *testing.T) {
 		t.Errorf("balance after an adjustment cancelled twice: %s, want %s", got, defaultWebhookBalance)
 	}
 }
+
+// Ensure the reference receiver adds a NORMAL_CLOSE's amount back to the
+// balance, and that the close-takes-amount scenario takes it instead: the
+// two sides of the verifier's normal-close check.
+func TestWebhookReceiverNormalClose(t *testing.T) {
+	const closeU2 = `{` + testAccount + `,"bizType":2,"operationType":"NORMAL_CLOSE","amount":"1.00","amountDigits":2,"orderId":1,"requestUniqueNo":"u2","requestTime":1,"ip":"192.0.2.1"}`
+	for scenario, want := range map[string]string{"nominal": "10000.00", "close-takes-amount": "9998.00"} {
+		h, err := NewWebhookReceiver(ReceiverOptions{Scenario: scenario})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{adjustOK, closeU2} {
+			if _, code := post(t, h, webhookAdjustPath, body, true); code != "0" {
+				t.Fatalf("%s: code %q for %s", scenario, code, body)
+			}
+		}
+		if got := h.balances[receiverAccount{DefaultWebhookUser, DefaultWebhookCurrency}].FloatString(2); got != want {
+			t.Errorf("%s: balance after an open and its close: %s, want %s", scenario, got, want)
+		}
+	}
+}

@@ -16,6 +16,10 @@ const (
 	// its clock as outside its time window (GATEWAY_CODE_014, or 00012002
 	// on the Open API): this host's clock is wrong.
 	ClockSkew ConfigKind = "clock_skew"
+	// UnknownTestAccount: the user's Webhook API receiver refused the first
+	// get-user-amount for the test account (`webhook verify --user`,
+	// --currency, --third-server-code): it does not know the account.
+	UnknownTestAccount ConfigKind = "unknown_test_account"
 )
 
 // ConfigError is a set-up problem: the run could not check the contract.

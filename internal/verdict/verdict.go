@@ -33,7 +33,8 @@ const (
 	Skipped Verdict = "skipped"
 	// Config: the run could not check the contract because its set-up is
 	// wrong: credentials or a token the vendor rejected, a base URL that is
-	// not the server root. It is never reported as a broken contract, so a
+	// not the server root, a test account the user's Webhook receiver does
+	// not know. It is never reported as a broken contract, so a
 	// rotated password does not page on-call for a contract break.
 	Config Verdict = "config"
 	// Error: the harness itself failed (a crashed child run, a bug of ours).

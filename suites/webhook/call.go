@@ -17,6 +17,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
+	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/suites"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
@@ -42,6 +43,12 @@ type Verifier struct {
 	missed int            // consecutive deadline misses of any endpoint
 	calls  map[string]int // calls per endpoint, for exchange ids
 	seq    int            // requestUniqueNos and order ids made
+	// accountKnown: get-user-amount has reported the test account's balance
+	// once, so a later refusal is the receiver's fault, not the flags'.
+	accountKnown bool
+	// setup is the run's set-up problem (the receiver does not know the
+	// test account); once found, no more calls are made.
+	setup *verdict.ConfigError
 }
 
 // New returns a Verifier for cfg, with its defaults filled in.
@@ -74,9 +81,10 @@ type reply struct {
 	envErr   error           // why env is nil
 	recorded *contract.Exchange
 
-	missed    bool   // no answer within the deadline
-	notCalled string // why the call was not made (the endpoint kept missing the deadline)
-	err       error  // the transport's failure, when nothing came back
+	missed    bool                 // no answer within the deadline
+	notCalled string               // why the call was not made (the endpoint kept missing the deadline)
+	setup     *verdict.ConfigError // the run's set-up problem, why the call was not made
+	err       error                // the transport's failure, when nothing came back
 }
 
 // answered reports whether the receiver answered with a body to check.
@@ -88,6 +96,10 @@ func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *r
 	r := &reply{endpoint: e}
 	v.mu.Lock()
 	switch {
+	case v.setup != nil:
+		v.mu.Unlock()
+		r.setup = &verdict.ConfigError{Kind: v.setup.Kind, Message: "not called: " + v.setup.Message}
+		return r
 	case v.missed >= missLimit:
 		v.mu.Unlock()
 		r.notCalled = fmt.Sprintf("not called: the receiver did not answer the last %d requests within %s", missLimit, Deadline)
@@ -158,6 +170,33 @@ func (v *Verifier) post(ctx context.Context, e Endpoint, body map[string]any) *r
 	r.recorded = suites.Record(v.cfg.Redactor, ex)
 	r.recorded.ID = id
 	return r
+}
+
+// accountRefused reports the run's set-up problem when r, a get-user-amount
+// reply for the test account with an envelope, is a refusal before the
+// receiver has ever reported the account's balance: the receiver does not
+// know --user (or --currency, --third-server-code), which is the flags'
+// fault, as `run`'s rejected credentials are, not a broken receiver. Every
+// later call is then not made. A refusal after a balance was reported is
+// the receiver's fault, nil here.
+func (v *Verifier) accountRefused(r *reply) *verdict.ConfigError {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if r.env.Success() && r.env.Code == codeSuccess {
+		v.accountKnown = true
+		return nil
+	}
+	if v.accountKnown {
+		return nil
+	}
+	if v.setup == nil {
+		v.setup = &verdict.ConfigError{Kind: verdict.UnknownTestAccount, Message: fmt.Sprintf(
+			"unknown test account: the receiver refused get-user-amount for --user in --currency %s (--third-server-code %s) with code=%s msg=%s; "+
+				"give --user, --currency and --third-server-code of a demo account your receiver knows",
+			v.cfg.Redactor.Text(v.cfg.Currency), v.cfg.Redactor.Text(v.cfg.ThirdServerCode),
+			oneline.First(v.cfg.Redactor.Text(r.env.Code), oneline.MaxMessage), oneline.First(v.cfg.Redactor.Text(r.env.Msg), oneline.MaxMessage))}
+	}
+	return v.setup
 }
 
 // violations are the checks every reply gets: the deadline, HTTP 200, the

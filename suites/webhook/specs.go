@@ -24,6 +24,7 @@ const (
 	LabelCancel         = "cancel"
 	LabelNegativeAmount = "negative-amount"
 	LabelUnknownBizType = "unknown-biztype"
+	LabelNormalClose    = "normal-close"
 )
 
 // specDef is one verification spec.
@@ -46,6 +47,8 @@ var specs = []specDef{
 		(*probe).openPosition},
 	{Adjust, "adjusts once for a requestUniqueNo sent twice", []string{LabelIdempotency}, true,
 		(*probe).idempotent},
+	{Adjust, "accepts a NORMAL_CLOSE of an open position and adds its amount back to the balance", []string{LabelNormalClose}, true,
+		(*probe).normalClose},
 	{Cancel, "reverses a processed adjustment and restores the balance", []string{LabelCancel}, true,
 		(*probe).cancelProcessed},
 	{Cancel, "answers " + CodeNotProcessed + " for an adjustment received but not processed", []string{LabelCancel}, true,
@@ -102,6 +105,9 @@ type probe struct {
 	// unavailable is why a call found no receiver to check; a finding
 	// already made outranks it (the check is broken, not unavailable).
 	unavailable string
+	// setup is the run's set-up problem, found by this spec or before it;
+	// it outranks every finding: nothing was learned of the receiver.
+	setup *verdict.ConfigError
 	// cancelled are the requestUniqueNos the spec cancelled itself.
 	cancelled map[string]bool
 }
@@ -128,6 +134,9 @@ func (p *probe) add(e Endpoint, vs ...contract.Violation) {
 // envelope the spec can reason on.
 func (p *probe) checked(r *reply) bool {
 	switch {
+	case r.setup != nil:
+		p.setup = r.setup
+		return false
 	case r.notCalled != "":
 		p.unavailable = r.notCalled
 		return false
@@ -160,7 +169,14 @@ func (p *probe) balanceReply() *reply {
 }
 
 func (p *probe) balanceOf(r *reply) (*big.Rat, string) {
-	if !p.checked(r) || !p.succeeded(r, "get-user-amount for the test account (--user, --currency, --third-server-code)") {
+	if !p.checked(r) {
+		return nil, ""
+	}
+	if ce := p.v.accountRefused(r); ce != nil {
+		p.setup = ce
+		return nil, ""
+	}
+	if !p.succeeded(r, "get-user-amount for the test account (--user, --currency, --third-server-code)") {
 		return nil, ""
 	}
 	b, raw, err := balanceOf(r.env.Data)
@@ -260,13 +276,22 @@ func (p *probe) openPosition() {
 	if b0 == nil {
 		return
 	}
-	r, _, _ := p.fresh("open", bizTypeMarketOpen, OpenPosition, p.v.cfg.Amount)
+	u, order := p.v.uniqueNo("open")
+	p.opened(b0, u, order)
+}
+
+// opened sends an OPEN_POSITION of the configured amount under uniqueNo
+// and orderID and checks that it took the amount from before; it returns
+// the balance after it, nil when the spec cannot go on.
+func (p *probe) opened(before *big.Rat, uniqueNo string, orderID int64) *big.Rat {
+	r := p.adjust(uniqueNo, orderID, bizTypeMarketOpen, OpenPosition, p.v.cfg.Amount)
 	p.show(r)
 	if !p.checked(r) || !p.succeeded(r, "an OPEN_POSITION of the configured amount (--amount)") {
-		return
+		return nil
 	}
-	b1, raw := p.balance()
-	p.wantBalance(b0, b1, raw, new(big.Rat).Neg(p.amount()), "balance", "an accepted OPEN_POSITION takes its amount from the balance")
+	after, raw := p.balance()
+	p.wantBalance(before, after, raw, new(big.Rat).Neg(p.amount()), "balance", "an accepted OPEN_POSITION takes its amount from the balance")
+	return after
 }
 
 func (p *probe) idempotent() {
@@ -275,13 +300,7 @@ func (p *probe) idempotent() {
 		return
 	}
 	u, order := p.v.uniqueNo("twice")
-	first := p.adjust(u, order, bizTypeMarketOpen, OpenPosition, p.v.cfg.Amount)
-	p.show(first)
-	if !p.checked(first) || !p.succeeded(first, "an OPEN_POSITION of the configured amount (--amount)") {
-		return
-	}
-	b1, raw1 := p.balance()
-	p.wantBalance(b0, b1, raw1, new(big.Rat).Neg(p.amount()), "balance", "an accepted OPEN_POSITION takes its amount from the balance")
+	b1 := p.opened(b0, u, order)
 	if b1 == nil {
 		return
 	}
@@ -292,6 +311,29 @@ func (p *probe) idempotent() {
 	}
 	b2, raw2 := p.balance()
 	p.wantBalance(b1, b2, raw2, zero, "idempotency", "the same requestUniqueNo sent again must not adjust the balance again")
+}
+
+// normalClose opens a position and closes it as the vendor does, with
+// bizType 2 (market close) on the same order: the close gives the amount
+// back (NOTES §7.1), so the balance ends where it began.
+func (p *probe) normalClose() {
+	b0, _ := p.balance()
+	if b0 == nil {
+		return
+	}
+	opening, order := p.v.uniqueNo("open-to-close")
+	b1 := p.opened(b0, opening, order)
+	if b1 == nil {
+		return
+	}
+	closing, _ := p.v.uniqueNo("close")
+	r := p.adjust(closing, order, bizTypeMarketClose, NormalClose, p.v.cfg.Amount)
+	p.show(r)
+	if !p.checked(r) || !p.succeeded(r, "a NORMAL_CLOSE of the position just opened (bizType 2, the same orderId)") {
+		return
+	}
+	b2, raw := p.balance()
+	p.wantBalance(b1, b2, raw, p.amount(), "normal_close", "an accepted NORMAL_CLOSE adds its amount back to the balance")
 }
 
 func (p *probe) cancelProcessed() {
@@ -403,6 +445,10 @@ func (p *probe) finish() {
 		}
 	}
 	switch {
+	case p.setup != nil:
+		obs.Outcome, obs.Reason, obs.ConfigKind = verdict.Config, oneline.First(p.setup.Message, oneline.MaxMessage), p.setup.Kind
+		ginkgo.AddReportEntry(contract.EntryName, obs, ginkgo.ReportEntryVisibilityNever)
+		ginkgo.Fail(p.setup.Message)
 	case len(p.vs) > 0:
 		ginkgo.AddReportEntry(contract.EntryName, obs, ginkgo.ReportEntryVisibilityNever)
 		ginkgo.Fail(failure(p.vs))

@@ -10,9 +10,13 @@
 // every reply it gets: answered within the vendor's 3 s deadline, HTTP 200,
 // the envelope and data schemas (suites/check, the run's one mechanism) and
 // the envelope invariants (suites.Invariants). On top of that each spec
-// checks one documented rule: idempotency by requestUniqueNo, the cancel
-// codes, negative amounts, unknown bizTypes, each judged by the balance the
-// user's own get-user-amount reports before and after.
+// checks one documented rule: an open takes the amount and a NORMAL_CLOSE
+// adds it back, idempotency by requestUniqueNo, the cancel codes, negative
+// amounts, unknown bizTypes, each judged by the balance the user's own
+// get-user-amount reports before and after. A receiver that refuses the
+// first get-user-amount does not know the test account: that is the flags'
+// fault, the run's config verdict (verdict.UnknownTestAccount), and no more
+// calls are made.
 //
 // The adjustments move real money on a real system, so the mutating specs
 // run only against a receiver on loopback or with AllowMutations, and every
@@ -69,18 +73,21 @@ const (
 // codeSuccess is the envelope's success code.
 const codeSuccess = "0"
 
-// Operation types of an adjustment the checks send (the third, NORMAL_CLOSE,
-// returns an amount after a close; no check needs it).
+// Operation types of an adjustment the checks send (NOTES §7.1): an open
+// takes its amount from the balance, a close gives it back.
 const (
 	OpenPosition        = "OPEN_POSITION"
+	NormalClose         = "NORMAL_CLOSE"
 	AbnormalOvertrading = "ABNORMAL_OVERTRADING" // the only one with a negative amount
 )
 
-// bizTypeMarketOpen is the adjustment's bizType for a market order opening
-// a position; bizTypeUndocumented is one the vendor never sends (the
-// documented ones are 1, 2, 10, 11 and 12).
+// bizTypeMarketOpen and bizTypeMarketClose are the adjustment's bizTypes
+// for a market order opening and closing a position; bizTypeUndocumented
+// is one the vendor never sends (the documented ones are 1, 2, 10, 11 and
+// 12).
 const (
 	bizTypeMarketOpen   = 1
+	bizTypeMarketClose  = 2
 	bizTypeUndocumented = 99
 )
 
