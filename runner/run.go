@@ -102,7 +102,8 @@ type Outcome struct {
 // called at most once per process (a Ginkgo constraint).
 func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, error) {
 	formatter.SingletonFormatter = formatter.New(formatter.ColorModeNone) // Ginkgo's texts, e.g. its errors, never in colour
-	if _, err := types.ParseLabelFilter(opts.LabelFilter); err != nil {
+	selects, err := types.ParseLabelFilter(opts.LabelFilter)
+	if err != nil {
 		return Outcome{}, usagef("--label-filter %q: %s", opts.LabelFilter, ginkgoReason(err))
 	}
 	if opts.BaseURL != "" && opts.Scenario != "" {
@@ -167,6 +168,11 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		Simulator: opts.BaseURL == "", AllowMutations: opts.AllowMutations,
 		RequestTimeout: opts.Timeout, Retries: opts.Retries,
 		Setup: baseURLProblem(opts.BaseURL),
+	}
+	if opts.LabelFilter != "" {
+		// Ginkgo would only skip the specs the filter leaves out, after
+		// building, ordering and reporting each (most of a smoke run's tree).
+		env.Selects = selects
 	}
 	drift, err := newDriftChecker(set, opts.BaselineDir)
 	if err != nil {
