@@ -49,19 +49,27 @@ func newMatcher(patterns []string) *matcher {
 	// edge arrays so the scan loop touches contiguous memory.
 	sorted := slices.Clone(patterns)
 	slices.Sort(sorted)
-	term := []int32{0}  // pattern length when the node ends a pattern
-	depth := []int32{0} // length of the node's path
-	label := []byte{0}  // byte of the edge into the node
-	firstKid := []int32{-1}
-	lastKid := []int32{-1}
-	nextSib := []int32{-1}
-	path := []int32{0} // the previous pattern's nodes, by depth
-	prev, maxLen := "", 0
-	for _, p := range sorted {
-		l := 0
-		for l < len(p) && l < len(prev) && p[l] == prev[l] {
-			l++
+	// Each pattern adds a node per byte past its common prefix with the
+	// previous one: counted first, the node arrays are allocated once at
+	// their size instead of growing (growing them was most of a rebuild).
+	nodes, maxLen := 1, 0
+	for i, p := range sorted {
+		if i > 0 {
+			nodes += len(p) - commonPrefix(p, sorted[i-1])
+		} else {
+			nodes += len(p)
 		}
+		maxLen = max(maxLen, len(p))
+	}
+	nodeArray := func(root int32) []int32 { return append(make([]int32, 0, nodes), root) }
+	term := nodeArray(0)                       // pattern length when the node ends a pattern
+	depth := nodeArray(0)                      // length of the node's path
+	label := append(make([]byte, 0, nodes), 0) // byte of the edge into the node
+	firstKid, lastKid, nextSib := nodeArray(-1), nodeArray(-1), nodeArray(-1)
+	path := append(make([]int32, 0, maxLen+1), 0) // the previous pattern's nodes, by depth
+	prev := ""
+	for _, p := range sorted {
+		l := commonPrefix(p, prev)
 		path = path[:l+1]
 		n := path[l]
 		for i := l; i < len(p); i++ {
@@ -80,7 +88,7 @@ func newMatcher(patterns []string) *matcher {
 			n = c
 		}
 		term[n] = int32(len(p))
-		prev, maxLen = p, max(maxLen, len(p))
+		prev = p
 	}
 
 	m := &matcher{
@@ -125,6 +133,15 @@ func newMatcher(patterns []string) *matcher {
 		}
 	}
 	return m
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	l := 0
+	for l < len(a) && l < len(b) && a[l] == b[l] {
+		l++
+	}
+	return l
 }
 
 // child returns n's transition on c, or -1.
