@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/redact"
@@ -446,7 +446,7 @@ func startSimulator(set *schemas.Set, scenario string, creds Credentials) (strin
 // ix is the run's index of report, shared so the observations are decoded
 // once for every writer.
 func writeOutputs(dir string, report types.Report, ix *results.Index, res results.Results, red *redact.Redactor) error {
-	ginkgoJSON, err := json.MarshalIndent([]types.Report{results.Checked(report)}, "", "  ")
+	ginkgoJSON, err := jsontok.MarshalIndent([]types.Report{results.Checked(report)}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("ginkgo.json: %w", err)
 	}
