@@ -206,3 +206,39 @@ func FuzzTracker(f *testing.F) {
 		}
 	})
 }
+
+// Ensure a Tracker shared by specs running in parallel answers each of
+// them as Infer does (run with -race).
+func TestTrackerConcurrent(t *testing.T) {
+	tr := NewTracker[derived](Inferrer{})
+	bodies := [][]byte{[]byte(trackerBodies[0]), []byte(trackerBodies[3]), []byte(trackerBodies[4])}
+	want := make([]derived, len(bodies))
+	for i, b := range bodies {
+		var err error
+		if want[i], err = reference(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				k := (g + i) % len(bodies)
+				got, err := tr.Observe(bodies[k], deriveForTest)
+				if err == nil && !bytes.Equal(got.file, want[k].file) {
+					err = fmt.Errorf("body %d: shape\n%s\nwant\n%s", k, got.file, want[k].file)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
