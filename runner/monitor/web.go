@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -31,9 +32,13 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// pages is parsed once, at package initialisation, from embedded files: a
+// pages is parsed once, on the first page served, from embedded files: a
 // parse error is a programming error every test catches, never bad input.
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+// Not at package initialisation: every `mmcontract run` (one per monitor
+// tick) links this package and would parse them for nothing.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+})
 
 // pageCSP allows nothing but the pages' own inline stylesheet.
 const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
@@ -294,7 +299,7 @@ func readJSONFile(path string, into any) error {
 
 func (w *web) render(rw http.ResponseWriter, name string, data any) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name, data); err != nil {
 		w.fail(rw, err)
 		return
 	}
