@@ -252,7 +252,7 @@ func Format(s Shape) []byte {
 		b.WriteString(`"seen": `)
 		b.WriteString(strconv.Itoa(f.Seen))
 		b.WriteString(`, "types": `)
-		writeStrings(&b, f.Types.Names())
+		writeTypes(&b, f.Types)
 		if vs := sortedValues(f.Values); len(vs) > 0 {
 			b.WriteString(`, "values": `)
 			writeStrings(&b, vs)
@@ -277,6 +277,23 @@ func Format(s Shape) []byte {
 	b.WriteString(strconv.Itoa(FormatVersion))
 	b.WriteString("\n}\n")
 	return b.Bytes()
+}
+
+// writeTypes writes the set as writeStrings writes its Names, without
+// building the slice: Format runs on every response.
+func writeTypes(b *bytes.Buffer, t TypeSet) {
+	b.WriteByte('[')
+	first := true
+	for _, tn := range typeNames {
+		if t.Has(tn.t) {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			writeJSONString(b, tn.name)
+		}
+	}
+	b.WriteByte(']')
 }
 
 func writeStrings(b *bytes.Buffer, ss []string) {
