@@ -96,7 +96,8 @@ type checkedShape struct {
 }
 
 func (d *driftCheck) derive(key, family, bizType string, shape drift.Shape) (checkedShape, error) {
-	c := checkedShape{raw: json.RawMessage(drift.Format(shape))}
+	pointers := shape.Pointers() // sorted once for the record and the diff
+	c := checkedShape{raw: json.RawMessage(drift.FormatSorted(shape, pointers))}
 	if base, ok := d.baselines[key]; ok {
 		c.drift = drift.Diff(bizType, base, shape)
 		return c, nil
@@ -106,6 +107,6 @@ func (d *driftCheck) derive(key, family, bizType string, shape drift.Shape) (che
 		return c, fmt.Errorf("no schema for %s/%s", family, bizType)
 	}
 	var err error
-	c.drift, err = d.parsed.DiffSchema(bizType, schema, shape)
+	c.drift, err = d.parsed.DiffSchemaSorted(bizType, schema, shape, pointers)
 	return c, err
 }

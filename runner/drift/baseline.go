@@ -232,11 +232,15 @@ func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, e
 // pointers, members in alphabetical order, two-space indentation and a
 // trailing newline. A review of an accepted baseline then shows exactly the
 // pointers whose facts changed.
-func Format(s Shape) []byte {
+func Format(s Shape) []byte { return FormatSorted(s, s.Pointers()) }
+
+// FormatSorted is Format for a caller that holds s.Pointers() already: a run
+// formats and diffs each response's shape, and one sort serves both.
+func FormatSorted(s Shape, pointers []string) []byte {
 	var b bytes.Buffer
 	b.Grow(64 + 96*len(s.Fields))
 	b.WriteString("{\n  \"fields\": {")
-	for i, p := range s.Pointers() {
+	for i, p := range pointers {
 		f := s.Fields[p]
 		if i > 0 {
 			b.WriteByte(',')
