@@ -147,10 +147,8 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 }
 
 func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, error) {
-	var ops []Operation
-	dec := json.NewDecoder(bytes.NewReader(catalog))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ops); err != nil {
+	ops, err := decodeCatalog(catalog)
+	if err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
