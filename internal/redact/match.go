@@ -228,6 +228,18 @@ func rawScan[T string | []byte](m *matcher, s T, spans []span) ([]span, int) {
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
+		if n == 0 {
+			// At the root most bytes of a report (indentation, quotes,
+			// punctuation, letters no value starts with) lead nowhere:
+			// skipped here without a step, the scan of an indented report
+			// is markedly faster (BenchmarkKnownIndented).
+			for i < len(s) && m.root[fold(s[i])] == 0 {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
+		}
 		n = m.step(n, fold(s[i]))
 		if l := int(m.out[n]); l > 0 {
 			sp := span{i + 1 - l, i + 1}
@@ -282,6 +294,18 @@ func probe[T string | []byte](m *matcher, s T) (long, short bool) {
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
+		if n == 0 {
+			// At the root most bytes of a report (indentation, quotes,
+			// punctuation, letters no value starts with) lead nowhere:
+			// skipped here without a step, the scan of an indented report
+			// is markedly faster (BenchmarkKnownIndented).
+			for i < len(s) && m.root[fold(s[i])] == 0 {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
+		}
 		n = m.step(n, fold(s[i]))
 		if l := int(m.out[n]); l >= wholeWordBelow {
 			return true, false
