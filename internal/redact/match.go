@@ -229,14 +229,7 @@ func rawScan[T string | []byte](m *matcher, s T, spans []span) ([]span, int) {
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
 		if n == 0 {
-			// At the root most bytes of a report (indentation, quotes,
-			// punctuation, letters no value starts with) lead nowhere:
-			// skipped here without a step, the scan of an indented report
-			// is markedly faster (BenchmarkKnownIndented).
-			for i < len(s) && m.root[fold(s[i])] == 0 {
-				i++
-			}
-			if i == len(s) {
+			if i = skipRoot(m, s, i); i == len(s) {
 				break
 			}
 		}
@@ -286,6 +279,18 @@ func contains[T string | []byte](a *automata, s T) bool {
 	return short && len(find(a, s)) > 0
 }
 
+// skipRoot returns the offset of the first byte from i on that leaves the
+// root, or len(s). At the root most bytes of a report (indentation, quotes,
+// punctuation, letters no value starts with) lead nowhere; skipped without
+// a step, an indented report is scanned markedly faster
+// (BenchmarkKnownIndented).
+func skipRoot[T string | []byte](m *matcher, s T, i int) int {
+	for i < len(s) && m.root[fold(s[i])] == 0 {
+		i++
+	}
+	return i
+}
+
 // probe reports whether m matches a value of wholeWordBelow bytes or more in
 // s (stopping there), or else whether it matches a shorter one.
 func probe[T string | []byte](m *matcher, s T) (long, short bool) {
@@ -295,14 +300,7 @@ func probe[T string | []byte](m *matcher, s T) (long, short bool) {
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
 		if n == 0 {
-			// At the root most bytes of a report (indentation, quotes,
-			// punctuation, letters no value starts with) lead nowhere:
-			// skipped here without a step, the scan of an indented report
-			// is markedly faster (BenchmarkKnownIndented).
-			for i < len(s) && m.root[fold(s[i])] == 0 {
-				i++
-			}
-			if i == len(s) {
+			if i = skipRoot(m, s, i); i == len(s) {
 				break
 			}
 		}
