@@ -53,7 +53,7 @@ var runFiles = map[string]string{
 }
 
 // runIDPattern is history's run id shape; anything else is not looked up.
-var runIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`)
+var runIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`) })
 
 type web struct {
 	m       *Monitor
@@ -216,7 +216,7 @@ func (w *web) history(rw http.ResponseWriter, r *http.Request) {
 func (w *web) runFile(rw http.ResponseWriter, r *http.Request) {
 	id, file := r.PathValue("id"), r.PathValue("file")
 	ctype, ok := runFiles[file]
-	if !ok || !runIDPattern.MatchString(id) {
+	if !ok || !runIDPattern().MatchString(id) {
 		http.NotFound(rw, r)
 		return
 	}
