@@ -1,6 +1,9 @@
 package redact
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // matcher finds every learned value in a text in one pass (Aho–Corasick).
 //
@@ -47,8 +50,12 @@ func newMatcher(patterns []string) *matcher {
 	// sibling list, with no map and no sort per node (the automaton is
 	// rebuilt as values are learned, see automata). Then flatten it into
 	// edge arrays so the scan loop touches contiguous memory.
-	sorted := slices.Clone(patterns)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	sorted := append(sc.sorted[:0], patterns...)
 	slices.Sort(sorted)
+	// The values are secrets: the pooled slice must not keep them.
+	defer func() { clear(sorted); sc.sorted = sorted[:0] }()
 	// Each pattern adds a node per byte past its common prefix with the
 	// previous one: counted first, the node arrays are allocated once at
 	// their size instead of growing (growing them was most of a rebuild).
@@ -61,12 +68,20 @@ func newMatcher(patterns []string) *matcher {
 		}
 		maxLen = max(maxLen, len(p))
 	}
-	nodeArray := func(root int32) []int32 { return append(make([]int32, 0, nodes), root) }
-	term := nodeArray(0)                       // pattern length when the node ends a pattern
-	depth := nodeArray(0)                      // length of the node's path
-	label := append(make([]byte, 0, nodes), 0) // byte of the edge into the node
-	firstKid, lastKid, nextSib := nodeArray(-1), nodeArray(-1), nodeArray(-1)
-	path := append(make([]int32, 0, maxLen+1), 0) // the previous pattern's nodes, by depth
+	// The trie's arrays live only through the build: they come from
+	// scratch, reused by the next build (each rebuild allocated them anew,
+	// and a short run, which never collects, pays for fresh memory in page
+	// faults). depth is kept by the matcher and allocated.
+	reuse := func(buf []int32, root int32) []int32 { return append(slices.Grow(buf[:0], nodes), root) }
+	term := reuse(sc.term, 0)                            // pattern length when the node ends a pattern
+	depth := append(make([]int32, 0, nodes), 0)          // length of the node's path
+	label := append(slices.Grow(sc.label[:0], nodes), 0) // byte of the edge into the node
+	firstKid, lastKid, nextSib := reuse(sc.firstKid, -1), reuse(sc.lastKid, -1), reuse(sc.nextSib, -1)
+	path := append(slices.Grow(sc.path[:0], maxLen+1), 0) // the previous pattern's nodes, by depth
+	defer func() {
+		clear(label) // the edges spell the values
+		sc.term, sc.label, sc.firstKid, sc.lastKid, sc.nextSib, sc.path = term, label, firstKid, lastKid, nextSib, path
+	}()
 	prev := ""
 	for _, p := range sorted {
 		l := commonPrefix(p, prev)
@@ -114,7 +129,8 @@ func newMatcher(patterns []string) *matcher {
 
 	// Breadth-first: a node's failure link is computed from its parent's,
 	// which is always shallower and therefore already done.
-	queue := make([]int32, 0, len(term))
+	queue := slices.Grow(sc.queue[:0], len(term))
+	sc.queue = queue
 	for i := m.first[0]; i < m.first[1]; i++ {
 		queue = append(queue, m.target[i])
 	}
@@ -134,6 +150,17 @@ func newMatcher(patterns []string) *matcher {
 	}
 	return m
 }
+
+// scratch holds the arrays a build of the automaton needs only while it
+// runs, for the next build to reuse.
+type scratch struct {
+	sorted                                 []string
+	term, firstKid, lastKid, nextSib, path []int32
+	queue                                  []int32
+	label                                  []byte
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
 // commonPrefix is the length of the longest common prefix of a and b.
 func commonPrefix(a, b string) int {
