@@ -450,14 +450,14 @@ func writeOutputs(dir string, report types.Report, ix *results.Index, res result
 	if err != nil {
 		return fmt.Errorf("ginkgo.json: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "ginkgo.json"), red.KnownBytes(ginkgoJSON), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "ginkgo.json"), []byte(red.Known(string(ginkgoJSON))), 0o644); err != nil {
 		return err
 	}
 	resJSON, err := results.Encode(res)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "results.json"), red.KnownBytes(resJSON), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(red.Known(string(resJSON))), 0o644); err != nil {
 		return err
 	}
 	if err := junit.Write(filepath.Join(dir, "junit.xml"), res, ix, red, junit.Options{Target: res.Target, TargetKind: res.TargetKind, Shard: res.Shard, Merged: res.Merged}); err != nil {

@@ -189,17 +189,6 @@ func (r *Redactor) Known(s string) string {
 	return string(replace(make([]byte, 0, len(s)), s, spans))
 }
 
-// KnownBytes is Known for a report already in bytes: b itself when no
-// learned value occurs in it, so a clean report is scanned without the two
-// copies a string round trip makes (a smoke run's ginkgo.json is 185 KB).
-func (r *Redactor) KnownBytes(b []byte) []byte {
-	spans := outsideMasks(b, find(r.current(), b))
-	if len(spans) == 0 {
-		return b
-	}
-	return replace(make([]byte, 0, len(b)), b, spans)
-}
-
 // Sensitive reports whether values under the JSON or header key name are
 // masked.
 func (r *Redactor) Sensitive(key string) bool {
