@@ -151,8 +151,6 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 	if err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
 	}
-	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
-	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}}
 	// One listing of the directory instead of a lookup per operation; a
 	// name it lacks is looked up after all, for the error fs.Stat gives.
 	present := map[string]bool{}
@@ -161,6 +159,8 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 			present[e.Name()] = true
 		}
 	}
+	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
+	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}}
 	for i, op := range ops {
 		if op.BizType == "" {
 			return nil, fmt.Errorf("schemas: %s: entry %d has no bizType", catFile, i)

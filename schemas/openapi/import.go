@@ -565,7 +565,7 @@ func camelWords(s string) []string {
 // contents: "envelope.json", "<family>/catalog.json" and
 // "<family>/<bizType>.json".
 func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, error) {
-	if !validFamily().MatchString(family) {
+	if !validFamily.MatchString(family) {
 		return nil, fmt.Errorf("import: invalid family %q", family)
 	}
 	s, err := Parse(spec)
@@ -626,7 +626,7 @@ func Import(spec []byte, family string, overlays fs.FS) (map[string][]byte, erro
 	return files, nil
 }
 
-var validFamily = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]*$`) })
+var validFamily = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
 const draft = "http://json-schema.org/draft-07/schema#"
 
