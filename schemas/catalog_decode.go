@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
+	"strings"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
@@ -127,12 +130,51 @@ func decodeOperation(t *jsontok.Tokenizer, b []byte, op *Operation, seen interne
 				op.Request = append(json.RawMessage(nil), b[v.Start:end]...)
 			}
 		default:
-			return errLeaveFastPath
+			err = seen.setOther(op, key, v)
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// otherFields are the Operation's string and bool fields by JSON name, for
+// those the switch above does not name: a field added to Operation (and to
+// the importer's catalogs) keeps the fast path without a case of its own.
+var otherFields = sync.OnceValue(func() map[string]int {
+	fields := map[string]int{}
+	t := reflect.TypeFor[Operation]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue // encoding/json's rules for these are left to it
+		}
+		if k := f.Type.Kind(); f.Type.PkgPath() == "" && (k == reflect.String || k == reflect.Bool) {
+			fields[name] = i
+		}
+	}
+	return fields
+})
+
+// setOther sets a string or bool field the switch does not name, or leaves
+// the fast path.
+func (seen internedStrings) setOther(op *Operation, key string, v jsontok.Token) error {
+	i, ok := otherFields()[key]
+	if !ok {
+		return errLeaveFastPath
+	}
+	f := reflect.ValueOf(op).Elem().Field(i)
+	if f.Kind() == reflect.Bool {
+		var b bool
+		err := plainBool(v, &b)
+		f.SetBool(b)
+		return err
+	}
+	var str string
+	err := seen.plainString(v, &str)
+	f.SetString(str)
+	return err
 }
 
 func plainString(v jsontok.Token, dst *string) error {

@@ -5,6 +5,8 @@ import (
 	"path"
 	"reflect"
 	"testing"
+
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
 // catalogCases are catalogs the fast path must leave to encoding/json, or
@@ -99,4 +101,27 @@ func BenchmarkDecodeCatalog(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/ref, "x-encoding-json")
 		}
 	})
+}
+
+// TestOtherFieldsCoverOperation holds the table behind a field the decoder's
+// switch does not name to every string and bool field of Operation, so a
+// field added to it stays on the fast path.
+func TestOtherFieldsCoverOperation(t *testing.T) {
+	for _, name := range []string{"family", "bizType", "version", "group", "path", "area", "login", "readOnly"} {
+		if _, ok := otherFields()[name]; !ok {
+			t.Errorf("otherFields lacks %q", name)
+		}
+	}
+	for _, name := range []string{"tags", "request"} {
+		if _, ok := otherFields()[name]; ok {
+			t.Errorf("otherFields has %q, which is neither string nor bool", name)
+		}
+	}
+	var op Operation
+	if err := (internedStrings{}).setOther(&op, "group", jsontok.Token{Kind: jsontok.String, Raw: []byte(`"tradeApi"`)}); err != nil || op.Group != "tradeApi" {
+		t.Errorf("setOther(group) = %v, op.Group %q", err, op.Group)
+	}
+	if err := (internedStrings{}).setOther(&op, "login", jsontok.Token{Kind: jsontok.Bool, Raw: []byte(`true`)}); err != nil || !op.Login {
+		t.Errorf("setOther(login) = %v, op.Login %v", err, op.Login)
+	}
 }
