@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
@@ -22,6 +24,9 @@ type driftCheck struct {
 	// parsed holds each data schema parsed for drift once, on the first
 	// response of its operation without a baseline; specs run in parallel.
 	parsed drift.SchemaCache
+	// trackers holds each operation's *drift.Tracker[checkedShape], by
+	// drift.Key.
+	trackers sync.Map
 }
 
 // newDriftChecker loads every baseline once at start, so a malformed
@@ -72,19 +77,42 @@ func (d *driftCheck) HasBaseline(family, bizType string) bool {
 	return ok
 }
 
+// Check infers the shape of one response of the operation, formats it for
+// the record and diffs it: against the operation's baseline, or its schema.
+// Each operation's responses go through one drift.Tracker, so a response
+// shaped like the operation's last one costs one scan of its tokens.
 func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []contract.Drift, error) {
-	shape, err := drift.Infer(body)
-	if err != nil {
-		return nil, nil, err
+	key := drift.Key(family, bizType)
+	t, _ := d.trackers.Load(key)
+	if t == nil {
+		t, _ = d.trackers.LoadOrStore(key, drift.NewTracker[checkedShape](drift.Inferrer{}))
 	}
-	raw := json.RawMessage(drift.Format(shape))
-	if base, ok := d.baselines[drift.Key(family, bizType)]; ok {
-		return raw, drift.Diff(bizType, base, shape), nil
+	c, err := t.(*drift.Tracker[checkedShape]).Observe(body, func(shape drift.Shape) (checkedShape, error) {
+		return d.derive(key, family, bizType, shape)
+	})
+	// The drift is the caller's to keep, and the Tracker may return it again.
+	return c.raw, slices.Clone(c.drift), err
+}
+
+// checkedShape is what a run derives from a response's shape: the shape as
+// recorded, and its drift.
+type checkedShape struct {
+	raw   json.RawMessage
+	drift []contract.Drift
+}
+
+func (d *driftCheck) derive(key, family, bizType string, shape drift.Shape) (checkedShape, error) {
+	pointers := shape.Pointers() // sorted once for the record and the diff
+	c := checkedShape{raw: json.RawMessage(drift.FormatSorted(shape, pointers))}
+	if base, ok := d.baselines[key]; ok {
+		c.drift = drift.Diff(bizType, base, shape)
+		return c, nil
 	}
 	schema, ok := d.set.DataSchema(family, bizType)
 	if !ok {
-		return raw, nil, fmt.Errorf("no schema for %s/%s", family, bizType)
+		return c, fmt.Errorf("no schema for %s/%s", family, bizType)
 	}
-	ds, err := d.parsed.DiffSchema(bizType, schema, shape)
-	return raw, ds, err
+	var err error
+	c.drift, err = d.parsed.DiffSchemaSorted(bizType, schema, shape, pointers)
+	return c, err
 }

@@ -1,14 +1,11 @@
 package schemas_test
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/md5"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/golden"
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/schemas"
 )
@@ -302,35 +300,8 @@ var fuzzCorpora = []string{
 	"testdata/fuzz/FuzzCompiledMatchesReference",
 }
 
-// corpusInputs reads the []byte and string arguments of every file of a
-// "go test fuzz v1" corpus directory.
-func corpusInputs(t testing.TB, dir string) [][]byte {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			for _, typ := range []string{"[]byte(", "string("} {
-				if lit, ok := strings.CutPrefix(line, typ); ok {
-					if s, err := strconv.Unquote(strings.TrimSuffix(lit, ")")); err == nil {
-						out = append(out, []byte(s))
-					}
-				}
-			}
-		}
-	}
-	return out
-}
+// corpusInputs reads the inputs of a fuzz corpus directory.
+func corpusInputs(t testing.TB, dir string) [][]byte { return golden.CorpusInputs(t, dir) }
 
 // probeOps are the data schemas every fuzz input is checked against: the
 // simulated operations' (one of each shape: object, list, page, nested).

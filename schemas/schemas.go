@@ -219,11 +219,17 @@ func (s *Set) openFamilies(fsys fs.FS, dir string) error {
 }
 
 func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, error) {
-	var ops []Operation
-	dec := json.NewDecoder(bytes.NewReader(catalog))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ops); err != nil {
+	ops, err := decodeCatalog(catalog)
+	if err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
+	}
+	// One listing of the directory instead of a lookup per operation; a
+	// name it lacks is looked up after all, for the error fs.Stat gives.
+	present := map[string]bool{}
+	if ents, err := fs.ReadDir(fsys, name); err == nil {
+		for _, e := range ents {
+			present[e.Name()] = true
+		}
 	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].BizType < ops[j].BizType })
 	fam := &family{ops: ops, index: map[string]int{}, data: map[string]*entry{}, request: map[string]*entry{}}
@@ -235,10 +241,13 @@ func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, erro
 			return nil, fmt.Errorf("schemas: %s: duplicate bizType %s", catFile, op.BizType)
 		}
 		fam.index[op.BizType] = i
-		file := path.Join(name, FileName(op.BizType))
+		base := FileName(op.BizType)
+		file := path.Join(name, base)
 		// A missing file fails now: it costs a lookup, not a compile.
-		if _, err := fs.Stat(fsys, file); err != nil {
-			return nil, fmt.Errorf("schemas: %s: %w", file, err)
+		if !present[base] {
+			if _, err := fs.Stat(fsys, file); err != nil {
+				return nil, fmt.Errorf("schemas: %s: %w", file, err)
+			}
 		}
 		fam.data[op.BizType] = &entry{file: file}
 		reqFile := path.Join(name, requestDir, FileName(op.BizType))

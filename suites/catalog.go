@@ -122,6 +122,9 @@ func registerCatalog(env *Env, f *facts, ops []Operation) {
 				continue // another shard's operation
 			}
 			labels := append(op.Labels(), catalogLabel)
+			if !env.selects(labels) {
+				continue // the label filter leaves it out
+			}
 			It(text, Label(labels...), func(ctx SpecContext) {
 				// Recorded even when the spec skips before calling, so every
 				// check names its operation.

@@ -68,6 +68,12 @@ type Env struct {
 	// OperationKey): a shard of a sharded run. Nil includes every operation.
 	Include func(operation string) bool
 
+	// Selects, when set, is the run's label filter (Ginkgo's, parsed):
+	// the specs whose labels it rejects are left out of the tree, instead
+	// of being built, ordered and reported as skipped by Ginkgo, which
+	// would select exactly the same specs. Nil selects every spec.
+	Selects func(labels []string) bool
+
 	// rejected is the set-up problem found during the run: the vendor
 	// refused the session token.
 	rejected atomic.Pointer[verdict.ConfigError]

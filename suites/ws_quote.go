@@ -53,7 +53,7 @@ func registerQuote(env *Env) {
 	// tick subscription, and one connection's limits.
 	socket := Operation{Operation: schemas.Operation{Family: QuoteFamily, BizType: strings.TrimPrefix(quote.PathQuoteGuest, "/")}}
 	env.describe(socket, "quote websocket "+quote.PathQuoteGuest, nil, func() {
-		It("answers a heartbeat (14008 → 14009) within the bound, echoing seq_id and ext", quoteLabels("heartbeat"), func(ctx SpecContext) {
+		env.it("answers a heartbeat (14008 → 14009) within the bound, echoing seq_id and ext", quoteLabels("heartbeat"), func(ctx SpecContext) {
 			needSocket()
 			obs := quoteObservation("heartbeat")
 			defer recordObservation(&obs)
@@ -66,7 +66,7 @@ func registerQuote(env *Env) {
 			env.checkAnswer(&obs, q, "heartbeat", ex, p)
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("accepts the client token on "+quote.PathQuote+" and answers a heartbeat there", quoteLabels("heartbeat", "token"), func(ctx SpecContext) {
+		env.it("accepts the client token on "+quote.PathQuote+" and answers a heartbeat there", quoteLabels("heartbeat", "token"), func(ctx SpecContext) {
 			needSocket()
 			if env.Client == nil {
 				Skip("no Client API credentials")
@@ -86,14 +86,14 @@ func registerQuote(env *Env) {
 			env.checkAnswer(&obs, q, "heartbeat", ex, p)
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("survives 35 s with heartbeats every 10 s and is closed by the server after 30 s of silence", quoteLabels("heartbeat", "slow"), func(ctx SpecContext) {
+		env.it("survives 35 s with heartbeats every 10 s and is closed by the server after 30 s of silence", quoteLabels("heartbeat", "slow"), func(ctx SpecContext) {
 			needSocket()
 			obs := quoteObservation("heartbeat")
 			defer recordObservation(&obs)
 			env.survive(ctx, &obs, 35*time.Second, 10*time.Second, 30*time.Second)
 		}, SpecTimeout(2*time.Minute+env.quoteTimeout()))
 
-		It("acknowledges a tick subscription (14000 → 14001): seq_id and ext echoed, ticks that match the schema, decimal prices with price_digits digits, tick_time in seconds",
+		env.it("acknowledges a tick subscription (14000 → 14001): seq_id and ext echoed, ticks that match the schema, decimal prices with price_digits digits, tick_time in seconds",
 			quoteLabels("subscribe_tick"), func(ctx SpecContext) {
 				needSymbols(1)
 				obs := quoteObservation("subscribe_tick")
@@ -108,7 +108,7 @@ func registerQuote(env *Env) {
 				}
 			}, SpecTimeout(env.quoteTimeout()))
 
-		It("pushes ticks p(…) that parse and match the schema, with decimal prices of the symbol's price_digits and tick_time in seconds",
+		env.it("pushes ticks p(…) that parse and match the schema, with decimal prices of the symbol's price_digits and tick_time in seconds",
 			quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
 				needSymbols(1)
 				obs := quoteObservation(quote.PushTick.SchemaKind())
@@ -119,7 +119,7 @@ func registerQuote(env *Env) {
 				env.checkPushes(&obs, r.pushes, r.digits)
 			}, SpecTimeout(env.quoteTimeout()))
 
-		It("numbers each symbol's pushes without a gap or a repeat (seq strictly increasing by one)", quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
+		env.it("numbers each symbol's pushes without a gap or a repeat (seq strictly increasing by one)", quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
 			needSymbols(1)
 			obs := quoteObservation(quote.PushTick.SchemaKind())
 			defer recordObservation(&obs)
@@ -132,7 +132,7 @@ func registerQuote(env *Env) {
 			}
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("keeps the accepted shape of the 14001 answer", quoteLabels("subscribe_tick"), func(ctx SpecContext) {
+		env.it("keeps the accepted shape of the 14001 answer", quoteLabels("subscribe_tick"), func(ctx SpecContext) {
 			needSymbols(1)
 			obs := quoteObservation("subscribe_tick")
 			defer recordObservation(&obs)
@@ -141,7 +141,7 @@ func registerQuote(env *Env) {
 			env.checkShape(&obs, "subscribe_tick", r.ack.frame)
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("keeps the accepted shape of the tick pushes", quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
+		env.it("keeps the accepted shape of the tick pushes", quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
 			needSymbols(1)
 			obs := quoteObservation(quote.PushTick.SchemaKind())
 			defer recordObservation(&obs)
@@ -150,14 +150,14 @@ func registerQuote(env *Env) {
 			env.checkShape(&obs, quote.PushTick.SchemaKind(), r.pushes[0].push.AppendJSON(nil))
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("replaces the subscription on a new subscribe: pushes for the old symbols stop", quoteLabels("subscribe_tick"), func(ctx SpecContext) {
+		env.it("replaces the subscription on a new subscribe: pushes for the old symbols stop", quoteLabels("subscribe_tick"), func(ctx SpecContext) {
 			syms := needSymbols(2)
 			obs := quoteObservation("subscribe_tick")
 			defer recordObservation(&obs)
 			env.resubscribe(ctx, &obs, syms[0], syms[1])
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("acknowledges a depth subscription (14010 → 14011) and pushes depth pd(…) and trades pt(…) that match their schemas",
+		env.it("acknowledges a depth subscription (14010 → 14011) and pushes depth pd(…) and trades pt(…) that match their schemas",
 			quoteLabels("subscribe_depth", "push"), func(ctx SpecContext) {
 				syms := needSymbols(1)
 				obs := quoteObservation("subscribe_depth")
@@ -165,14 +165,14 @@ func registerQuote(env *Env) {
 				env.depth(ctx, &obs, syms[0])
 			}, SpecTimeout(env.quoteTimeout()))
 
-		It("acknowledges a cancel (14006 → 14007), after which the pushes stop", quoteLabels("cancel"), func(ctx SpecContext) {
+		env.it("acknowledges a cancel (14006 → 14007), after which the pushes stop", quoteLabels("cancel"), func(ctx SpecContext) {
 			syms := needSymbols(1)
 			obs := quoteObservation("cancel")
 			defer recordObservation(&obs)
 			env.cancel(ctx, &obs, syms[0])
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("answers a K-line query (14012 → 14013) with at most query_kline_num ≤ 1,000 candles, ordered, OHLC consistent",
+		env.it("answers a K-line query (14012 → 14013) with at most query_kline_num ≤ 1,000 candles, ordered, OHLC consistent",
 			quoteLabels("kline"), func(ctx SpecContext) {
 				syms := needSymbols(1)
 				obs := quoteObservation("kline")
@@ -180,14 +180,14 @@ func registerQuote(env *Env) {
 				env.kline(ctx, &obs, syms[0])
 			}, SpecTimeout(env.quoteTimeout()))
 
-		It("is never sent more than 100 symbols per subscription or 50 calls a second by our client", quoteLabels("limits", "subscribe_tick", "heartbeat"), func(ctx SpecContext) {
+		env.it("is never sent more than 100 symbols per subscription or 50 calls a second by our client", quoteLabels("limits", "subscribe_tick", "heartbeat"), func(ctx SpecContext) {
 			syms := needSymbols(1)
 			obs := quoteObservation("heartbeat")
 			defer recordObservation(&obs)
 			env.limits(ctx, &obs, syms[0])
 		}, SpecTimeout(env.quoteTimeout()))
 
-		It("refuses a malformed request frame with ret 201 and malformed data with ret 202", quoteLabels("subscribe_tick", "negative"), func(ctx SpecContext) {
+		env.it("refuses a malformed request frame with ret 201 and malformed data with ret 202", quoteLabels("subscribe_tick", "negative"), func(ctx SpecContext) {
 			needSocket()
 			obs := quoteObservation("subscribe_tick")
 			defer recordObservation(&obs)

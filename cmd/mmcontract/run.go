@@ -49,6 +49,7 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	raiseGCFloor(c.getenv)
 	var err error
 	if opts.Shard, err = shardOption(*shard, c.getenv); err != nil {
 		return &runner.UsageError{Err: err}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -320,11 +321,11 @@ func yamlError(err error) error {
 	}
 	msgs := make([]string, 0, len(te.Errors))
 	for _, e := range te.Errors {
-		switch m := yamlUnknownKey.FindStringSubmatch(e); {
+		switch m := yamlUnknownKey().FindStringSubmatch(e); {
 		case m != nil:
 			msgs = append(msgs, fmt.Sprintf("%sunknown key %q", m[1], m[2]))
 		default:
-			if m := yamlWrongType.FindStringSubmatch(e); m != nil {
+			if m := yamlWrongType().FindStringSubmatch(e); m != nil {
 				what := strings.TrimSpace(m[3]) // the value, or else its YAML kind
 				if what == "" {
 					what = map[string]string{"map": "a mapping", "seq": "a list"}[m[2]]
@@ -339,8 +340,10 @@ func yamlError(err error) error {
 }
 
 var (
-	yamlUnknownKey = regexp.MustCompile(`^(line \d+: )field (\S+) not found in type \S+$`)
-	yamlWrongType  = regexp.MustCompile("^(line \\d+: )cannot unmarshal !!(\\w+)( `.*`)? into (\\S+)$")
+	yamlUnknownKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(line \d+: )field (\S+) not found in type \S+$`) })
+	yamlWrongType  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile("^(line \\d+: )cannot unmarshal !!(\\w+)( `.*`)? into (\\S+)$")
+	})
 )
 
 // yamlKind names a Go type the way the file's author thinks of it.

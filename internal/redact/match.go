@@ -1,6 +1,9 @@
 package redact
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // matcher finds every learned value in a text in one pass (Aho–Corasick).
 //
@@ -47,21 +50,41 @@ func newMatcher(patterns []string) *matcher {
 	// sibling list, with no map and no sort per node (the automaton is
 	// rebuilt as values are learned, see automata). Then flatten it into
 	// edge arrays so the scan loop touches contiguous memory.
-	sorted := slices.Clone(patterns)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	sorted := append(sc.sorted[:0], patterns...)
 	slices.Sort(sorted)
-	term := []int32{0}  // pattern length when the node ends a pattern
-	depth := []int32{0} // length of the node's path
-	label := []byte{0}  // byte of the edge into the node
-	firstKid := []int32{-1}
-	lastKid := []int32{-1}
-	nextSib := []int32{-1}
-	path := []int32{0} // the previous pattern's nodes, by depth
-	prev, maxLen := "", 0
-	for _, p := range sorted {
-		l := 0
-		for l < len(p) && l < len(prev) && p[l] == prev[l] {
-			l++
+	// The values are secrets: the pooled slice must not keep them.
+	defer func() { clear(sorted); sc.sorted = sorted[:0] }()
+	// Each pattern adds a node per byte past its common prefix with the
+	// previous one: counted first, the node arrays are allocated once at
+	// their size instead of growing (growing them was most of a rebuild).
+	nodes, maxLen := 1, 0
+	for i, p := range sorted {
+		if i > 0 {
+			nodes += len(p) - commonPrefix(p, sorted[i-1])
+		} else {
+			nodes += len(p)
 		}
+		maxLen = max(maxLen, len(p))
+	}
+	// The trie's arrays live only through the build: they come from
+	// scratch, reused by the next build (each rebuild allocated them anew,
+	// and a short run, which never collects, pays for fresh memory in page
+	// faults). depth is kept by the matcher and allocated.
+	reuse := func(buf []int32, root int32) []int32 { return append(slices.Grow(buf[:0], nodes), root) }
+	term := reuse(sc.term, 0)                            // pattern length when the node ends a pattern
+	depth := append(make([]int32, 0, nodes), 0)          // length of the node's path
+	label := append(slices.Grow(sc.label[:0], nodes), 0) // byte of the edge into the node
+	firstKid, lastKid, nextSib := reuse(sc.firstKid, -1), reuse(sc.lastKid, -1), reuse(sc.nextSib, -1)
+	path := append(slices.Grow(sc.path[:0], maxLen+1), 0) // the previous pattern's nodes, by depth
+	defer func() {
+		clear(label) // the edges spell the values
+		sc.term, sc.label, sc.firstKid, sc.lastKid, sc.nextSib, sc.path = term, label, firstKid, lastKid, nextSib, path
+	}()
+	prev := ""
+	for _, p := range sorted {
+		l := commonPrefix(p, prev)
 		path = path[:l+1]
 		n := path[l]
 		for i := l; i < len(p); i++ {
@@ -80,7 +103,7 @@ func newMatcher(patterns []string) *matcher {
 			n = c
 		}
 		term[n] = int32(len(p))
-		prev, maxLen = p, max(maxLen, len(p))
+		prev = p
 	}
 
 	m := &matcher{
@@ -106,7 +129,8 @@ func newMatcher(patterns []string) *matcher {
 
 	// Breadth-first: a node's failure link is computed from its parent's,
 	// which is always shallower and therefore already done.
-	queue := make([]int32, 0, len(term))
+	queue := slices.Grow(sc.queue[:0], len(term))
+	sc.queue = queue
 	for i := m.first[0]; i < m.first[1]; i++ {
 		queue = append(queue, m.target[i])
 	}
@@ -125,6 +149,26 @@ func newMatcher(patterns []string) *matcher {
 		}
 	}
 	return m
+}
+
+// scratch holds the arrays a build of the automaton needs only while it
+// runs, for the next build to reuse.
+type scratch struct {
+	sorted                                 []string
+	term, firstKid, lastKid, nextSib, path []int32
+	queue                                  []int32
+	label                                  []byte
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	l := 0
+	for l < len(a) && l < len(b) && a[l] == b[l] {
+		l++
+	}
+	return l
 }
 
 // child returns n's transition on c, or -1.
@@ -166,8 +210,13 @@ type automata struct {
 }
 
 // minRecent is the recent tier's size below which it never triggers a full
-// rebuild: one response teaches a few dozen spellings.
-const minRecent = 64
+// rebuild. The recent tier is rebuilt whole after every response that
+// teaches a value, so while the settled tier is small (a short run: a
+// monitor's smoke tick) a large recent tier is rebuilt again and again: at
+// 64 a smoke run rebuilt 52 KB of patterns in 7 builds, at 16 it rebuilds
+// 34 KB (the second response's few dozen spellings settle at once); once
+// the settled tier passes 64 values its quarter decides, as before.
+const minRecent = 16
 
 // find returns the merged spans of every learned value in s, in order.
 // Overlapping and touching matches merge into one span.
@@ -211,6 +260,11 @@ func rawScan[T string | []byte](m *matcher, s T, spans []span) ([]span, int) {
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
+		if n == 0 {
+			if i = skipRoot(m, s, i); i == len(s) {
+				break
+			}
+		}
 		n = m.step(n, fold(s[i]))
 		if l := int(m.out[n]); l > 0 {
 			sp := span{i + 1 - l, i + 1}
@@ -257,6 +311,18 @@ func contains[T string | []byte](a *automata, s T) bool {
 	return short && len(find(a, s)) > 0
 }
 
+// skipRoot returns the offset of the first byte from i on that leaves the
+// root, or len(s). At the root most bytes of a report (indentation, quotes,
+// punctuation, letters no value starts with) lead nowhere; skipped without
+// a step, an indented report is scanned markedly faster
+// (BenchmarkKnownIndented).
+func skipRoot[T string | []byte](m *matcher, s T, i int) int {
+	for i < len(s) && m.root[fold(s[i])] == 0 {
+		i++
+	}
+	return i
+}
+
 // probe reports whether m matches a value of wholeWordBelow bytes or more in
 // s (stopping there), or else whether it matches a shorter one.
 func probe[T string | []byte](m *matcher, s T) (long, short bool) {
@@ -265,6 +331,11 @@ func probe[T string | []byte](m *matcher, s T) (long, short bool) {
 	}
 	n := int32(0)
 	for i := 0; i < len(s); i++ {
+		if n == 0 {
+			if i = skipRoot(m, s, i); i == len(s) {
+				break
+			}
+		}
 		n = m.step(n, fold(s[i]))
 		if l := int(m.out[n]); l >= wholeWordBelow {
 			return true, false

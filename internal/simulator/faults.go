@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/jsontok"
@@ -95,17 +96,19 @@ func serveRedirect(s *Simulator, w http.ResponseWriter, c *call) bool {
 // client's default 16 MiB cap.
 const overCapSize = 17 << 20
 
-// overCapBlock is 64 KiB of JSON array items, each exactly 1 KiB.
-var overCapBlock = func() []byte {
+// overCapBlock is 64 KiB of JSON array items, each exactly 1 KiB, built on
+// the first over-cap answer rather than in every process that links the
+// simulator.
+var overCapBlock = sync.OnceValue(func() []byte {
 	item := `"` + strings.Repeat("x", 1021) + `",`
 	return []byte(strings.Repeat(item, 64))
-}()
+})
 
 // serveOverCap streams a syntactically valid envelope of just over 17 MiB
 // from one shared 64 KiB block, never holding the body in memory, and stops
 // as soon as a write fails (the client stopped reading at its cap).
 func serveOverCap(s *Simulator, w http.ResponseWriter, c *call) bool {
-	return streamOverCap(s, w, c, overCapBlock, []byte(`"end"`))
+	return streamOverCap(s, w, c, overCapBlock(), []byte(`"end"`))
 }
 
 // streamOverCap answers HTTP 200 with a success envelope whose data array is

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/schemas"
@@ -179,8 +180,9 @@ func styledInteger(lname, format string, seed uint32) int64 {
 // values get a shape of their own ("pii-…", seven-digit ids), because the
 // redactor scrubs a personal value wherever else it appears: a personal field
 // and an ordinary one drawing the same "str-598" from a pool of a thousand
-// would make the ordinary one look redacted.
-var personal = redact.New(redact.DefaultConfig())
+// would make the ordinary one look redacted. Built on first use, not in
+// every process that links the simulator.
+var personal = sync.OnceValue(func() *redact.Redactor { return redact.New(redact.DefaultConfig()) })
 
 // styledString is a string for the field lname (lower-cased).
 func styledString(lname string, seed uint32) string {
@@ -208,14 +210,14 @@ func styledString(lname string, seed uint32) string {
 		return strconv.FormatUint(uint64(1+seed%3), 10)
 	case strings.HasSuffix(lname, "time") || strings.HasSuffix(lname, "date"):
 		return strconv.FormatInt(genEpochMS+int64(seed%86400)*1000, 10)
-	case (lname == "id" || strings.HasSuffix(lname, "id") || strings.HasSuffix(lname, "no")) && personal.Sensitive(lname):
+	case (lname == "id" || strings.HasSuffix(lname, "id") || strings.HasSuffix(lname, "no")) && personal().Sensitive(lname):
 		return strconv.FormatUint(uint64(1000000+seed%9000000), 10)
 	case lname == "id" || strings.HasSuffix(lname, "id") || strings.HasSuffix(lname, "no"):
 		return strconv.FormatUint(uint64(100000+seed%900000), 10)
 	case strings.HasSuffix(lname, "url") || strings.HasSuffix(lname, "icon") || strings.HasSuffix(lname, "logo"):
 		return "https://example.com/" + strconv.FormatUint(uint64(seed%1000), 10) + ".png"
 	}
-	if personal.Sensitive(lname) {
+	if personal().Sensitive(lname) {
 		return "pii-" + strconv.FormatUint(uint64(seed%1000), 10)
 	}
 	return "str-" + strconv.FormatUint(uint64(seed%1000), 10)

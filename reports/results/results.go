@@ -5,13 +5,13 @@
 package results
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/jsontok"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
 
@@ -127,7 +127,7 @@ type Check struct {
 // Encode is results.json's bytes: indented, with a final newline, as every
 // writer of the file (run, merge) writes it.
 func Encode(r Results) ([]byte, error) {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := jsontok.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("results.json: %w", err)
 	}

@@ -235,11 +235,15 @@ func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, e
 // pointers, members in alphabetical order, two-space indentation and a
 // trailing newline. A review of an accepted baseline then shows exactly the
 // pointers whose facts changed.
-func Format(s Shape) []byte {
+func Format(s Shape) []byte { return FormatSorted(s, s.Pointers()) }
+
+// FormatSorted is Format for a caller that holds s.Pointers() already: a run
+// formats and diffs each response's shape, and one sort serves both.
+func FormatSorted(s Shape, pointers []string) []byte {
 	var b bytes.Buffer
 	b.Grow(64 + 96*len(s.Fields))
 	b.WriteString("{\n  \"fields\": {")
-	for i, p := range s.Pointers() {
+	for i, p := range pointers {
 		f := s.Fields[p]
 		if i > 0 {
 			b.WriteByte(',')
@@ -255,7 +259,7 @@ func Format(s Shape) []byte {
 		b.WriteString(`"seen": `)
 		b.WriteString(strconv.Itoa(f.Seen))
 		b.WriteString(`, "types": `)
-		writeStrings(&b, f.Types.Names())
+		writeTypes(&b, f.Types)
 		if vs := sortedValues(f.Values); len(vs) > 0 {
 			b.WriteString(`, "values": `)
 			writeStrings(&b, vs)
@@ -280,6 +284,23 @@ func Format(s Shape) []byte {
 	b.WriteString(strconv.Itoa(FormatVersion))
 	b.WriteString("\n}\n")
 	return b.Bytes()
+}
+
+// writeTypes writes the set as writeStrings writes its Names, without
+// building the slice: Format runs on every response.
+func writeTypes(b *bytes.Buffer, t TypeSet) {
+	b.WriteByte('[')
+	first := true
+	for _, tn := range typeNames {
+		if t.Has(tn.t) {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			writeJSONString(b, tn.name)
+		}
+	}
+	b.WriteByte(']')
 }
 
 func writeStrings(b *bytes.Buffer, ss []string) {

@@ -58,6 +58,11 @@
 // and new type that does not depend on map order, run or process, so alerts can
 // deduplicate on it.
 //
+// A run infers the shape of every response of an operation through one
+// Tracker, which keeps what inference learnt of the earlier ones (pointers,
+// the order of their members) and returns what it derived from the last
+// shape while the shape repeats; its answers are Infer's.
+//
 // # Baselines
 //
 // Baselines are reviewable files, one per operation, at

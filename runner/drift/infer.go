@@ -74,13 +74,29 @@ func (in Inferrer) isEnumKey(key string) bool {
 	return false
 }
 
-// acc accumulates one pointer during inference.
+// acc accumulates one pointer during inference. An acc outlives one
+// inference when its inferState does (a Tracker's): what it learnt of the
+// pointer (its string, its members' order, its enum-ness by name) is kept,
+// and what it counted is reset when an inference first touches it.
 type acc struct {
 	Field
 	enum     bool
+	call     uint64 // the inference that last touched it: Field, enum and lastInst belong to that one
 	lastInst int    // the object instance that last counted this member, to count duplicate keys once
 	ptr      string // the pointer, the key of fields
 	kids     *kids  // set once the pointer holds a list's items
+	met      int    // objects met here over every inference of the state: a pointer met as an object twice caches its members
+
+	// enumName is the last name this pointer was reached by and enumByName
+	// what IsEnumKey said of it: a pointer is nearly always reached by one
+	// name, and IsEnumKey lower-cases it.
+	enumName   string
+	enumByName bool
+
+	// prev is the pointer's Field in the shape a Tracker last derived from,
+	// valid when prevGen is that shape's generation.
+	prev    Field
+	prevGen uint64
 }
 
 // kids are the children of a pointer met so far, to skip hashing their
@@ -133,19 +149,72 @@ func (in Inferrer) Infer(body []byte) (Shape, error) {
 // for reuse across responses.
 var tokenizers = sync.Pool{New: func() any { return new(jsontok.Tokenizer) }}
 
-func (in Inferrer) infer(body []byte) (Shape, error) {
-	maxDepth, maxFields := in.MaxDepth, in.MaxFields
+// inferState is what inference knows of the pointers met: fresh for each
+// Infer, kept across the responses of one operation by a Tracker, whose
+// bodies repeat the same members in the same order.
+type inferState struct {
+	fields  map[string]*acc // every pointer met, by pointer
+	root    acc
+	call    uint64 // the current inference
+	touched []*acc // the pointers the current inference met, in the order met
+
+	// The envelope's ok and code, read on the way.
+	rootCode     string
+	haveRootCode bool
+	rootOK       bool
+}
+
+func newInferState() *inferState {
+	return &inferState{fields: map[string]*acc{}}
+}
+
+func (in Inferrer) limits() (maxDepth, maxFields int) {
+	maxDepth, maxFields = in.MaxDepth, in.MaxFields
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
 	if maxFields <= 0 {
 		maxFields = DefaultMaxFields
 	}
+	return maxDepth, maxFields
+}
+
+// touch makes a the current inference's, resetting what an earlier one
+// counted; name decides enum detection. A pointer beyond maxFields distinct
+// pointers in this body is an error.
+func (in Inferrer) touch(st *inferState, a *acc, name []byte, maxFields int) error {
+	if a.call == st.call {
+		return nil
+	}
+	if len(st.touched) >= maxFields {
+		return fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
+	}
+	if a.enumName != string(name) || a.call == 0 {
+		a.enumName, a.enumByName = string(name), in.isEnumKey(string(name))
+	}
+	a.call, a.lastInst, a.enum = st.call, 0, a.enumByName
+	a.Field = Field{Values: a.Values[:0]}
+	st.touched = append(st.touched, a)
+	return nil
+}
+
+func (in Inferrer) infer(body []byte) (Shape, error) {
+	st := newInferState()
+	if err := in.inferInto(st, body); err != nil {
+		return Shape{}, err
+	}
+	return st.shape(), nil
+}
+
+// inferInto infers body's shape into st: its touched pointers and envelope
+// code afterwards.
+func (in Inferrer) inferInto(st *inferState, body []byte) error {
+	maxDepth, maxFields := in.limits()
 	switch jsontok.KindOf(body) {
 	case jsontok.BeginObject:
 	case jsontok.Invalid: // empty, or no value: the tokenizer says which
 	default:
-		return Shape{}, ErrNotObject
+		return ErrNotObject
 	}
 	t := tokenizers.Get().(*jsontok.Tokenizer)
 	defer tokenizers.Put(t)
@@ -153,45 +222,42 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 	opts.MaxDepth = maxDepth
 	t.Reset(body, opts)
 	if _, err := t.Next(); err != nil {
-		return Shape{}, in.syntaxError(body, err, maxDepth)
+		return in.syntaxError(body, err, maxDepth)
 	}
 
-	fields := map[string]*acc{}
+	st.call++
+	st.touched = st.touched[:0]
+	st.rootCode, st.haveRootCode, st.rootOK = "", false, false
+	st.root.met++
+	fields := st.fields
 	var (
 		buf   = make([]byte, 0, 128)
-		stack = append(make([]frame, 0, 16), frame{object: true, inst: 1, a: &acc{}})
+		stack = append(make([]frame, 0, 16), frame{object: true, inst: 1, a: &st.root})
 		insts = 1
-
-		rootCode     string
-		haveRootCode bool
-		rootOK       bool
 
 		// The member whose Key token was just read.
 		name    []byte
 		a       *acc
 		discard bool
 	)
-	// lookup finds or adds the pointer parent.ptr + "/" + token; name is
-	// the member name that decides enum detection.
+	// lookup finds or adds the pointer parent.ptr + "/" + token and touches
+	// it; name is the member name that decides enum detection.
 	lookup := func(parent *acc, token, name []byte) (*acc, error) {
 		buf = append(append(buf[:0], parent.ptr...), '/')
 		buf = jsontok.AppendPointerToken(buf, token)
 		a := fields[string(buf)]
 		if a == nil {
-			if len(fields) >= maxFields {
-				return nil, fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
-			}
-			a = &acc{enum: in.isEnumKey(string(name)), ptr: string(buf)}
+			a = &acc{ptr: string(buf)}
 			fields[a.ptr] = a
 		}
-		return a, nil
+		return a, in.touch(st, a, name, maxFields)
 	}
 	star := []byte("*")
 	var tok jsontok.Token
 	for len(stack) > 0 {
 		err := t.Read(&tok)
 		if err != nil {
-			return Shape{}, in.syntaxError(body, err, maxDepth)
+			return in.syntaxError(body, err, maxDepth)
 		}
 		top := &stack[len(stack)-1]
 		switch tok.Kind {
@@ -206,14 +272,18 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				top.n++
 				if k := parent.kids; k != nil && i < len(k.members) && k.members[i].name == string(name) {
 					a = k.members[i].a
+					if err = in.touch(st, a, name, maxFields); err != nil {
+						return err
+					}
 				} else {
 					if a, err = lookup(parent, name, name); err != nil {
-						return Shape{}, err
+						return err
 					}
 					// Only a pointer met as an object more than once (a
-					// list's items) repeats its members; caching the others
+					// list's items, or any object of a Tracker's second
+					// response) repeats its members; caching the others
 					// would cost more than it saves.
-					if parent.Objects > 1 && parent.kids == nil {
+					if parent.met > 1 && parent.kids == nil {
 						parent.kids = &kids{}
 					}
 					if k := parent.kids; k != nil && i == len(k.members) && i < maxMemberCache {
@@ -240,9 +310,11 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				}
 				if a = top.a.kids.item; a == nil {
 					if a, err = lookup(top.a, star, name); err != nil {
-						return Shape{}, err
+						return err
 					}
 					top.a.kids.item = a
+				} else if err = in.touch(st, a, name, maxFields); err != nil {
+					return err
 				}
 				a.Seen++
 			}
@@ -256,6 +328,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				if object {
 					a.Types |= TypeSet(Object)
 					a.Objects++
+					a.met++
 				} else {
 					a.Types |= TypeSet(Array)
 				}
@@ -278,7 +351,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				a.record(v)
 			}
 			if root && string(name) == "code" {
-				rootCode, haveRootCode = string(v), true
+				st.rootCode, st.haveRootCode = string(v), true
 			}
 		case jsontok.Number:
 			if discard {
@@ -293,7 +366,7 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 				a.record(tok.Raw)
 			}
 			if root && string(name) == "code" {
-				rootCode, haveRootCode = string(tok.Raw), true
+				st.rootCode, st.haveRootCode = string(tok.Raw), true
 			}
 		case jsontok.Null:
 			if !discard {
@@ -305,23 +378,39 @@ func (in Inferrer) infer(body []byte) (Shape, error) {
 			}
 			a.Types |= TypeSet(Boolean)
 			if root && string(name) == "ok" {
-				rootOK = tok.Raw[0] == 't'
+				st.rootOK = tok.Raw[0] == 't'
 			}
 		}
 	}
 	if _, err := t.Next(); err != io.EOF {
-		return Shape{}, in.syntaxError(body, err, maxDepth)
+		return in.syntaxError(body, err, maxDepth)
 	}
+	return nil
+}
 
-	s := Shape{Samples: 1, Fields: make(map[string]Field, len(fields))}
-	for p, a := range fields {
-		a.Values = sortedValues(a.Values)
-		s.Fields[p] = a.Field
+// shape is the Shape of the current inference.
+func (st *inferState) shape() Shape {
+	s := Shape{Samples: 1, Fields: make(map[string]Field, len(st.touched))}
+	for _, a := range st.touched {
+		f := a.Field
+		f.Values = sortedValues(f.Values) // a copy: the acc's own slice is reused
+		s.Fields[a.ptr] = f
 	}
-	if rootOK && haveRootCode && codeLike(rootCode) {
-		s.OKCodes = []string{rootCode}
+	s.OKCodes = st.okCodes()
+	return s
+}
+
+// okCode is the current inference's success code, if it has one: its
+// Shape.OKCodes.
+func (st *inferState) okCode() (string, bool) {
+	return st.rootCode, st.rootOK && st.haveRootCode && codeLike(st.rootCode)
+}
+
+func (st *inferState) okCodes() []string {
+	if code, ok := st.okCode(); ok {
+		return []string{code}
 	}
-	return s, nil
+	return nil
 }
 
 // syntaxError restates a tokenizer error in encoding/json's words, which
@@ -381,6 +470,14 @@ func (a *acc) record(v []byte) {
 	if len(a.Values) >= MaxEnumValues {
 		a.ValuesDropped, a.Values = true, nil
 		return
+	}
+	// A Tracker's pointer nearly always sees the values it saw last time:
+	// share their strings instead of allocating.
+	for _, x := range a.prev.Values {
+		if x == string(v) {
+			a.Values = append(a.Values, x)
+			return
+		}
 	}
 	a.Values = append(a.Values, string(v))
 }

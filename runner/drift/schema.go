@@ -119,11 +119,17 @@ func (c *SchemaCache) Schema(dataSchema []byte) (*Schema, error) {
 
 // DiffSchema is DiffSchema with the schema parsed once per cache.
 func (c *SchemaCache) DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
+	return c.DiffSchemaSorted(operation, dataSchema, observed, observed.Pointers())
+}
+
+// DiffSchemaSorted is DiffSchema for a caller that holds observed.Pointers()
+// already (see FormatSorted).
+func (c *SchemaCache) DiffSchemaSorted(operation string, dataSchema []byte, observed Shape, pointers []string) ([]contract.Drift, error) {
 	s, err := c.Schema(dataSchema)
 	if err != nil {
 		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
 	}
-	return s.Diff(operation, observed), nil
+	return s.DiffSorted(operation, observed, pointers), nil
 }
 
 // Diff computes the drift of observed, a shape of operation, against the
@@ -141,11 +147,17 @@ func (c *SchemaCache) DiffSchema(operation string, dataSchema []byte, observed S
 // Both are rows of the rules table (Rules). The Baseline column reads
 // "undocumented" or the schema's types.
 func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
+	return s.DiffSorted(operation, observed, observed.Pointers())
+}
+
+// DiffSorted is Diff for a caller that holds observed.Pointers() already
+// (see FormatSorted).
+func (s *Schema) DiffSorted(operation string, observed Shape, pointers []string) []contract.Drift {
 	var out []contract.Drift
 	// described maps each visited pointer to the schemas describing it; nil
 	// means undocumented. Sorted order visits parents before children.
-	described := map[string][]any{}
-	for _, p := range observed.Pointers() {
+	described := make(map[string][]any, len(pointers))
+	for _, p := range pointers {
 		if p != "/data" && !strings.HasPrefix(p, "/data/") {
 			continue
 		}

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -49,5 +50,22 @@ func TestMerge(t *testing.T) {
 	}
 	if err := dst.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Ensure the file form writes every type set as its names, in canonical
+// order ("[]" for none).
+func TestWriteTypes(t *testing.T) {
+	for set := TypeSet(0); set < TypeSet(Null)<<1; set++ {
+		var got, want bytes.Buffer
+		writeTypes(&got, set)
+		names := set.Names()
+		if names == nil {
+			names = []string{}
+		}
+		writeStrings(&want, names)
+		if got.String() != want.String() {
+			t.Fatalf("%s: %s, want %s", set, got.String(), want.String())
+		}
 	}
 }

@@ -223,5 +223,5 @@ func (f *firstLineWriter) Write(p []byte) (int, error) {
 func (f *firstLineWriter) String() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return strings.TrimSpace(ansi.ReplaceAllString(string(f.buf), ""))
+	return strings.TrimSpace(ansi().ReplaceAllString(string(f.buf), ""))
 }

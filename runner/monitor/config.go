@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
@@ -188,7 +189,7 @@ func keyErr(key string, format string, a ...any) error {
 	return &ConfigError{Key: key, Err: fmt.Errorf(format, a...)}
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var envRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`) })
 
 // LoadConfig reads, expands and strictly decodes the file, then validates it.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
@@ -264,8 +265,8 @@ func parseConfig(raw []byte, getenv func(string) string, dir string) (*Config, e
 func expandNode(n *yaml.Node, getenv func(string) string, missing map[string]bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
-			name := envRef.FindStringSubmatch(m)[1]
+		n.Value = envRef().ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := envRef().FindStringSubmatch(m)[1]
 			v := getenv(name)
 			if v == "" {
 				missing[name] = true
@@ -390,7 +391,7 @@ func (c *Config) shareRates() {
 	}
 }
 
-var jobName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var jobName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`) })
 
 // Validate checks every section and names the key at fault.
 func (c *Config) Validate() error {
@@ -459,7 +460,7 @@ func (c *Config) Validate() error {
 	seen := map[string]bool{}
 	for i, j := range c.Jobs {
 		key := fmt.Sprintf("jobs[%d]", i)
-		if !jobName.MatchString(j.Name) {
+		if !jobName().MatchString(j.Name) {
 			return keyErr(key+".name", "%q: want lowercase letters, digits, - and _ (at most 63)", j.Name)
 		}
 		if seen[j.Name] {
@@ -609,13 +610,13 @@ func receiverErr(key string, err error) error {
 func labelFilterReason(err error) string {
 	var ge types.GinkgoError
 	if errors.As(err, &ge) {
-		msg := oneline.Collapse(ansi.ReplaceAllString(ge.Message, ""), 0)
-		return strings.TrimSpace(ansi.ReplaceAllString(ge.Heading, "") + ": " + msg)
+		msg := oneline.Collapse(ansi().ReplaceAllString(ge.Message, ""), 0)
+		return strings.TrimSpace(ansi().ReplaceAllString(ge.Heading, "") + ": " + msg)
 	}
-	return oneline.Collapse(ansi.ReplaceAllString(err.Error(), ""), 0)
+	return oneline.Collapse(ansi().ReplaceAllString(err.Error(), ""), 0)
 }
 
-var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+var ansi = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\x1b\[[0-9;]*m`) })
 
 func targetNames(m map[string]Target) []string {
 	var out []string

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,7 +16,7 @@ import (
 )
 
 // fieldNotFound is yaml.v3's strict-decoding message for an unknown key.
-var fieldNotFound = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
+var fieldNotFound = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`) })
 
 // unknownKeys rewrites yaml.v3's "field x not found in type monitor.Job"
 // into the user's vocabulary: the key, where it sits, the keys allowed there
@@ -33,7 +34,7 @@ func unknownKeys(err error, rcs []receivers.Config) error {
 		lines = make([]string, 0, len(te.Errors))
 	}
 	for _, e := range errorsOf(te) {
-		m := fieldNotFound.FindStringSubmatch(e)
+		m := fieldNotFound().FindStringSubmatch(e)
 		if m == nil {
 			lines = append(lines, e)
 			continue

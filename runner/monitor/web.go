@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -31,9 +32,13 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// pages is parsed once, at package initialisation, from embedded files: a
+// pages is parsed once, on the first page served, from embedded files: a
 // parse error is a programming error every test catches, never bad input.
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+// Not at package initialisation: every `mmcontract run` (one per monitor
+// tick) links this package and would parse them for nothing.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+})
 
 // pageCSP allows nothing but the pages' own inline stylesheet.
 const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
@@ -48,7 +53,7 @@ var runFiles = map[string]string{
 }
 
 // runIDPattern is history's run id shape; anything else is not looked up.
-var runIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`)
+var runIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`) })
 
 type web struct {
 	m       *Monitor
@@ -211,7 +216,7 @@ func (w *web) history(rw http.ResponseWriter, r *http.Request) {
 func (w *web) runFile(rw http.ResponseWriter, r *http.Request) {
 	id, file := r.PathValue("id"), r.PathValue("file")
 	ctype, ok := runFiles[file]
-	if !ok || !runIDPattern.MatchString(id) {
+	if !ok || !runIDPattern().MatchString(id) {
 		http.NotFound(rw, r)
 		return
 	}
@@ -294,7 +299,7 @@ func readJSONFile(path string, into any) error {
 
 func (w *web) render(rw http.ResponseWriter, name string, data any) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name, data); err != nil {
 		w.fail(rw, err)
 		return
 	}

@@ -40,6 +40,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -130,10 +131,10 @@ func invalidf(format string, a ...any) error {
 	return &InvalidSpecError{Reason: fmt.Sprintf(format, a...)}
 }
 
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+var titleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
 
 func htmlTitle(b []byte) string {
-	m := titleRE.FindSubmatch(b)
+	m := titleRE().FindSubmatch(b)
 	if m == nil {
 		return ""
 	}
@@ -595,19 +596,19 @@ func splitPath(p string) (kind, bizType string) {
 	return "", strings.Trim(p, "/")
 }
 
-var versionLine = regexp.MustCompile(`(?m)version\s*=\s*([0-9]+(?:\.[0-9]+)+)`)
+var versionLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)version\s*=\s*([0-9]+(?:\.[0-9]+)+)`) })
 
 // version reads "version=x.y.z" from the description, else the example of
 // the "version" header parameter, else the vendor default 0.0.1.
 func version(desc string, raw map[string]any) string {
-	if m := versionLine.FindStringSubmatch(desc); m != nil {
+	if m := versionLine().FindStringSubmatch(desc); m != nil {
 		return m[1]
 	}
 	params, _ := raw["parameters"].([]any)
 	for _, p := range params {
 		pm, _ := p.(map[string]any)
 		if pm["in"] == "header" && strings.EqualFold(fmt.Sprint(pm["name"]), "version") {
-			if v, ok := pm["example"].(string); ok && versionLine.MatchString("version="+v) {
+			if v, ok := pm["example"].(string); ok && versionLine().MatchString("version="+v) {
 				return v
 			}
 		}
@@ -616,8 +617,12 @@ func version(desc string, raw map[string]any) string {
 }
 
 var (
-	loginMarker = regexp.MustCompile(`(?i)after log\s?-?in|登录之后|登录后|requires? login|need(?:s)? (?:to )?log\s?in`)
-	guestMarker = regexp.MustCompile(`(?i)visitors? can access|accessible (?:to|for) (?:visitors|guests)|guests? (?:can )?access|guest accessible|游客|without login|no login required`)
+	loginMarker = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)after log\s?-?in|登录之后|登录后|requires? login|need(?:s)? (?:to )?log\s?in`)
+	})
+	guestMarker = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)visitors? can access|accessible (?:to|for) (?:visitors|guests)|guests? (?:can )?access|guest accessible|游客|without login|no login required`)
+	})
 )
 
 // needsLogin decides whether an operation needs a token: an explicit marker
@@ -628,9 +633,9 @@ var (
 // omitting it from a protected one fails).
 func needsLogin(family, pathKind, desc string, raw map[string]any) bool {
 	switch {
-	case guestMarker.MatchString(desc):
+	case guestMarker().MatchString(desc):
 		return false
-	case loginMarker.MatchString(desc):
+	case loginMarker().MatchString(desc):
 		return true
 	}
 	params, _ := raw["parameters"].([]any)
