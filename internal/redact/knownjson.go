@@ -7,18 +7,21 @@ import (
 	"github.com/mmcontract/mmcontract/internal/jsontok"
 )
 
-// quotedMask is what replaces a whole JSON token that a learned value falls on.
+// quotedMask replaces a whole string or key that a learned value cuts across its quotes.
 const quotedMask = `"` + textMask + `"`
 
 // KnownJSON is Known for a JSON document we wrote ourselves (results.json,
-// ginkgo.json). A learned value inside a string is replaced there, as Known
-// does. One that falls on a number, a literal or across tokens would leave the
-// document unparseable if replaced in place: a postal code learned as
-// "100000" turned a count of 100000 into a bare [redacted], and the consumer
-// of ginkgo.json failed. So each such token is replaced whole by the string
-// "[redacted]": the value stays hidden and the document still parses. A
-// document that is not JSON, or a value that cuts a bracket, gets Known's
-// plain replacement: hiding the value comes before keeping the syntax.
+// ginkgo.json): learned values are replaced inside strings and keys only.
+// Every vendor value reaches these documents as a string (a recorded body,
+// a violation's text) that was redacted when it was recorded; their numbers,
+// booleans and nulls are ours (counts, durations, latencies, statuses). A
+// plain text replacement turned a duration or a count that happened to
+// equal a learned value (the simulator's postal code 100000) into a bare
+// [redacted], and the document no longer parsed, or no longer decoded into
+// Ginkgo's types. A string or key that a value cuts across its quotes is
+// replaced whole by "[redacted]". A document that is not JSON, or a value
+// that cuts a bracket, gets Known's plain replacement: hiding the value comes
+// before keeping the syntax.
 func (r *Redactor) KnownJSON(doc []byte) []byte {
 	spans := outsideMasks(doc, find(r.current(), doc))
 	if len(spans) == 0 {
@@ -57,11 +60,18 @@ func maskTokens(doc []byte, spans []span) (out []byte, ok bool) {
 		if first == last {
 			continue
 		}
+		// A span reaching past this token also touches the next one.
+		next = last
+		if spans[last-1].end > end {
+			next = last - 1
+		}
 		switch tok.Kind {
 		case jsontok.BeginObject, jsontok.EndObject, jsontok.BeginArray, jsontok.EndArray:
 			return nil, false
+		case jsontok.Number, jsontok.Bool, jsontok.Null:
+			continue // ours, see KnownJSON
 		}
-		inside := tok.Kind == jsontok.String || tok.Kind == jsontok.Key
+		inside := true
 		for _, sp := range spans[first:last] {
 			inside = inside && sp.start > start && sp.end < end
 		}
@@ -72,11 +82,6 @@ func maskTokens(doc []byte, spans []span) (out []byte, ok bool) {
 			out = append(out, quotedMask...)
 		}
 		prev = end
-		// A span reaching past this token also touches the next one.
-		next = last
-		if spans[last-1].end > end {
-			next = last - 1
-		}
 	}
 	return append(out, doc[prev:]...), true
 }
