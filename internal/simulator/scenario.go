@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,7 +176,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, leakScenarios...)
+}, slices.Concat(leakScenarios, openMsgScenarios, managerPushScenarios)...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

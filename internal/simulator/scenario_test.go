@@ -32,7 +32,7 @@ func TestScenarioRegistry(t *testing.T) {
 			t.Errorf("%s: missing description or expected verdict", sc.Name)
 		}
 		switch sc.Kind {
-		case KindNominal, KindFault:
+		case KindNominal, KindFault, KindWebsocket:
 		case KindContract:
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)

@@ -70,6 +70,12 @@ type Options struct {
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
 	CompanyKey *rsa.PrivateKey
+	// FeedPushInterval paces the pushes of the trade-message and Manager
+	// push sockets. Default DefaultFeedPushInterval.
+	FeedPushInterval time.Duration
+	// ManagerPingInterval is the heartbeat the Manager push expects; three
+	// missed ones close the socket. Default 10 s, the vendor's.
+	ManagerPingInterval time.Duration
 }
 
 // Defaults of Options.
@@ -105,6 +111,8 @@ type Simulator struct {
 	symbolBase     rawJSON // getSymbolBaseList data, rendered once
 
 	sign signedState // Open API keys, Manager apps, company key
+
+	mgrGroups managerGroups // Manager push: live connection and replay cursor per group
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -268,6 +276,9 @@ type call struct {
 // ServeHTTP answers one request like the vendor's gateway.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
+	if s.serveOpenMsg(w, r) || s.serveManagerPush(w, r) {
+		return
+	}
 	if fam, rt, ok := parseSignedRoute(r.URL.Path); ok {
 		c := &call{r: r, route: rt, trace: r.Header.Get("trace"), started: now}
 		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {
