@@ -217,7 +217,7 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		hc:      confine(hc),
+		hc:      Confine(hc),
 		red:     cfg.Redactor,
 		limiter: newLimiter(cfg.RatePerMinute),
 		client:  session{sem: make(chan struct{}, 1), token: cfg.Token},

@@ -65,9 +65,10 @@ func stripOnHostChange(req *http.Request, via []*http.Request) bool {
 	return true
 }
 
-// confine returns a copy of hc whose redirect policy runs CheckRedirect
-// first and the caller's own policy after it.
-func confine(hc *http.Client) *http.Client {
+// Confine returns a copy of hc whose redirect policy runs CheckRedirect
+// first and the caller's own policy after it: the HTTP client and the
+// websocket handshake (internal/wsclient) never follow a redirect off host.
+func Confine(hc *http.Client) *http.Client {
 	cp := *hc
 	own := hc.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -287,7 +288,7 @@ func (c *Client) transportFailure(ctx context.Context, err error, phase string) 
 	if ctx.Err() != nil {
 		return final, 0, ctx.Err()
 	}
-	reason, retry := transportReason(err)
+	reason, retry := TransportReason(err)
 	timeout := reason == ""
 	if timeout {
 		reason = fmt.Sprintf("timeout after %s %s", c.cfg.Timeout, phase)
@@ -299,10 +300,12 @@ func (c *Client) transportFailure(ctx context.Context, err error, phase string) 
 	return kind, 0, &UnavailableError{Reason: reason, Err: err, Timeout: timeout}
 }
 
-// transportReason names a transport failure in one line and says whether it
+// TransportReason names a transport failure in one line and says whether it
 // is worth retrying. An empty reason means a timeout, which is never retried:
-// a stalled vendor should cost one timeout, not several.
-func transportReason(err error) (string, bool) {
+// a stalled vendor should cost one timeout, not several. It is exported so
+// the websocket client (internal/wsclient) names a failed handshake in the
+// same words as a failed HTTP call.
+func TransportReason(err error) (string, bool) {
 	var (
 		ne   net.Error
 		dns  *net.DNSError
