@@ -9,6 +9,15 @@
 //	<family>/catalog.json         one Operation per operation of the family
 //	<family>/<bizType>.json       the schema of the envelope's "data"
 //	<family>/overlays/<bizType>.yaml  corrections to the vendor spec, each with a reason
+//	websocket/<family>/catalog.json   a websocket's frame kinds (quote, …), one family per socket
+//	websocket/<family>/<kind>.json    the schema of one frame kind's "data"
+//	websocket/<family>/frame.json     the socket's response frame around the data (its envelope)
+//	websocket/<family>/overlays/<kind>.yaml  where our schema departs from the vendor's prose, each with a reason
+//
+// Websocket families are written by hand from the vendor's notes (there is
+// no spec to import); text frames are parsed into {"frame", "data"} objects
+// first (internal/quote), so every frame is validated, shaped and
+// drift-checked by the same code as a response.
 //
 // Each schema is compiled once, on first use, into a checker that validates
 // while it scans the body's bytes, building no tree (compile.go, check.go):
@@ -36,7 +45,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/redact"
 )
 
-//go:embed envelope.json */catalog.json */*.json
+//go:embed envelope.json */catalog.json */*.json websocket/*/catalog.json websocket/*/*.json
 var embedded embed.FS
 
 // EnvelopeFile is the envelope schema's path in the tree.
@@ -54,7 +63,16 @@ type family struct {
 	ops   []Operation // sorted by bizType
 	index map[string]int
 	data  map[string]*entry
+	// frame is a websocket family's response frame schema, nil for HTTP
+	// families (their envelope is the Set's).
+	frame *entry
 }
+
+// WebsocketDir holds one directory per websocket family.
+const WebsocketDir = "websocket"
+
+// FrameFile is a websocket family's response frame schema, in its directory.
+const FrameFile = "frame.json"
 
 // entry is one schema file. Its compiled checker is built once, on first
 // use; its gojsonschema reference is built only if something needs it (a
@@ -121,29 +139,53 @@ func open(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, fmt.Errorf("schemas: %s: %w", EnvelopeFile, err)
 	}
 	s.envelope = &entry{file: EnvelopeFile}
-	entries, err := fs.ReadDir(fsys, ".")
+	if err := s.openFamilies(fsys, "."); err != nil {
+		return nil, err
+	}
+	if err := s.openFamilies(fsys, WebsocketDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openFamilies loads every directory of dir that holds a catalog.json as a
+// family named by the directory: the HTTP families at the root, the
+// websocket ones under websocket/ (each with its frame.json).
+func (s *Set) openFamilies(fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("schemas: %w", err)
+		return fmt.Errorf("schemas: %w", err)
 	}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		catFile := path.Join(e.Name(), "catalog.json")
+		famDir := path.Join(dir, e.Name())
+		catFile := path.Join(famDir, "catalog.json")
 		b, err := fs.ReadFile(fsys, catFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("schemas: %s: %w", catFile, err)
+			return fmt.Errorf("schemas: %s: %w", catFile, err)
 		}
-		fam, err := loadFamily(fsys, e.Name(), catFile, b)
+		if _, dup := s.families[e.Name()]; dup {
+			return fmt.Errorf("schemas: %s: a family named %s already exists", catFile, e.Name())
+		}
+		fam, err := loadFamily(fsys, famDir, catFile, b)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		if dir == WebsocketDir {
+			frameFile := path.Join(famDir, FrameFile)
+			if _, err := fs.Stat(fsys, frameFile); err != nil {
+				return fmt.Errorf("schemas: %s: %w", frameFile, err)
+			}
+			fam.frame = &entry{file: frameFile}
 		}
 		s.families[e.Name()] = fam
 	}
-	return s, nil
+	return nil
 }
 
 func loadFamily(fsys fs.FS, name, catFile string, catalog []byte) (*family, error) {
@@ -219,6 +261,11 @@ func (s *Set) CompileAll() error {
 				return err
 			}
 		}
+		if f.frame != nil {
+			if _, err := s.compiled(f.frame); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -240,6 +287,9 @@ func (s *Set) Fallbacks() (map[string]string, error) {
 	for _, f := range s.families {
 		for _, e := range f.data {
 			add(e)
+		}
+		if f.frame != nil {
+			add(f.frame)
 		}
 	}
 	return out, nil
@@ -331,6 +381,27 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 		return nil, err
 	}
 	return s.validate(e, body, "", "body")
+}
+
+// ValidateFrame validates a websocket response frame (the whole frame)
+// against its family's frame schema, as ValidateEnvelope does a response
+// body: a frame that is not JSON is one violation at the root.
+func (s *Set) ValidateFrame(fam string, frame []byte) ([]contract.Violation, error) {
+	f, ok := s.families[fam]
+	if !ok || f.frame == nil {
+		return nil, fmt.Errorf("schemas: %q is no websocket family", fam)
+	}
+	e, err := s.compiled(f.frame)
+	if err != nil {
+		return nil, err
+	}
+	return s.validate(e, frame, "", "frame")
+}
+
+// IsWebsocket reports whether fam is a websocket family.
+func (s *Set) IsWebsocket(fam string) bool {
+	f, ok := s.families[fam]
+	return ok && f.frame != nil
 }
 
 // ValidateData validates the envelope's "data" (raw JSON; empty means

@@ -32,7 +32,8 @@ type Change string
 
 // Change kinds. Those of live drift take their severities from runner/drift's
 // rules table; spec changes (schemas/specdiff) add became_required,
-// enum_changed and format_changed.
+// enum_changed and format_changed. SequenceGap is a websocket stream's: a
+// push whose seq skips or repeats a number of its symbol's stream.
 const (
 	Added             Change = "added"
 	Removed           Change = "removed"
@@ -44,6 +45,7 @@ const (
 	BecameRequired    Change = "became_required"
 	EnumChanged       Change = "enum_changed"
 	FormatChanged     Change = "format_changed"
+	SequenceGap       Change = "sequence_gap"
 )
 
 // Drift is one difference between an observed response shape and the

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/jsontok"
-	"github.com/mmcontract/mmcontract/internal/wsclient"
 )
 
 // Ensure every documented push parses into the object the schemas expect.
@@ -145,8 +144,8 @@ func TestLimiterNeverExceeds(t *testing.T) {
 // recorder is a FrameConn that keeps what was written.
 type recorder struct{ written [][]byte }
 
-func (r *recorder) ReadFrame(context.Context) (wsclient.Frame, error) {
-	return wsclient.Frame{}, errors.New("nothing to read")
+func (r *recorder) ReadFrame(context.Context) (Frame, error) {
+	return Frame{}, errors.New("nothing to read")
 }
 func (r *recorder) WriteText(_ context.Context, b []byte) error {
 	r.written = append(r.written, b)
@@ -180,17 +179,17 @@ func TestSessionLimits(t *testing.T) {
 
 // Ensure frames are classified as responses, pushes, or neither.
 func TestClassify(t *testing.T) {
-	m := Classify(wsclient.Frame{Data: []byte(`{"ret":200,"msg":"ok","cmd_id":14009,"seq_id":3,"ext":"e","data":{}}`)})
+	m := Classify(Frame{Data: []byte(`{"ret":200,"msg":"ok","cmd_id":14009,"seq_id":3,"ext":"e","data":{}}`)})
 	if m.Err != nil || m.Response == nil || !m.Response.OK() || m.Response.SeqID != 3 {
 		t.Fatalf("response: %+v", m)
 	}
-	if m := Classify(wsclient.Frame{Data: []byte("p(1,5,1,1,1,1,1,1,1,1);")}); m.Err != nil || len(m.Pushes) != 1 {
+	if m := Classify(Frame{Data: []byte("p(1,5,1,1,1,1,1,1,1,1);")}); m.Err != nil || len(m.Pushes) != 1 {
 		t.Fatalf("push: %+v", m)
 	}
-	if m := Classify(wsclient.Frame{Data: []byte("<html>")}); m.Err == nil {
+	if m := Classify(Frame{Data: []byte("<html>")}); m.Err == nil {
 		t.Fatal("a non-JSON frame classified")
 	}
-	if m := Classify(wsclient.Frame{Data: []byte(`{"msg":"no ret"}`)}); m.Response == nil || m.Response.RetCode() != -1 {
+	if m := Classify(Frame{Data: []byte(`{"msg":"no ret"}`)}); m.Response == nil || m.Response.RetCode() != -1 {
 		t.Fatalf("no ret: %+v", m)
 	}
 }

@@ -7,17 +7,25 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/mmcontract/mmcontract/internal/wsclient"
 )
 
-// FrameConn is what a Session needs of a websocket; *wsclient.Conn is one.
-type FrameConn interface {
-	ReadFrame(ctx context.Context) (wsclient.Frame, error)
-	WriteText(ctx context.Context, msg []byte) error
+// Frame is one received websocket message, as internal/wsclient delivers
+// it (the same fields, so a wsclient.Frame converts to it). The package
+// does not import the client: the simulator speaks the protocol too, and
+// the client's tests run the simulator.
+type Frame struct {
+	Binary    bool
+	Data      []byte // the text, or the inflated binary payload
+	WireBytes int
+	Received  time.Time
 }
 
-var _ FrameConn = (*wsclient.Conn)(nil)
+// FrameConn is what a Session needs of a websocket (suites adapt a
+// *wsclient.Conn to it).
+type FrameConn interface {
+	ReadFrame(ctx context.Context) (Frame, error)
+	WriteText(ctx context.Context, msg []byte) error
+}
 
 // LimitError is a request the Session refused to send because it would
 // break one of the protocol's limits: the harness never exceeds them.
@@ -102,7 +110,7 @@ func checkLimits(ext string, data any) error {
 // Message is one received frame, classified: a JSON response, a text frame
 // of pushes, or neither (Err says why: the frame breaks the protocol).
 type Message struct {
-	Frame    wsclient.Frame
+	Frame    Frame
 	Response *Response
 	Pushes   []Push
 	Err      error
@@ -122,7 +130,7 @@ func (s *Session) Next(ctx context.Context) (Message, error) {
 // Classify sorts one frame: a text frame starting like a push is parsed as
 // pushes; anything else (a binary frame is already inflated) must be a
 // JSON response frame.
-func Classify(f wsclient.Frame) Message {
+func Classify(f Frame) Message {
 	m := Message{Frame: f}
 	if !f.Binary && IsPush(f.Data) {
 		m.Pushes, m.Err = ParsePushes(f.Data)

@@ -17,6 +17,9 @@ const (
 	KindNominal  = "nominal"  // the vendor behaving as documented
 	KindContract = "contract" // findCustomerInfo's response drifts; the transport is fine
 	KindFault    = "fault"    // every /global/ request meets an infrastructure fault; login does not (outages: see scenarioDef.outage)
+	// KindWebsocket scenarios change a websocket (Scenario.Label names the
+	// specs they reach); every HTTP route stays nominal.
+	KindWebsocket = "websocket"
 )
 
 // Scenario describes one named behaviour of the simulator. End-to-end tests
@@ -28,6 +31,9 @@ type Scenario struct {
 	Description     string
 	ExpectedVerdict verdict.Verdict // the run's overall verdict
 	Pointer         string          // JSON pointer the verdict names (contract scenarios)
+	// Label is the label filter that selects the checks a websocket
+	// scenario reaches, e.g. "websocket && quote && !slow".
+	Label string
 }
 
 // scenarioDef is a Scenario with its behaviour. Exactly the hooks a scenario
@@ -43,6 +49,8 @@ type scenarioDef struct {
 	envelope func(s *Simulator, env *envelope)
 	serve    func(s *Simulator, w http.ResponseWriter, c *call) bool
 	rewrite  func(s *Simulator, env *envelope) []byte
+	// quote changes the quote sockets (websocket scenarios).
+	quote *quoteFault
 	// outage marks a fault of the whole vendor (its load balancer, WAF or
 	// rate limiter), which the signed Open API and Manager API routes meet
 	// too: a total outage must not leave two families answering.
@@ -176,7 +184,52 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, slices.Concat(leakScenarios, openMsgScenarios, managerPushScenarios)...)
+}, slices.Concat(leakScenarios, wsQuoteScenarios, openMsgScenarios, managerPushScenarios)...)
+
+// quoteLabel selects the quote socket's checks of the default suite.
+const quoteLabel = "websocket && quote && !slow"
+
+// wsQuoteScenarios change the quote sockets; Pointer is where in a frame
+// (or its parsed push object) the check that fails points, "" for a
+// connection-level failure.
+var wsQuoteScenarios = []scenarioDef{
+	{Scenario: Scenario{Name: "ws-heartbeat-unanswered", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/cmd_id", Label: quoteLabel,
+		Description: "the quote socket never answers a heartbeat (14008)"},
+		quote: &quoteFault{noHeartbeat: true}},
+	{Scenario: Scenario{Name: "ws-pushes-stop", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/frame", Label: quoteLabel,
+		Description: "the quote socket acknowledges subscriptions but sends no pushes"},
+		quote: &quoteFault{pushesStop: true}},
+	{Scenario: Scenario{Name: "ws-sequence-gap", Kind: KindWebsocket, ExpectedVerdict: verdict.Drifted, Pointer: "/data/seq", Label: quoteLabel,
+		Description: "every third quote push skips a sequence number (sequence_gap drift)"},
+		quote: &quoteFault{seqGap: true}},
+	{Scenario: Scenario{Name: "ws-price-number", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/data/tick_list/0/price", Label: quoteLabel,
+		Description: "the 14001 ack's prices are JSON numbers instead of decimal strings"},
+		quote: &quoteFault{priceNumber: true}},
+	{Scenario: Scenario{Name: "ws-new-field", Kind: KindWebsocket, ExpectedVerdict: verdict.Drifted, Pointer: "/data/tick_list/*/price_change", Label: quoteLabel,
+		Description: "each tick of the 14001 ack gains an undocumented field price_change (info drift)"},
+		quote: &quoteFault{newField: true}},
+	{Scenario: Scenario{Name: "ws-server-closes", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
+		Description: "the quote socket closes every connection after QuoteCloseAfter (1s) although heartbeats flow"},
+		quote: &quoteFault{closeAfter: true}},
+	{Scenario: Scenario{Name: "ws-non-json", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
+		Description: "the 14001 ack is an HTML text frame"},
+		quote: &quoteFault{nonJSONAck: true}},
+	{Scenario: Scenario{Name: "ws-over-cap", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
+		Description: "the 14001 ack is a text frame over the client's 1 MiB cap"},
+		quote: &quoteFault{overCapAck: true}},
+	{Scenario: Scenario{Name: "ws-bad-deflate", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
+		Description: "the K-line answer is a binary frame that does not inflate"},
+		quote: &quoteFault{badDeflate: true}},
+	{Scenario: Scenario{Name: "ws-compression-bomb", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
+		Description: "the K-line answer is a 64 KB binary frame that inflates to 64 MiB"},
+		quote: &quoteFault{bomb: true}},
+	{Scenario: Scenario{Name: "ws-silent", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/cmd_id", Label: quoteLabel,
+		Description: "the quote socket completes the handshake and then sends nothing"},
+		quote: &quoteFault{silent: true}},
+	{Scenario: Scenario{Name: "ws-handshake-stall", Kind: KindWebsocket, ExpectedVerdict: verdict.Unavailable, Label: quoteLabel,
+		Description: "the quote socket never answers the websocket upgrade"},
+		quote: &quoteFault{handshakeStall: true}},
+}
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {

@@ -32,7 +32,11 @@ func TestScenarioRegistry(t *testing.T) {
 			t.Errorf("%s: missing description or expected verdict", sc.Name)
 		}
 		switch sc.Kind {
-		case KindNominal, KindFault, KindWebsocket:
+		case KindNominal, KindFault:
+		case KindWebsocket:
+			if !strings.HasPrefix(sc.Name, "ws-") || sc.Label == "" {
+				t.Errorf("%s: a websocket scenario is named ws-… and has the label filter of its checks", sc.Name)
+			}
 		case KindContract:
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)

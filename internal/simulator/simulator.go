@@ -66,6 +66,15 @@ type Options struct {
 	APIKeys []APIKey
 	// ManagerApps are the Manager API apps accepted besides the demo app.
 	ManagerApps []ManagerApp
+	// QuoteIdleTimeout is how long a quote socket waits for a client frame
+	// before it disconnects. Default 30s, the vendor's.
+	QuoteIdleTimeout time.Duration
+	// QuotePushInterval is the cadence of each subscribed symbol's quote
+	// pushes. Default 100ms.
+	QuotePushInterval time.Duration
+	// QuoteCloseAfter is when the "ws-server-closes" scenario closes a quote
+	// connection. Default 1s.
+	QuoteCloseAfter time.Duration
 	// CompanyKey is the company key pair of the encrypted mode (its public
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo
 	// key, see DemoCompanyPublicKey.
@@ -275,6 +284,10 @@ type call struct {
 
 // ServeHTTP answers one request like the vendor's gateway.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if sock, ok := quoteSockets[r.URL.Path]; ok {
+		s.serveQuote(w, r, sock)
+		return
+	}
 	now := s.now()
 	if s.serveOpenMsg(w, r) || s.serveManagerPush(w, r) {
 		return

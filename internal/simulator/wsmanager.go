@@ -26,16 +26,19 @@ const (
 // scenario.
 const unknownEventType = "margin_call"
 
+// managerPushLabel selects the Manager push's checks.
+const managerPushLabel = "websocket && managerpush"
+
 var managerPushScenarios = []scenarioDef{
-	{Scenario: Scenario{Name: scManagerUnknownEvent, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/eventType",
+	{Scenario: Scenario{Name: scManagerUnknownEvent, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "/eventType",
 		Description: "Manager push: a frame with the undocumented eventType " + unknownEventType}},
-	{Scenario: Scenario{Name: scManagerTypeChange, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/data/executeTime",
+	{Scenario: Scenario{Name: scManagerTypeChange, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "/data/executeTime",
 		Description: "Manager push: trade_deal data.executeTime is a string instead of epoch milliseconds"}},
-	{Scenario: Scenario{Name: scManagerNonJSON, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "",
+	{Scenario: Scenario{Name: scManagerNonJSON, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "Manager push: a text frame that is not JSON"}},
-	{Scenario: Scenario{Name: scManagerDeaf, Kind: KindWebsocket, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scManagerDeaf, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Unavailable,
 		Description: "Manager push: after the handshake the server reads nothing, so heartbeats go unanswered"}},
-	{Scenario: Scenario{Name: scManagerPushesStop, Kind: KindWebsocket, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scManagerPushesStop, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Unavailable,
 		Description: "Manager push: the handshake succeeds, then no event is ever pushed"}},
 }
 

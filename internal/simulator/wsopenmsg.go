@@ -52,20 +52,19 @@ const (
 	scOpenMsgOverCap      = "ws-openmsg-over-cap"
 )
 
-// KindWebsocket marks scenarios that only change a websocket: HTTP is
-// nominal, and the websocket specs meet the fault.
-const KindWebsocket = "websocket"
+// openMsgLabel selects the trade-message socket's checks.
+const openMsgLabel = "websocket && openmsg"
 
 var openMsgScenarios = []scenarioDef{
-	{Scenario: Scenario{Name: scOpenMsgNumericParam, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/content/paramMap/dealPrice",
+	{Scenario: Scenario{Name: scOpenMsgNumericParam, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/content/paramMap/dealPrice",
 		Description: "trade-message socket: a trade frame's paramMap.dealPrice is a JSON number, not the documented string"}},
-	{Scenario: Scenario{Name: scOpenMsgNonJSON, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "",
+	{Scenario: Scenario{Name: scOpenMsgNonJSON, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "trade-message socket: after the subscription a text frame that is neither JSON nor f(…)/g(…)"}},
-	{Scenario: Scenario{Name: scOpenMsgBadTextFrame, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "/availableMargin",
+	{Scenario: Scenario{Name: scOpenMsgBadTextFrame, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/availableMargin",
 		Description: "trade-message socket: an f(…) frame's availableMargin is not a decimal"}},
-	{Scenario: Scenario{Name: scOpenMsgPushesStop, Kind: KindWebsocket, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scOpenMsgPushesStop, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Unavailable,
 		Description: "trade-message socket: the subscription is acknowledged, then nothing is pushed"}},
-	{Scenario: Scenario{Name: scOpenMsgOverCap, Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Pointer: "",
+	{Scenario: Scenario{Name: scOpenMsgOverCap, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "trade-message socket: a 2 MiB trade frame, over the client's 1 MiB cap"}},
 }
 

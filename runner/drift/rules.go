@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"fmt"
+
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 )
@@ -32,6 +34,7 @@ const (
 	ruleTypedFromNull
 	ruleUndocumented
 	ruleSchemaNull
+	ruleSequenceGap
 	numRules
 )
 
@@ -48,6 +51,7 @@ var rules = [numRules]Rule{
 	ruleTypedFromNull:     {contract.TypeChanged, verdict.Info, "a first type for a field the baseline only ever saw as null (it knew no type to break)"},
 	ruleUndocumented:      {contract.Added, verdict.Info, "without a baseline: a pointer under `/data` the schema does not describe (reported at the top of an undocumented subtree)"},
 	ruleSchemaNull:        {contract.BecameNull, verdict.Breaking, "without a baseline: null where every schema describing the pointer forbids null"},
+	ruleSequenceGap:       {contract.SequenceGap, verdict.Warning, "a websocket push's `seq` skipped or repeated a number of its symbol's stream (missed or replayed data)"},
 }
 
 // Rules returns the drift rules in the README's order.
@@ -61,4 +65,12 @@ func (id ruleID) drift(operation, pointer, baseline, observed, newType string) c
 		Baseline: baseline, Observed: observed,
 		Fingerprint: Fingerprint(operation, pointer, r.Change, newType),
 	}
+}
+
+// SequenceGap is the drift of a websocket stream whose seq went from last to
+// seen instead of last+1, at pointer (e.g. /data/seq) of operation's frames.
+// Its fingerprint does not carry the numbers, so every gap of one stream is
+// one alert.
+func SequenceGap(operation, pointer string, last, seen uint64) contract.Drift {
+	return ruleSequenceGap.drift(operation, pointer, fmt.Sprintf("seq %d", last+1), fmt.Sprintf("seq %d", seen), "")
 }

@@ -76,7 +76,7 @@ func TestRulesTable(t *testing.T) {
 		kinds[r.Change] = true
 	}
 	for _, c := range []contract.Change{contract.Added, contract.Removed, contract.TypeChanged, contract.BecameNull,
-		contract.EnumAdded, contract.BecameOptional, contract.EnvelopeSemantics} {
+		contract.EnumAdded, contract.BecameOptional, contract.EnvelopeSemantics, contract.SequenceGap} {
 		if !kinds[c] {
 			t.Errorf("change kind %s has no rule", c)
 		}
@@ -112,6 +112,7 @@ func TestEveryRuleIsUsed(t *testing.T) {
 		{ruleTypedFromNull, live, "/data/nul"},
 		{ruleUndocumented, schema, "/data/extra"},
 		{ruleSchemaNull, schema, "/data/id"},
+		{ruleSequenceGap, []contract.Drift{SequenceGap("push_p", "/data/seq", 4, 6)}, "/data/seq"},
 	}
 	covered := map[ruleID]bool{}
 	for _, c := range cases {
