@@ -2,6 +2,7 @@ package openmsg
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -21,17 +22,19 @@ func FuzzParseTextFrame(f *testing.F) {
 			return
 		}
 		var obj struct {
-			Frame     string            `json:"frame"`
-			Positions []json.RawMessage `json:"positions"`
+			Frame string `json:"frame"`
+			Data  struct {
+				Positions []json.RawMessage `json:"positions"`
+			} `json:"data"`
 		}
 		if err := json.Unmarshal(af.JSON(), &obj); err != nil {
 			t.Fatalf("JSON() of %q is not JSON: %v", b, err)
 		}
-		if obj.Frame != af.Frame || len(obj.Positions) != len(af.Positions) {
+		if obj.Frame != af.Frame || len(obj.Data.Positions) != len(af.Positions) {
 			t.Fatalf("JSON() of %q lost data", b)
 		}
 		for _, v := range af.Violations() {
-			if v.Pointer == "" || v.Pointer[0] != '/' {
+			if !strings.HasPrefix(v.Pointer, "/data/") {
 				t.Fatalf("violation without pointer: %+v", v)
 			}
 		}

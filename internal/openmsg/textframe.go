@@ -6,6 +6,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/jsontok"
+	"github.com/mmcontract/mmcontract/internal/quote"
 )
 
 // AssetFields are the fields of a text frame's first group, in order:
@@ -102,15 +103,16 @@ func ParseTextFrame(b []byte) (AssetFrame, error) {
 	return af, nil
 }
 
-// JSON renders the frame as the object its schema describes:
-// {"frame":"f","tradeType":1,"profitLoss":"…",…,"positions":[{"positionId":"…","profitLoss":"…"}]}.
-// Text frames are parsed into objects first so that they are validated,
-// shaped and drift-checked exactly like JSON frames.
+// JSON renders the frame as {"frame":"f","data":{"tradeType":1,
+// "profitLoss":"…",…,"positions":[{"positionId":"…","profitLoss":"…"}]}},
+// the form the quote feed's text pushes take too (internal/quote): text
+// frames are parsed into objects first so that their data is validated,
+// shaped and drift-checked exactly like a JSON frame's.
 func (af AssetFrame) JSON() []byte {
 	b := make([]byte, 0, 128+48*len(af.Positions))
 	b = append(b, `{"frame":`...)
 	b = jsontok.AppendString(b, af.Frame)
-	b = append(b, `,"tradeType":`...)
+	b = append(b, `,"data":{"tradeType":`...)
 	b = append(b, itoa(TradeTypeOfFrame(af.Frame))...)
 	for k, name := range AssetFields {
 		b = append(b, ',')
@@ -129,25 +131,26 @@ func (af AssetFrame) JSON() []byte {
 		b = jsontok.AppendString(b, p.ProfitLoss)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...)
+	return append(b, "]}}"...)
 }
 
 // Violations are the values of af that are not what the vendor documents:
-// the figures signed decimals, position ids unsigned integers. Pointers are
-// into the object JSON renders.
+// the figures signed decimals (written as the quote feed writes prices, so
+// quote.IsDecimal judges both), position ids unsigned integers. Pointers are
+// into the object JSON renders (/data/…).
 func (af AssetFrame) Violations() []contract.Violation {
 	var vs []contract.Violation
 	for k, name := range AssetFields {
-		if !IsDecimal(af.Fields[k]) {
-			vs = append(vs, decimalViolation("/"+name, af.Fields[k], "a decimal number"))
+		if !quote.IsDecimal(af.Fields[k]) {
+			vs = append(vs, decimalViolation("/data/"+name, af.Fields[k], "a decimal number"))
 		}
 	}
 	for k, p := range af.Positions {
-		at := fmt.Sprintf("/positions/%d/", k)
+		at := fmt.Sprintf("/data/positions/%d/", k)
 		if !isDigits(p.ID) {
 			vs = append(vs, decimalViolation(at+"positionId", p.ID, "an unsigned integer"))
 		}
-		if !IsDecimal(p.ProfitLoss) {
+		if !quote.IsDecimal(p.ProfitLoss) {
 			vs = append(vs, decimalViolation(at+"profitLoss", p.ProfitLoss, "a decimal number"))
 		}
 	}
@@ -169,13 +172,6 @@ func clip(s string) string {
 		return strings.ToValidUTF8(s[:max], "") + "…"
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
-// IsDecimal reports whether s is a plain signed decimal: -?digits(.digits)?.
-func IsDecimal(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, dot := strings.Cut(s, ".")
-	return isDigits(whole) && (!dot || isDigits(frac))
 }
 
 func isDigits(s string) bool {

@@ -13,12 +13,15 @@ func TestParseTextFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got map[string]any
+	var got struct {
+		Frame string         `json:"frame"`
+		Data  map[string]any `json:"data"`
+	}
 	if err := json.Unmarshal(af.JSON(), &got); err != nil {
 		t.Fatalf("JSON() is not JSON: %v\n%s", err, af.JSON())
 	}
-	if got["frame"] != "f" || got["tradeType"] != 1.0 || got["balance"] != "1000.00" || len(got["positions"].([]any)) != 2 {
-		t.Errorf("parsed %v", got)
+	if got.Frame != "f" || got.Data["tradeType"] != 1.0 || got.Data["balance"] != "1000.00" || len(got.Data["positions"].([]any)) != 2 {
+		t.Errorf("parsed %+v", got)
 	}
 	if vs := af.Violations(); len(vs) != 0 {
 		t.Errorf("violations %v", vs)
@@ -59,17 +62,9 @@ func TestTextFrameViolations(t *testing.T) {
 			t.Errorf("violation %+v", v)
 		}
 	}
-	want := "/occupyMargin /marginRadio /positions/0/positionId /positions/1/profitLoss"
+	want := "/data/occupyMargin /data/marginRadio /data/positions/0/positionId /data/positions/1/profitLoss"
 	if strings.Join(ptrs, " ") != want {
 		t.Errorf("pointers %q, want %q", ptrs, want)
-	}
-}
-
-func TestIsDecimal(t *testing.T) {
-	for s, want := range map[string]bool{"0": true, "-1.25": true, "10.": false, ".5": false, "": false, "-": false, "1e3": false, "+1": false, "1.2.3": false} {
-		if IsDecimal(s) != want {
-			t.Errorf("IsDecimal(%q) = %v", s, !want)
-		}
 	}
 }
 

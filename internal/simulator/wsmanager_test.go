@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/managerpush"
 )
 
@@ -47,6 +48,7 @@ type managerFrame struct {
 // while the client sends its text heartbeat.
 func TestManagerPushSocket(t *testing.T) {
 	h := newFeedHarness(t, Options{})
+	set := loadSchemas(t)
 	tok := h.managerToken(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -64,6 +66,10 @@ func TestManagerPushSocket(t *testing.T) {
 		if err := json.Unmarshal(b, &f); err != nil || !managerpush.Known(f.EventType) || f.Data == nil {
 			t.Fatalf("frame %s", b)
 		}
+		var raw struct{ Data json.RawMessage }
+		_ = json.Unmarshal(b, &raw)
+		holds(t, b, func(fam, _ string, frame []byte) ([]contract.Violation, error) { return set.ValidateFrame(fam, frame) }, "managerpush", "", b)
+		holds(t, b, set.ValidateData, "managerpush", f.EventType, raw.Data)
 		seen[f.EventType] = true
 		if err := c.Write(ctx, websocket.MessageText, []byte(managerpush.Heartbeat)); err != nil {
 			t.Fatal(err)

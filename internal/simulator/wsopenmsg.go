@@ -60,7 +60,7 @@ var openMsgScenarios = []scenarioDef{
 		Description: "trade-message socket: a trade frame's paramMap.dealPrice is a JSON number, not the documented string"}},
 	{Scenario: Scenario{Name: scOpenMsgNonJSON, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "trade-message socket: after the subscription a text frame that is neither JSON nor f(…)/g(…)"}},
-	{Scenario: Scenario{Name: scOpenMsgBadTextFrame, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/availableMargin",
+	{Scenario: Scenario{Name: scOpenMsgBadTextFrame, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/data/availableMargin",
 		Description: "trade-message socket: an f(…) frame's availableMargin is not a decimal"}},
 	{Scenario: Scenario{Name: scOpenMsgPushesStop, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Unavailable,
 		Description: "trade-message socket: the subscription is acknowledged, then nothing is pushed"}},

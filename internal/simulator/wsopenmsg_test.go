@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/openmsg"
 	"github.com/mmcontract/mmcontract/internal/signing"
 )
@@ -70,6 +71,7 @@ func sendOpenMsg(t *testing.T, ctx context.Context, c *websocket.Conn, msgType, 
 // notice, trade (every paramMap value a string) and f(…)/g(…) frames.
 func TestOpenMsgSocket(t *testing.T) {
 	h := newFeedHarness(t, Options{})
+	set := loadSchemas(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, h.wsURL(openmsg.Path+h.demo.APIKey), nil)
@@ -90,6 +92,9 @@ func TestOpenMsgSocket(t *testing.T) {
 			if err != nil || len(af.Violations()) > 0 {
 				t.Fatalf("text frame %q: %v %v", b, err, af.Violations())
 			}
+			var doc struct{ Data json.RawMessage }
+			_ = json.Unmarshal(af.JSON(), &doc)
+			holds(t, b, set.ValidateData, "openmsg", af.Frame, doc.Data)
 			seen[af.Frame]++
 			continue
 		}
@@ -105,6 +110,12 @@ func TestOpenMsgSocket(t *testing.T) {
 		if len(seen) == 0 && (f.MsgCode != openmsg.SubscribeSuccess || f.Trace != "t-subscribe_asset" || f.SeqID == nil || *f.SeqID != 2) {
 			t.Fatalf("first frame %s, want subscribe_success echoing seqId 2 and the trace", b)
 		}
+		var raw struct{ Content json.RawMessage }
+		_ = json.Unmarshal(b, &raw)
+		holds(t, b, func(fam, _ string, frame []byte) ([]contract.Violation, error) { return set.ValidateFrame(fam, frame) }, "openmsg", "", b)
+		holds(t, b, func(fam, kind string, content []byte) ([]contract.Violation, error) {
+			return set.ValidateMember(fam, kind, "content", content)
+		}, "openmsg", f.MsgCode, raw.Content)
 		for k, v := range f.Content.ParamMap {
 			if _, ok := v.(string); !ok {
 				t.Errorf("paramMap.%s = %v, not a string", k, v)
@@ -116,6 +127,17 @@ func TestOpenMsgSocket(t *testing.T) {
 		if seen[want] == 0 {
 			t.Errorf("no %s frame in %v", want, seen)
 		}
+	}
+}
+
+// holds fails the test unless validate finds no violation in doc, a part
+// of frame: the simulator's frames keep the schemas the suites check the
+// vendor against.
+func holds(t *testing.T, frame []byte, validate func(fam, kind string, doc []byte) ([]contract.Violation, error), fam, kind string, doc []byte) {
+	t.Helper()
+	vs, err := validate(fam, kind, doc)
+	if err != nil || len(vs) > 0 {
+		t.Fatalf("%s %s frame %.300s breaks its schema: %v %+v", fam, kind, frame, err, vs)
 	}
 }
 
