@@ -212,8 +212,8 @@ func (f *Feed) validate(key string, j Job, t Target) error {
 	}
 	hb := f.HeartbeatInterval.D()
 	switch {
-	case hb < time.Second || hb >= 30*time.Second:
-		return keyErr(key+".heartbeat_interval", "%s: want at least 1s and under 30s (the server closes a connection silent for 30 s)", hb)
+	case hb < 100*time.Millisecond || hb >= 30*time.Second:
+		return keyErr(key+".heartbeat_interval", "%s: want at least 100ms and under 30s (the server closes a connection silent for 30 s)", hb)
 	case f.HeartbeatSLO.D() <= 0 || f.HeartbeatSLO.D() > hb:
 		return keyErr(key+".heartbeat_slo", "%s: want positive and at most heartbeat_interval (%s)", f.HeartbeatSLO.D(), hb)
 	case f.PushGapSLO.D() < time.Second:

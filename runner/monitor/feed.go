@@ -63,14 +63,18 @@ type feed struct {
 	url string // the socket's URL
 	dc  wsclient.Config
 
+	// beatMu orders a heartbeat's record before the reader's look-up of
+	// its answer.
+	beatMu sync.Mutex
+
 	mu        sync.Mutex
-	lastPush  time.Time                 // last push of any connection (the start, before one)
-	lastSeq   map[quote.Symbol]int64    // per symbol, on the current connection
-	pending   map[uint32]time.Time      // heartbeats sent, by seq_id, awaiting 14009
-	lateBeat  string                    // why the last heartbeat broke its SLO, "" when it held
-	connState string                    // what the connection is doing, for alert summaries
-	firing    map[string]bool           // alert keys firing, as stored
-	seqSeen   map[quote.Symbol]struct{} // symbols that pushed at least once
+	lastPush  time.Time              // last push of any connection (the start, before one)
+	lastSeq   map[quote.Symbol]int64 // per symbol, on the current connection
+	pending   map[uint32]time.Time   // heartbeats sent, by seq_id, awaiting 14009
+	lateBeat  string                 // why the last heartbeat broke its SLO, "" when it held
+	connState string                 // what the connection is doing, for alert summaries
+	firing    map[string]bool        // alert keys firing, as stored
+	conn      int                    // numbers the connections: a heartbeat belongs to one
 }
 
 // runFeed runs feed job j until shutdown: resolve the target (an embedded
@@ -101,7 +105,6 @@ func (m *Monitor) runFeed(j *Job) {
 	}
 	m.red.Learn(t.Token)
 	f := &feed{m: m, j: j, cfg: *j.Feed, url: u.String(), lastPush: m.now(), firing: map[string]bool{},
-		seqSeen: map[quote.Symbol]struct{}{},
 		dc: wsclient.Config{HTTPClient: mmapi.NewHTTPClient(t.Insecure), Host: u.Host, Redactor: m.red, Now: m.now,
 			ReadTimeout: j.Feed.HeartbeatInterval.D(), MaxFrameBytes: j.Feed.MaxFrameBytes}}
 	f.loadFiring(ctx)
@@ -198,10 +201,16 @@ func (f *feed) session(ctx context.Context) (pushed bool, err error) {
 		return false, err
 	}
 	defer conn.Close()
+	f.mu.Lock()
+	f.conn++
+	id := f.conn
+	f.lastSeq, f.pending = map[quote.Symbol]int64{}, map[uint32]time.Time{}
+	f.mu.Unlock()
 	defer func() {
 		// Heartbeats of a connection that ended are answered by no one: the
 		// push gap, not the heartbeat, speaks for an outage.
 		f.mu.Lock()
+		f.conn++
 		f.pending = map[uint32]time.Time{}
 		f.mu.Unlock()
 	}()
@@ -212,9 +221,6 @@ func (f *feed) session(ctx context.Context) (pushed bool, err error) {
 	for i, s := range f.cfg.Symbols {
 		syms[i] = s.quote()
 	}
-	f.mu.Lock()
-	f.lastSeq, f.pending = map[quote.Symbol]int64{}, map[uint32]time.Time{}
-	f.mu.Unlock()
 	if _, _, err := sess.Send(sctx, quote.CmdSubscribeTick, "mmcontract-feed-"+f.j.Name, quote.TickSubscription{SymbolList: syms}); err != nil {
 		return false, fmt.Errorf("subscribing: %w", err)
 	}
@@ -222,7 +228,7 @@ func (f *feed) session(ctx context.Context) (pushed bool, err error) {
 	f.setState("connected to " + conn.URL())
 	f.m.log.Info("feed: connected and subscribed", "job", f.j.Name, "url", conn.URL(), "symbols", len(syms))
 	beatErr := make(chan error, 1)
-	go func() { beatErr <- f.heartbeat(sctx, sess) }()
+	go func() { beatErr <- f.heartbeat(sctx, sess, id) }()
 	subscribed := f.m.now()
 	for {
 		msg, err := sess.Next(sctx)
@@ -255,8 +261,9 @@ func (f *feed) session(ctx context.Context) (pushed bool, err error) {
 	}
 }
 
-// heartbeat sends 14008 every HeartbeatInterval until ctx ends.
-func (f *feed) heartbeat(ctx context.Context, sess *quote.Session) error {
+// heartbeat sends 14008 every HeartbeatInterval until ctx ends; conn is
+// the connection's number, so a heartbeat sent as it ended is not awaited.
+func (f *feed) heartbeat(ctx context.Context, sess *quote.Session, conn int) error {
 	t := time.NewTicker(f.cfg.HeartbeatInterval.D())
 	defer t.Stop()
 	for {
@@ -265,13 +272,21 @@ func (f *feed) heartbeat(ctx context.Context, sess *quote.Session) error {
 			return nil
 		case <-t.C:
 		}
+		// The answer can be read before Send returns: beatMu holds the
+		// reader's look-up of it until the heartbeat is recorded.
+		f.beatMu.Lock()
 		req, at, err := sess.Send(ctx, quote.CmdHeartbeat, "", struct{}{})
+		if err == nil {
+			f.mu.Lock()
+			if f.conn == conn {
+				f.pending[req.SeqID] = at
+			}
+			f.mu.Unlock()
+		}
+		f.beatMu.Unlock()
 		if err != nil {
 			return fmt.Errorf("heartbeat: %w", err)
 		}
-		f.mu.Lock()
-		f.pending[req.SeqID] = at
-		f.mu.Unlock()
 	}
 }
 
@@ -286,6 +301,8 @@ func (f *feed) handle(msg quote.Message) bool {
 		f.m.log.Warn("feed: a frame that breaks the protocol", "job", f.j.Name, "err", f.m.red.Text(oneline.Collapse(msg.Err.Error(), oneline.MaxMessage)))
 		return false
 	case msg.Response != nil && msg.Response.CmdID == quote.CmdHeartbeatAck:
+		f.beatMu.Lock()
+		f.beatMu.Unlock()
 		f.mu.Lock()
 		sent, ok := f.pending[msg.Response.SeqID]
 		delete(f.pending, msg.Response.SeqID)
@@ -307,11 +324,16 @@ func (f *feed) handle(msg quote.Message) bool {
 		var d struct {
 			TickList []quote.Tick `json:"tick_list"`
 		}
-		_ = json.Unmarshal(msg.Response.Data, &d) // the specs judge the ack; the feed only counts its ticks
+		_ = json.Unmarshal(msg.Response.Data, &d) // the specs judge the ack; the feed only reads its sequences
+		// The ack's ticks are a snapshot, not pushes: they start each
+		// symbol's sequence but close no push gap (a server that answers
+		// subscriptions and pushes nothing must page).
+		f.mu.Lock()
 		for _, t := range d.TickList {
-			f.pushed(now, quote.Symbol{SymbolID: t.SymbolID, TradeType: t.TradeType, TradeMode: t.TradeMode}, int64(t.Seq), true)
+			f.lastSeq[quote.Symbol{SymbolID: t.SymbolID, TradeType: t.TradeType, TradeMode: t.TradeMode}] = int64(t.Seq)
 		}
-		return len(d.TickList) > 0
+		f.mu.Unlock()
+		return false
 	}
 	for _, p := range msg.Pushes {
 		sym, ok := p.Symbol()
@@ -358,7 +380,7 @@ func (f *feed) evaluate(ctx context.Context) {
 		silent, state, late := now.Sub(f.lastPush), f.connState, f.lateBeat
 		for seq, at := range f.pending {
 			if wait := now.Sub(at); wait > f.cfg.HeartbeatSLO.D() {
-				late = fmt.Sprintf("heartbeat seq_id %d unanswered after %s (SLO %s)", seq, wait.Round(time.Second), f.cfg.HeartbeatSLO.D())
+				late = fmt.Sprintf("heartbeat seq_id %d unanswered after %s (SLO %s)", seq, wait.Round(time.Millisecond), f.cfg.HeartbeatSLO.D())
 			}
 		}
 		f.mu.Unlock()
