@@ -61,6 +61,27 @@ func feedConfig(t *testing.T, url, hook string) *Config {
 	return cfg
 }
 
+// startFeedMonitor runs a monitor with one feed job on a simulator in
+// scenario until the test ends, paging a recorder.
+func startFeedMonitor(t *testing.T, scenario string) (*swappableSim, *hookRecorder, *Monitor) {
+	t.Helper()
+	sim := newSwappableSim(t, scenario)
+	hook := &hookRecorder{}
+	hs := httptest.NewServer(hook)
+	t.Cleanup(hs.Close)
+	m := newTestMonitor(t, feedConfig(t, sim.srv.URL, hs.URL), &fakeRunner{results: passResults})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return sim, hook, m
+}
+
 // metricValue is the value of the series named exactly series in metrics,
 // -1 when absent.
 func metricValue(metrics, series string) float64 {
@@ -88,20 +109,7 @@ func feedEvents(h *hookRecorder, st alert.Status) []alert.Event {
 // promtool, pages once when pushes stop for longer than push_gap_slo (and
 // not again while they stay stopped), and resolves once they are back.
 func TestFeedMetricsAndPushGapAlert(t *testing.T) {
-	sim := newSwappableSim(t, "ws-sequence-gap")
-	hook := &hookRecorder{}
-	hs := httptest.NewServer(hook)
-	defer hs.Close()
-	m := newTestMonitor(t, feedConfig(t, sim.srv.URL, hs.URL), &fakeRunner{results: passResults})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	sim, hook, m := startFeedMonitor(t, "ws-sequence-gap")
 
 	var metrics string
 	waitUntil(t, "heartbeats, pushes and sequence gaps in the metrics", 10*time.Second, func() bool {
@@ -160,15 +168,7 @@ func TestFeedMetricsAndPushGapAlert(t *testing.T) {
 // heartbeat SLO (not the push gap: pushes keep coming) and resolves it
 // when heartbeats are answered again.
 func TestFeedHeartbeatAlert(t *testing.T) {
-	sim := newSwappableSim(t, "ws-heartbeat-unanswered")
-	hook := &hookRecorder{}
-	hs := httptest.NewServer(hook)
-	defer hs.Close()
-	m := newTestMonitor(t, feedConfig(t, sim.srv.URL, hs.URL), &fakeRunner{results: passResults})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	sim, hook, _ := startFeedMonitor(t, "ws-heartbeat-unanswered")
 	waitUntil(t, "the heartbeat page", 10*time.Second, func() bool { return len(feedEvents(hook, alert.Firing)) > 0 })
 	firing := feedEvents(hook, alert.Firing)
 	if len(firing) != 1 || !strings.Contains(firing[0].Summary, "heartbeat SLO broken: heartbeat seq_id") {
