@@ -79,6 +79,12 @@ type Options struct {
 	// default, 240); a shard uses its share (ShardRate).
 	RatePerMinute int
 	Redaction     redact.Config // sensitive keys; the zero value is the safe default
+	// QuoteSymbols are the quote specs' products, "id:tradeType:tradeMode"
+	// comma-separated (MM_QUOTE_SYMBOLS); "" against the simulator uses its
+	// first two symbols, against a target skips the specs that need them.
+	QuoteSymbols string
+	// MaxFrameBytes caps a websocket frame (0: wsclient.DefaultMaxFrameBytes).
+	MaxFrameBytes int64
 	Verbose       bool
 	Version       string
 	Commit        string
@@ -173,12 +179,15 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 		return Outcome{}, err
 	}
 	env.Drift = drift
+	if env.Websocket, err = websocketTarget(target, opts, red); err != nil {
+		return Outcome{}, err
+	}
 	if err := suites.Register(env); err != nil {
 		return Outcome{}, fmt.Errorf("building the suite: %w", err)
 	}
 	var plan shardPlan
 	if opts.Shard != nil {
-		if plan, err = planShard(env, opts.LabelFilter, *opts.Shard); err != nil {
+		if plan, err = planShard(env, withoutSlow(opts.LabelFilter), *opts.Shard); err != nil {
 			return Outcome{}, err
 		}
 		if plan.selected == 0 {
@@ -201,7 +210,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	ginkgo.ReportAfterSuite("mmcontract outputs", func(r types.Report) { report = r })
 
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = opts.LabelFilter
+	suiteConfig.LabelFilter = withoutSlow(opts.LabelFilter)
 	suiteConfig.FlakeAttempts = opts.FlakeAttempts
 	suiteConfig.Timeout = 24 * time.Hour // a run is bounded by its specs' own timeouts and the caller's context
 	suiteConfig.RandomSeed = 1           // stable order: the same run reads the same way twice

@@ -10,8 +10,10 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/mmapi"
+	"github.com/mmcontract/mmcontract/internal/quote"
 	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/internal/wsclient"
 	"github.com/mmcontract/mmcontract/schemas"
 )
 
@@ -50,6 +52,10 @@ type Env struct {
 	// the clients' shared mmapi.Breaker.
 	Setup *verdict.ConfigError
 
+	// Websocket is how the websocket specs connect to the target's
+	// sockets; nil skips them with that reason.
+	Websocket *WebsocketTarget
+
 	// Include, when set, narrows the tree to the operations it accepts (by
 	// OperationKey): a shard of a sharded run. Nil includes every operation.
 	Include func(operation string) bool
@@ -61,6 +67,21 @@ type Env struct {
 	specOps map[string]string
 	// calls numbers each operation's calls, for the exchanges' ids.
 	calls callCounter
+}
+
+// WebsocketTarget is the target's websockets as the specs reach them.
+type WebsocketTarget struct {
+	// Root is the sockets' origin, ws://host:port or wss://host: the
+	// target's server root with its scheme made a websocket one.
+	Root string
+	// Config is the client's policy for every socket: the run's TLS
+	// setting, its redactor, the target's host as the only one allowed,
+	// the handshake timeout and the frame cap.
+	Config wsclient.Config
+	// QuoteSymbols are the products the quote specs subscribe to (at
+	// least two: the resubscribe spec moves from the first to the
+	// second); empty skips the specs that need them.
+	QuoteSymbols []quote.Symbol
 }
 
 // callCounter numbers the calls of each operation in the order they are

@@ -48,6 +48,7 @@ func Register(env *Env) error {
 		return err
 	}
 	registerCatalog(env, f, catalog)
+	registerQuote(env)
 	return registerSigned(env)
 }
 

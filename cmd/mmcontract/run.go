@@ -42,6 +42,8 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&opts.Verbose, "v", false, "also stream Ginkgo's own reporter output to stderr")
 	shard := fs.String("shard", "", "run shard I of N (I/N, counted from 1) of the selected operations (default: JOB_COMPLETION_INDEX+1 of JOB_COMPLETIONS when both are set)")
 	rate := fs.String("rate-per-minute", c.getenv("MM_RATE_PER_MINUTE"), "the target's budget of requests per minute per operation; a shard uses its share, rate/N (default $MM_RATE_PER_MINUTE, else 240)")
+	fs.Int64Var(&opts.MaxFrameBytes, "ws-max-frame", 1<<20, "largest websocket frame accepted, in bytes, also once inflated; a larger one is a broken check")
+	opts.QuoteSymbols = c.getenv("MM_QUOTE_SYMBOLS")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,6 +70,9 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	}
 	if opts.Timeout <= 0 {
 		return &runner.UsageError{Err: fmt.Errorf("--timeout must be positive, got %s", opts.Timeout)}
+	}
+	if opts.MaxFrameBytes <= 0 {
+		return &runner.UsageError{Err: fmt.Errorf("--ws-max-frame must be a positive number of bytes, got %d", opts.MaxFrameBytes)}
 	}
 	if opts.Retries < 0 || opts.Retries > 10 {
 		return &runner.UsageError{Err: fmt.Errorf("--retries must be between 0 and 10, got %d", opts.Retries)}
