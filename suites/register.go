@@ -49,6 +49,8 @@ func Register(env *Env) error {
 	}
 	registerCatalog(env, f, catalog)
 	registerQuote(env)
+	registerOpenMsg(env)
+	registerManagerPush(env)
 	return registerSigned(env)
 }
 

@@ -36,9 +36,9 @@ var managerPushScenarios = []scenarioDef{
 		Description: "Manager push: trade_deal data.executeTime is a string instead of epoch milliseconds"}},
 	{Scenario: Scenario{Name: scManagerNonJSON, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "Manager push: a text frame that is not JSON"}},
-	{Scenario: Scenario{Name: scManagerDeaf, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scManagerDeaf, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "Manager push: after the handshake the server reads nothing, so heartbeats go unanswered"}},
-	{Scenario: Scenario{Name: scManagerPushesStop, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scManagerPushesStop, Kind: KindWebsocket, Label: managerPushLabel, ExpectedVerdict: verdict.Broken, Pointer: "/frame",
 		Description: "Manager push: the handshake succeeds, then no event is ever pushed"}},
 }
 
@@ -132,12 +132,15 @@ func (s *Simulator) serveManagerPush(w http.ResponseWriter, r *http.Request) boo
 			_ = conn.Close(websocket.StatusPolicyViolation, "group taken over by another connection")
 		}
 	}()
-	if sc == scManagerDeaf {
-		<-ctx.Done() // reads nothing: neither text pings nor control pings are answered
-		return true
-	}
 	beat := make(chan struct{}, 1)
+	deaf := sc == scManagerDeaf // reads nothing: neither text pings nor control pings are answered
+	if deaf {
+		beat = nil
+	}
 	go func() {
+		if deaf {
+			return
+		}
 		defer conn.CloseNow()
 		for {
 			typ, b, err := conn.Read(ctx)
@@ -158,7 +161,7 @@ func (s *Simulator) serveManagerPush(w http.ResponseWriter, r *http.Request) boo
 	defer tick.Stop()
 	for {
 		if sc != scManagerPushesStop {
-			if err := s.writeManagerEvent(ctx, conn, next, sc); err != nil {
+			if err := s.writeManagerEvent(ctx, conn, next, next == start, sc); err != nil {
 				return true
 			}
 			next++
@@ -169,6 +172,9 @@ func (s *Simulator) serveManagerPush(w http.ResponseWriter, r *http.Request) boo
 		case <-beat:
 			idle.Reset(3 * s.managerPingInterval())
 		case <-idle.C:
+			if deaf {
+				continue // it never heard one: it cannot miss one
+			}
 			_ = conn.Close(websocket.StatusPolicyViolation, "no heartbeat")
 			return true
 		case <-tick.C:
@@ -176,9 +182,10 @@ func (s *Simulator) serveManagerPush(w http.ResponseWriter, r *http.Request) boo
 	}
 }
 
-// writeManagerEvent pushes event n of the cycle.
-func (s *Simulator) writeManagerEvent(ctx context.Context, conn *websocket.Conn, n int, sc string) error {
-	b := s.managerEventFrame(n, sc)
+// writeManagerEvent pushes event n of the cycle; first is the
+// connection's first, where the scenarios put their fault.
+func (s *Simulator) writeManagerEvent(ctx context.Context, conn *websocket.Conn, n int, first bool, sc string) error {
+	b := s.managerEventFrame(n, first, sc)
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return conn.Write(wctx, websocket.MessageText, b)
@@ -186,12 +193,12 @@ func (s *Simulator) writeManagerEvent(ctx context.Context, conn *websocket.Conn,
 
 // managerEventFrame renders event n: the event types in the docs' order,
 // over and over, with data that changes with n. The scenarios put their
-// fault into the first cycle.
-func (s *Simulator) managerEventFrame(n int, sc string) []byte {
+// fault into a connection's first frame (first), in place of that event.
+func (s *Simulator) managerEventFrame(n int, first bool, sc string) []byte {
 	types := managerpush.EventTypes
 	i := n % len(types)
 	typ := types[i]
-	if n%len(types) == 1 {
+	if first {
 		switch sc {
 		case scManagerUnknownEvent:
 			typ = unknownEventType

@@ -62,7 +62,7 @@ var openMsgScenarios = []scenarioDef{
 		Description: "trade-message socket: after the subscription a text frame that is neither JSON nor f(…)/g(…)"}},
 	{Scenario: Scenario{Name: scOpenMsgBadTextFrame, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/data/availableMargin",
 		Description: "trade-message socket: an f(…) frame's availableMargin is not a decimal"}},
-	{Scenario: Scenario{Name: scOpenMsgPushesStop, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Unavailable,
+	{Scenario: Scenario{Name: scOpenMsgPushesStop, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "/frame",
 		Description: "trade-message socket: the subscription is acknowledged, then nothing is pushed"}},
 	{Scenario: Scenario{Name: scOpenMsgOverCap, Kind: KindWebsocket, Label: openMsgLabel, ExpectedVerdict: verdict.Broken, Pointer: "",
 		Description: "trade-message socket: a 2 MiB trade frame, over the client's 1 MiB cap"}},
@@ -135,11 +135,16 @@ type openMsgSession struct {
 	c        *websocket.Conn
 	appID    string
 	loggedIn bool
+	// conn is the connection's context: writes use it, never a
+	// subscription's, because a write cut short by its context closes the
+	// websocket.
+	conn context.Context
 	// stop ends the current subscription's pushes.
 	stop context.CancelFunc
 }
 
 func (o *openMsgSession) run(ctx context.Context) error {
+	o.conn = ctx
 	defer func() {
 		if o.stop != nil {
 			o.stop()
@@ -244,7 +249,7 @@ func (o *openMsgSession) push(ctx context.Context, tradeTypes []string) {
 	defer t.Stop()
 	for n := 0; ; n++ {
 		for _, b := range o.cycle(n, sc, tradeTypes) {
-			if o.write(ctx, b) != nil {
+			if ctx.Err() != nil || o.write(o.conn, b) != nil {
 				return
 			}
 		}
@@ -263,6 +268,18 @@ func (o *openMsgSession) cycle(n int, sc string, tradeTypes []string) [][]byte {
 	now := s.now()
 	tt, _ := strconv.Atoi(tradeTypes[n%len(tradeTypes)])
 	var out [][]byte
+	if n == 0 {
+		// The faults come first, so a client that stops reading once it has
+		// seen every kind still meets them.
+		switch sc {
+		case scOpenMsgNonJSON:
+			out = append(out, []byte("<html><body>502 Bad Gateway</body></html>"))
+		case scOpenMsgOverCap:
+			big := o.trade(n, sc, tt, cust.CustomerID, now)
+			pad := strings.Repeat("x", feedOverCapSize)
+			out = append(out, append(big[:len(big)-1:len(big)-1], `,"padding":"`+pad+`"}`...))
+		}
+	}
 	out = append(out, appendJSON(nil, obj{{"msgCode", openmsg.Notice}, {"timestamp", now.UnixMilli()}, {"trace", s.serverTrace()},
 		{"content", obj{{"updateType", int64([]int{5, 6, 3, 1, 2}[n%5])}, {"tradeType", int64(tt)}}}}))
 	out = append(out, o.trade(n, sc, tt, cust.CustomerID, now))
@@ -272,16 +289,6 @@ func (o *openMsgSession) cycle(n int, sc string, tradeTypes []string) [][]byte {
 			out = append(out, assetText("f", n, sc == scOpenMsgBadTextFrame))
 		case "2":
 			out = append(out, assetText("g", n, false))
-		}
-	}
-	if n == 0 {
-		switch sc {
-		case scOpenMsgNonJSON:
-			out = append(out, []byte("<html><body>502 Bad Gateway</body></html>"))
-		case scOpenMsgOverCap:
-			big := o.trade(n, sc, tt, cust.CustomerID, now)
-			pad := strings.Repeat("x", feedOverCapSize)
-			out = append(out, append(big[:len(big)-1:len(big)-1], `,"padding":"`+pad+`"}`...))
 		}
 	}
 	return out
