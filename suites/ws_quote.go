@@ -4,16 +4,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/quote"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/internal/wsclient"
 	"github.com/mmcontract/mmcontract/runner/drift"
+	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
 
@@ -45,7 +48,10 @@ func registerQuote(env *Env) {
 		return env.Websocket.QuoteSymbols
 	}
 	ticks := &tickRunner{env: env}
-	Describe("quote websocket "+quote.PathQuoteGuest, func() {
+	// The quote specs are one operation to a sharded run: they share the
+	// tick subscription, and one connection's limits.
+	socket := Operation{Operation: schemas.Operation{Family: QuoteFamily, BizType: strings.TrimPrefix(quote.PathQuoteGuest, "/")}}
+	env.describe(socket, "quote websocket "+quote.PathQuoteGuest, nil, func() {
 		It("answers a heartbeat (14008 → 14009) within the bound, echoing seq_id and ext", quoteLabels("heartbeat"), func(ctx SpecContext) {
 			needSocket()
 			obs := quoteObservation("heartbeat")
@@ -53,6 +59,26 @@ func registerQuote(env *Env) {
 			q, p := env.dialQuote(ctx, quote.PathQuoteGuest)
 			if p != nil {
 				p.fail(&obs, "connecting")
+			}
+			defer q.close()
+			ex, p := q.request(ctx, quote.CmdHeartbeat, nil)
+			env.checkAnswer(&obs, q, "heartbeat", ex, p)
+		}, SpecTimeout(env.quoteTimeout()))
+
+		It("accepts the client token on "+quote.PathQuote+" and answers a heartbeat there", quoteLabels("heartbeat", "token"), func(ctx SpecContext) {
+			needSocket()
+			if env.Client == nil {
+				Skip("no Client API credentials")
+			}
+			obs := quoteObservation("heartbeat")
+			defer recordObservation(&obs)
+			tok, err := env.Client.SessionToken(ctx)
+			if err != nil {
+				(&quoteProblem{unavailable: true, reason: "no client token: " + oneline.First(env.Redactor.Text(err.Error()), oneline.MaxMessage)}).fail(&obs, "logging in")
+			}
+			q, p := env.dialQuote(ctx, quote.PathQuote+"?token="+url.QueryEscape(tok))
+			if p != nil {
+				p.fail(&obs, "connecting with the token")
 			}
 			defer q.close()
 			ex, p := q.request(ctx, quote.CmdHeartbeat, nil)
@@ -461,7 +487,7 @@ func (e *Env) cancel(ctx SpecContext, obs *contract.Observation, sym quote.Symbo
 	}
 }
 
-// kline asks for the most bars a query returns and for a few, and checks
+// kline asks for a few bars and for the most a query returns, and checks
 // each answer and its candles.
 func (e *Env) kline(ctx SpecContext, obs *contract.Observation, sym quote.Symbol) {
 	q, p := e.dialQuote(ctx, quote.PathQuoteGuest)
@@ -469,7 +495,8 @@ func (e *Env) kline(ctx SpecContext, obs *contract.Observation, sym quote.Symbol
 		p.fail(obs, "connecting")
 	}
 	defer q.close()
-	for _, n := range []int{quote.MaxKlineBars, 10} {
+	// The small query first: its answer is the one recorded, whole.
+	for _, n := range []int{10, quote.MaxKlineBars} {
 		ex, p := q.request(ctx, quote.CmdKline, quote.KlineQuery{Symbol: sym, KlineType: 1, QueryKlineNum: n})
 		e.checkAnswer(obs, q, "kline", ex, p)
 		if vs := check.Candles(ex.resp.Data, n, time.Now()); len(vs) > 0 {
@@ -558,8 +585,9 @@ func (e *Env) malformed(ctx SpecContext, obs *contract.Observation) {
 }
 
 // survive keeps a connection open for hold with a heartbeat every every,
-// each answered, then goes silent and expects the server to close it
-// within idle plus a margin.
+// each answered, goes silent after the last heartbeat before hold, and
+// expects the connection open at hold and closed by the server idle after
+// the last heartbeat (not sooner, at most 10 s later).
 func (e *Env) survive(ctx SpecContext, obs *contract.Observation, hold, every, idle time.Duration) {
 	q, p := e.dialQuote(ctx, quote.PathQuoteGuest)
 	if p != nil {
@@ -567,12 +595,17 @@ func (e *Env) survive(ctx SpecContext, obs *contract.Observation, hold, every, i
 	}
 	defer q.close()
 	start := time.Now()
-	for time.Since(start) < hold {
+	var lastBeat time.Time
+	for {
 		ex, p := q.request(ctx, quote.CmdHeartbeat, nil)
 		if p != nil {
 			p.fail(obs, fmt.Sprintf("the heartbeat after %s", time.Since(start).Round(time.Second)))
 		}
+		lastBeat = time.Now()
 		obs.LatencyMS = max(obs.LatencyMS, ex.latency.Milliseconds())
+		if time.Since(start)+every > hold {
+			break // the last heartbeat before hold: then silence
+		}
 		select {
 		case <-ctx.Done():
 			Fail("the spec's deadline ran out while the connection was held")
@@ -581,12 +614,17 @@ func (e *Env) survive(ctx SpecContext, obs *contract.Observation, hold, every, i
 		case <-time.After(every):
 		}
 	}
-	silent := time.Now()
+	// Still open at hold, in silence since the last heartbeat.
+	select {
+	case <-q.conn.Done():
+		q.problem(q.conn.Err(), 0).fail(obs, fmt.Sprintf("the connection before %s", hold))
+	case <-time.After(time.Until(start.Add(hold))):
+	}
 	select {
 	case <-ctx.Done():
 		Fail("the spec's deadline ran out waiting for the idle close")
 	case <-q.conn.Done():
-	case <-time.After(idle + 10*time.Second):
+	case <-time.After(time.Until(lastBeat.Add(idle + 10*time.Second))):
 		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "idle_close", Expected: fmt.Sprintf("closed after %s of silence", idle),
 			Seen: "still open", Message: "the server did not close a silent connection"}}
 		Fail(fmt.Sprintf("the connection was still open %s after the last heartbeat", idle+10*time.Second))
@@ -595,7 +633,7 @@ func (e *Env) survive(ctx SpecContext, obs *contract.Observation, hold, every, i
 	if err := q.conn.Err(); !errors.As(err, &fe) || fe.Kind != wsclient.ClosedByServer {
 		q.problem(err, 0).fail(obs, "the idle close")
 	}
-	if waited := time.Since(silent); waited < idle-time.Second {
+	if waited := time.Since(lastBeat); waited < idle-time.Second {
 		obs.Violations = []contract.Violation{{Pointer: "", Keyword: "idle_close", Expected: fmt.Sprintf("closed after %s of silence", idle),
 			Seen: fmt.Sprintf("closed after %s", waited.Round(time.Second)), Message: "the server closed a connection sooner than its idle timeout"}}
 		Fail(fmt.Sprintf("the server closed the connection %s after the last heartbeat, before its %s idle timeout", waited.Round(time.Second), idle))

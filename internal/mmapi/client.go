@@ -397,6 +397,14 @@ func (c *Client) Login(ctx context.Context) error {
 	return err
 }
 
+// SessionToken returns the Client API token, logging in when none is
+// cached: the quote socket takes it as ?token=. It is a secret; the run's
+// redactor has learned it from the login response.
+func (c *Client) SessionToken(ctx context.Context) (string, error) {
+	tok, _, err := c.token(ctx, &c.client, FamilyClient)
+	return tok, err
+}
+
 // ManagerAuth obtains and caches the Manager API token.
 func (c *Client) ManagerAuth(ctx context.Context) error {
 	_, _, err := c.token(ctx, &c.manager, FamilyManager)

@@ -60,6 +60,7 @@ type quoteFault struct {
 	overCapAck     bool // the 14001 ack is a frame over 1 MiB
 	badDeflate     bool // the K-line binary frame is not deflate data
 	bomb           bool // the K-line binary frame inflates to 64 MiB
+	pii            bool // every answer's msg quotes the customer's PII, and its ext is the session token
 }
 
 // overCapPadding makes the over-cap ack larger than the client's 1 MiB cap.
@@ -93,11 +94,15 @@ func (s *Simulator) serveQuote(w http.ResponseWriter, r *http.Request, sock quot
 		}
 		return
 	}
+	cust, token := s.customers[0], ""
 	if sock.token {
-		if _, ok := s.sessions.lookup(r.URL.Query().Get("token"), s.companyIDStr, s.now()); !ok {
+		token = r.URL.Query().Get("token")
+		ss, ok := s.sessions.lookup(token, s.companyIDStr, s.now())
+		if !ok {
 			http.Error(w, "token invalid or expired", http.StatusUnauthorized)
 			return
 		}
+		cust = ss.cust
 	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionNoContextTakeover})
 	if err != nil {
@@ -107,7 +112,7 @@ func (s *Simulator) serveQuote(w http.ResponseWriter, r *http.Request, sock quot
 	// scenarios send more than any client should accept.
 	ws.SetReadLimit(1 << 20)
 	idle, push, closeAfter := s.quoteTimers()
-	c := &quoteConn{sim: s, ws: ws, fault: fault, idle: idle, push: push,
+	c := &quoteConn{sim: s, ws: ws, fault: fault, idle: idle, push: push, cust: cust, token: token,
 		ticks: map[quote.Symbol]bool{}, depths: map[quote.Symbol]bool{}, seqs: map[string]uint64{}}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -131,6 +136,8 @@ type quoteConn struct {
 	fault *quoteFault
 	idle  time.Duration
 	push  time.Duration
+	cust  *customer // the token's customer; the first one on the guest socket
+	token string    // the handshake's token, "" on the guest socket
 
 	mu     sync.Mutex
 	ticks  map[quote.Symbol]bool // the tick subscription (14000 replaces it)
@@ -248,6 +255,15 @@ func (c *quoteConn) allowCall(now time.Time) bool {
 func (c *quoteConn) reply(ctx context.Context, ret int32, msg string, cmd, seq uint32, ext string, data any) {
 	if data == nil {
 		data = struct{}{}
+	}
+	if c.fault.pii {
+		u := c.cust.User
+		msg = fmt.Sprintf("%s for %s (phone %s, ID number %s)", msg, u.Email, u.Phone, u.IDCard)
+		if c.token != "" {
+			ext = c.token
+		} else {
+			ext = u.Email
+		}
 	}
 	b, err := json.Marshal(struct {
 		Ret   int32  `json:"ret"`

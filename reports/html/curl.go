@@ -261,3 +261,29 @@ func skip(dec *json.Decoder) error {
 	}
 	return nil
 }
+
+// websocatCommand reproduces a websocket exchange (the quote socket's: a
+// ws:// or wss:// URL, the request frame as its body) as a websocat command
+// that sends the frame and prints the answers; secret frame fields become
+// $MM_* variables, as in curlCommand.
+func websocatCommand(url, frame string) (string, []string) {
+	vars := map[string]bool{}
+	w := &shellWord{}
+	if err := jsonWord(w, frame, vars); err != nil {
+		w = &shellWord{}
+		w.lit(frame)
+	}
+	u := &shellWord{}
+	u.lit(url)
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return "printf '%s\\n' " + w.String() + " | websocat " + u.String(), names
+}
+
+// isWebsocket reports whether url is a websocket's.
+func isWebsocket(url string) bool {
+	return strings.HasPrefix(url, "ws://") || strings.HasPrefix(url, "wss://")
+}

@@ -525,7 +525,11 @@ func buildExchange(ex *contract.Exchange, sc scrubber) *exchangeView {
 	if xv.Method == "" {
 		xv.Method = http.MethodPost
 	}
-	xv.Curl, xv.CurlVars = curlCommand(xv.Method, xv.URL, xv.RequestHeaders, xv.RequestBody)
+	if isWebsocket(xv.URL) {
+		xv.Curl, xv.CurlVars = websocatCommand(xv.URL, xv.RequestBody)
+	} else {
+		xv.Curl, xv.CurlVars = curlCommand(xv.Method, xv.URL, xv.RequestHeaders, xv.RequestBody)
+	}
 	xv.RequestBody = pretty(xv.RequestBody)
 	xv.ResponseBody = pretty(xv.ResponseBody)
 	return xv

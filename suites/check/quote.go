@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/mmcontract/mmcontract/internal/contract"
@@ -117,7 +118,14 @@ func Price(pointer, text string, digits int) []contract.Violation {
 // seconds. It returns each symbol's price_digits, for the pushes.
 func TickList(data []byte, now time.Time) ([]contract.Violation, map[quote.Symbol]int) {
 	var d struct {
-		TickList []map[string]json.RawMessage `json:"tick_list"`
+		TickList []struct {
+			quote.Tick
+			OpenPrice           json.RawMessage `json:"open_price"`
+			ClosePrice          json.RawMessage `json:"close_price"`
+			HighPrice           json.RawMessage `json:"high_price"`
+			LowPrice            json.RawMessage `json:"low_price"`
+			YesterdayClosePrice json.RawMessage `json:"yesterday_close_price"`
+		} `json:"tick_list"`
 	}
 	digits := map[quote.Symbol]int{}
 	if json.Unmarshal(data, &d) != nil {
@@ -125,18 +133,20 @@ func TickList(data []byte, now time.Time) ([]contract.Violation, map[quote.Symbo
 	}
 	var vs []contract.Violation
 	for i, t := range d.TickList {
-		at := fmt.Sprintf("/data/tick_list/%d", i)
-		var tick quote.Tick
-		raw, _ := json.Marshal(t)
-		if json.Unmarshal(raw, &tick) != nil {
-			continue
-		}
-		digits[quote.Symbol{SymbolID: tick.SymbolID, TradeType: tick.TradeType, TradeMode: tick.TradeMode}] = tick.PriceDigits
-		vs = append(vs, TickTime(at+"/tick_time", tick.TickTime, now)...)
-		for _, name := range []string{"price", "open_price", "close_price", "high_price", "low_price", "yesterday_close_price"} {
-			var text string
-			if json.Unmarshal(t[name], &text) == nil {
-				vs = append(vs, Price(at+"/"+name, text, tick.PriceDigits)...)
+		at := "/data/tick_list/" + strconv.Itoa(i)
+		digits[quote.Symbol{SymbolID: t.SymbolID, TradeType: t.TradeType, TradeMode: t.TradeMode}] = t.PriceDigits
+		vs = append(vs, TickTime(at+"/tick_time", t.TickTime, now)...)
+		for _, p := range []struct {
+			name string
+			raw  json.RawMessage
+		}{{"price", t.Price}, {"open_price", t.OpenPrice}, {"close_price", t.ClosePrice}, {"high_price", t.HighPrice},
+			{"low_price", t.LowPrice}, {"yesterday_close_price", t.YesterdayClosePrice}} {
+			// A price that is no JSON string is the schema's to report.
+			if len(p.raw) > 1 && p.raw[0] == '"' {
+				var text string
+				if json.Unmarshal(p.raw, &text) == nil {
+					vs = append(vs, Price(at+"/"+p.name, text, t.PriceDigits)...)
+				}
 			}
 		}
 	}
