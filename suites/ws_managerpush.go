@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/wsclient"
+	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
 
@@ -41,7 +43,9 @@ func managerPushLabels(kind string, more ...string) Labels {
 // registerManagerPush adds the Manager data push's specs.
 func registerManagerPush(env *Env) {
 	runs := &managerPushRunner{env: env}
-	Describe("Manager data push websocket "+managerpush.Path, func() {
+	// One operation to a sharded run: the specs share one connection.
+	socket := Operation{Operation: schemas.Operation{Family: ManagerPushFamily, BizType: strings.Trim(managerpush.Path, "/")}}
+	env.describe(socket, "Manager data push websocket "+managerpush.Path, nil, func() {
 		It("sends only {data, eventType} JSON frames of the documented event types, each within the frame cap", managerPushLabels("frame"), func(ctx SpecContext) {
 			r := runs.get(ctx)
 			var first *socketFrame

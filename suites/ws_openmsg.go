@@ -14,6 +14,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/openmsg"
 	"github.com/mmcontract/mmcontract/internal/wsclient"
+	"github.com/mmcontract/mmcontract/schemas"
 	"github.com/mmcontract/mmcontract/suites/check"
 )
 
@@ -45,7 +46,9 @@ func openMsgLabels(kind string, more ...string) Labels {
 // registerOpenMsg adds the trade-message socket's specs.
 func registerOpenMsg(env *Env) {
 	runs := &openMsgRunner{env: env}
-	Describe("Open API trade-message websocket "+openmsg.Path+"{appId}", func() {
+	// One operation to a sharded run: the specs share one subscription.
+	socket := Operation{Operation: schemas.Operation{Family: OpenMsgFamily, BizType: strings.Trim(openmsg.Path, "/")}}
+	env.describe(socket, "Open API trade-message websocket "+openmsg.Path+"{appId}", nil, func() {
 		It("acknowledges a login with the getMsgPushToken token and subscribe_asset with subscribe_success, echoing seqId and trace",
 			openMsgLabels(openmsg.SubscribeSuccess), func(ctx SpecContext) {
 				r := runs.get(ctx)
@@ -163,7 +166,7 @@ func (e *Env) pushToken(ctx SpecContext) (string, *quoteProblem) {
 // openMsgSubscribe logs in, subscribes, reads the acknowledgement and the
 // pushes of the window, then pings and cancels and watches the quiet.
 func (e *Env) openMsgSubscribe(ctx SpecContext) *openMsgRun {
-	r := &openMsgRun{socketRun: socketRun{family: OpenMsgFamily}}
+	r := &openMsgRun{socketRun: socketRun{family: OpenMsgFamily, shown: openMsgShown}}
 	tok, p := e.pushToken(ctx)
 	if p != nil {
 		r.problem = p
@@ -332,6 +335,16 @@ func seqText(p *int64) string {
 func (e *Env) openMsgFrameCheck(f socketFrame) []contract.Violation {
 	_, parse := openMsgDoc(f)
 	return e.openMsgSchemaCheck(f, parse)
+}
+
+// openMsgShown is what an exchange records of a frame: a text frame as
+// the {frame, data} object it was validated as (its violations' pointers
+// are into it), unless it does not parse.
+func openMsgShown(f socketFrame) []byte {
+	if doc, _ := openMsgDoc(f); doc != nil {
+		return doc
+	}
+	return f.raw
 }
 
 // openMsgDoc is the object a frame is validated and shaped as: a JSON

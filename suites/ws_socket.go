@@ -45,6 +45,9 @@ type socketRun struct {
 	// problem is why reading stopped early: a frame that is not the
 	// protocol, one over the cap, the server closing, no push at all.
 	problem *quoteProblem
+	// shown, when set, is what a spec's exchange records of a frame: a
+	// text frame's parsed object, the document its violations point into.
+	shown func(f socketFrame) []byte
 }
 
 // first is the first frame of kind, nil when none came.
@@ -113,7 +116,11 @@ func (e *Env) notProtocol(raw []byte, want string, err error) *quoteProblem {
 func (e *Env) observeFrame(r *socketRun, operation string, f *socketFrame) contract.Observation {
 	obs := contract.Observation{Operation: operation, Family: r.family, HTTPStatus: 101}
 	if f != nil {
-		rec := e.recordSocketFrames(r.family, operation, r.url, r.sent, f.raw)
+		body := f.raw
+		if r.shown != nil {
+			body = r.shown(*f)
+		}
+		rec := e.recordSocketFrames(r.family, operation, r.url, r.sent, body)
 		obs.ExchangeID, obs.Exchange = rec.ID, rec
 	}
 	return obs
