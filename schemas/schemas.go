@@ -11,7 +11,7 @@
 //	<family>/overlays/<bizType>.yaml  corrections to the vendor spec, each with a reason
 //	websocket/<family>/catalog.json   a websocket's frame kinds (quote, …), one family per socket
 //	websocket/<family>/<kind>.json    the schema of one frame kind's "data"
-//	websocket/<family>/frame.json     the socket's response frame around the data (its envelope)
+//	websocket/<family>/frame.json     the socket's response frame around the data (its envelope), where it has one
 //	websocket/<family>/overlays/<kind>.yaml  where our schema departs from the vendor's prose, each with a reason
 //
 // Websocket families are written by hand from the vendor's notes (there is
@@ -63,8 +63,11 @@ type family struct {
 	ops   []Operation // sorted by bizType
 	index map[string]int
 	data  map[string]*entry
-	// frame is a websocket family's response frame schema, nil for HTTP
-	// families (their envelope is the Set's).
+	// websocket: the family is a socket's, under websocket/.
+	websocket bool
+	// frame is a websocket family's response frame schema (frame.json),
+	// nil when it has none and for HTTP families (their envelope is the
+	// Set's).
 	frame *entry
 }
 
@@ -177,11 +180,14 @@ func (s *Set) openFamilies(fsys fs.FS, dir string) error {
 			return err
 		}
 		if dir == WebsocketDir {
+			fam.websocket = true
+			// A socket whose frames have a common envelope describes it in
+			// frame.json; one whose frames are each a kind of their own
+			// need not.
 			frameFile := path.Join(famDir, FrameFile)
-			if _, err := fs.Stat(fsys, frameFile); err != nil {
-				return fmt.Errorf("schemas: %s: %w", frameFile, err)
+			if _, err := fs.Stat(fsys, frameFile); err == nil {
+				fam.frame = &entry{file: frameFile}
 			}
-			fam.frame = &entry{file: frameFile}
 		}
 		s.families[e.Name()] = fam
 	}
@@ -389,7 +395,7 @@ func (s *Set) ValidateEnvelope(body []byte) ([]contract.Violation, error) {
 func (s *Set) ValidateFrame(fam string, frame []byte) ([]contract.Violation, error) {
 	f, ok := s.families[fam]
 	if !ok || f.frame == nil {
-		return nil, fmt.Errorf("schemas: %q is no websocket family", fam)
+		return nil, fmt.Errorf("schemas: %q is no websocket family with a %s", fam, FrameFile)
 	}
 	e, err := s.compiled(f.frame)
 	if err != nil {
@@ -400,6 +406,12 @@ func (s *Set) ValidateFrame(fam string, frame []byte) ([]contract.Violation, err
 
 // IsWebsocket reports whether fam is a websocket family.
 func (s *Set) IsWebsocket(fam string) bool {
+	f, ok := s.families[fam]
+	return ok && f.websocket
+}
+
+// HasFrameSchema reports whether the websocket family fam has a frame.json.
+func (s *Set) HasFrameSchema(fam string) bool {
 	f, ok := s.families[fam]
 	return ok && f.frame != nil
 }

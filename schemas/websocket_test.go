@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/mmcontract/mmcontract/internal/quote"
 	"github.com/mmcontract/mmcontract/schemas"
@@ -130,5 +131,36 @@ func TestWebsocketOverlaysHold(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Ensure the loader is generic over websocket/<family>/: a socket without
+// a frame.json loads as a websocket family whose kinds validate, and a
+// family name already taken is refused.
+func TestWebsocketFamilyWithoutFrame(t *testing.T) {
+	env, err := os.ReadFile(schemas.EnvelopeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := []byte(`[{"family":"openmsg","bizType":"notice","version":"","path":"","login":true,"area":"openmsg","readOnly":true,"tags":[],"request":{}}]`)
+	fsys := fstest.MapFS{
+		schemas.EnvelopeFile:             {Data: env},
+		"websocket/openmsg/catalog.json": {Data: cat},
+		"websocket/openmsg/notice.json":  {Data: []byte(`{"type":"object","properties":{"updateType":{"type":"integer"}}}`)},
+	}
+	set, err := schemas.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.IsWebsocket("openmsg") || set.HasFrameSchema("openmsg") {
+		t.Fatal("openmsg: want a websocket family without a frame schema")
+	}
+	if vs, err := set.ValidateData("openmsg", "notice", []byte(`{"updateType":"1"}`)); err != nil || len(vs) != 1 {
+		t.Fatalf("validate: %v %v", vs, err)
+	}
+	fsys["client/catalog.json"] = &fstest.MapFile{Data: []byte(`[]`)}
+	fsys["websocket/client/catalog.json"] = &fstest.MapFile{Data: []byte(`[]`)}
+	if _, err := schemas.LoadFS(fsys); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("a websocket family named like an HTTP one: %v", err)
 	}
 }

@@ -28,13 +28,16 @@ const (
 	// quotePushWindow is how long pushes are collected after the first.
 	quotePushWindow = time.Second
 	// quotePushSample is how many pushes end the window early.
-	quotePushSample = 12
+	quotePushSample = 8
 	// quoteGrace is how long pushes already on their way may still arrive
 	// after a subscription was replaced or cancelled.
-	quoteGrace = 300 * time.Millisecond
-	// quoteQuiet is how long no push of a cancelled or replaced stream must
-	// arrive after the grace.
-	quoteQuiet = 700 * time.Millisecond
+	quoteGrace = 150 * time.Millisecond
+	// A stopped stream must stay quiet after the grace for three of its
+	// push intervals (as measured before it was stopped), within these
+	// bounds: long enough to see a stream that did not stop, short enough
+	// that the default suite stays quick against the simulator's 50 ms.
+	minQuoteQuiet = 200 * time.Millisecond
+	maxQuoteQuiet = 3 * time.Second
 )
 
 // QuoteFamily is the schema family and observation family of the quote
@@ -203,12 +206,27 @@ func (q *quoteConn) pushes(ctx context.Context, from time.Time, n int, window ti
 	return out, first, nil
 }
 
-// quiet reads for the grace plus the quiet period and returns the pushes
-// that arrived after the grace: those of a stream that should have
-// stopped.
-func (q *quoteConn) quiet(ctx context.Context, since time.Time) ([]receivedPush, *quoteProblem) {
+// quietFor is how long a stream whose pushes came interval apart must stay
+// quiet to have stopped.
+func quietFor(interval time.Duration) time.Duration {
+	return min(max(3*interval, minQuoteQuiet), maxQuoteQuiet)
+}
+
+// streamInterval is the time between the first two pushes, 0 when there
+// are fewer.
+func streamInterval(pushes []receivedPush) time.Duration {
+	if len(pushes) < 2 {
+		return 0
+	}
+	return pushes[1].at.Sub(pushes[0].at)
+}
+
+// quiet reads for the grace plus the quiet period of a stream of interval
+// and returns the pushes that arrived after the grace: those of a stream
+// that should have stopped.
+func (q *quoteConn) quiet(ctx context.Context, since time.Time, interval time.Duration) ([]receivedPush, *quoteProblem) {
 	var late []receivedPush
-	end := since.Add(quoteGrace + quoteQuiet)
+	end := since.Add(quoteGrace + quietFor(interval))
 	for {
 		m, err := q.nextWithin(ctx, time.Until(end))
 		var te *wsclient.TimeoutError

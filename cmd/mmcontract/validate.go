@@ -186,8 +186,8 @@ func (c *validateCommand) readBody(file string) ([]byte, error) {
 // records it, vendor_error); and the envelope invariants except the trace
 // echo, which needs the request's trace.
 func validateBody(set *schemas.Set, op schemas.Operation, body []byte) (validateReport, error) {
-	if set.IsWebsocket(op.Family) {
-		return validateFrame(set, op, body)
+	if op.Family == suites.QuoteFamily {
+		return validateQuoteFrame(set, op, body)
 	}
 	rep := validateReport{Family: op.Family, Operation: op.BizType, Holds: true}
 	add := func(name, note string, vs []contract.Violation, holds bool) {

@@ -9,11 +9,11 @@ import (
 	"github.com/mmcontract/mmcontract/suites/check"
 )
 
-// validateFrame makes the checks a run makes of one websocket frame of a
-// websocket family (quote): a text push is parsed into its object and its
-// data checked against the kind's schema; a JSON answer is checked against
-// the family's frame schema and its data against the kind's.
-func validateFrame(set *schemas.Set, op schemas.Operation, frame []byte) (validateReport, error) {
+// validateQuoteFrame makes the checks a run makes of one quote socket
+// frame: a text push is parsed into its object and its data checked
+// against the kind's schema; a JSON answer is checked against frame.json
+// and its data against the kind's.
+func validateQuoteFrame(set *schemas.Set, op schemas.Operation, frame []byte) (validateReport, error) {
 	rep := validateReport{Family: op.Family, Operation: op.BizType, Holds: true}
 	add := func(name, note string, vs []contract.Violation) {
 		if vs == nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/reports/junit/junittest"
@@ -161,11 +162,33 @@ func TestQuoteScenarios(t *testing.T) {
 			if !found {
 				t.Errorf("no violation or drift names %s", sc.Pointer)
 			}
+			// A frame-level failure points at the whole frame: the
+			// violation's keyword says which, and an outage's reason names
+			// the handshake.
+			if want, ok := frameKeyword[sc.Name]; ok {
+				hit := false
+				for _, c := range res.Checks {
+					for _, v := range c.Violations {
+						hit = hit || v.Pointer == "" && v.Keyword == want
+					}
+					hit = hit || want == "handshake" && c.Verdict == verdict.Unavailable && strings.Contains(c.Message, "handshake")
+				}
+				if !hit {
+					t.Errorf("no check reports %s at the frame's root", want)
+				}
+			}
 		})
 	}
 	if ran < 12 {
 		t.Errorf("ran %d quote scenarios, want at least 12", ran)
 	}
+}
+
+// frameKeyword is the violation keyword of each scenario whose failure is
+// the whole frame's (or, for the stalled handshake, the reason's word).
+var frameKeyword = map[string]string{
+	"ws-server-closes": "closed_by_server", "ws-non-json": "json", "ws-over-cap": "frame_too_large",
+	"ws-bad-deflate": "inflate_failed", "ws-compression-bomb": "compression_bomb", "ws-handshake-stall": "handshake",
 }
 
 // Ensure a sequence gap is drift of kind sequence_gap with its severity,
@@ -176,7 +199,7 @@ func TestQuoteSequenceGapDrift(t *testing.T) {
 	_, res := runSim(t, out, "--scenario", "ws-sequence-gap", "--label-filter", "websocket && push", "--flake-attempts", "1")
 	for _, c := range res.Checks {
 		for _, d := range c.Drift {
-			if d.Change == "sequence_gap" {
+			if d.Change == contract.SequenceGap {
 				if d.Severity != verdict.Warning || d.Fingerprint == "" || c.Verdict != verdict.Drifted {
 					t.Errorf("sequence gap %+v on a %s check", d, c.Verdict)
 				}
@@ -299,6 +322,47 @@ func TestValidateQuoteFrame(t *testing.T) {
 		r := mmcontract(t, nil, "validate", "--family", "quote", "--operation", tc.operation, file)
 		if r.code != tc.code || !strings.Contains(r.stdout, tc.want) {
 			t.Errorf("%s: exit %d, want %d naming %q\n%s%s", tc.name, r.code, tc.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
+
+// Ensure quote frames take the same path as responses through baselines:
+// a nominal run's frame shapes are accepted as quote/<kind>.json, and a
+// later run diffs against them (a new tick field is info drift, a price
+// turned number breaking type_changed drift).
+func TestQuoteBaselineDrift(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	baselines := filepath.Join(dir, "baselines")
+	if r, res := runSim(t, filepath.Join(dir, "nominal"), "--label-filter", "websocket && quote"); r.code != 0 || res.Verdict != verdict.Pass {
+		t.Fatalf("nominal: exit %d verdict %s\n%s", r.code, res.Verdict, r.stdout)
+	}
+	if r := mmcontract(t, nil, "baseline", "accept", "--from", filepath.Join(dir, "nominal"), "--baseline", baselines); r.code != 0 {
+		t.Fatalf("baseline accept: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, kind := range []string{"subscribe_tick", "push_p"} {
+		if _, err := os.Stat(filepath.Join(baselines, "quote", kind+".json")); err != nil {
+			t.Errorf("no baseline of %s: %v", kind, err)
+		}
+	}
+	for _, tc := range []struct {
+		scenario, pointer string
+		change            contract.Change
+		severity          verdict.Severity
+	}{
+		{"ws-new-field", "/data/tick_list/*/price_change", contract.Added, verdict.Info},
+		{"ws-price-number", "/data/tick_list/*/price", contract.TypeChanged, verdict.Breaking},
+	} {
+		_, res := runSim(t, filepath.Join(dir, tc.scenario), "--label-filter", "websocket && quote", "--baseline", baselines,
+			"--scenario", tc.scenario, "--flake-attempts", "1")
+		found := false
+		for _, c := range res.Checks {
+			for _, d := range c.Drift {
+				found = found || d.Pointer == tc.pointer && d.Change == tc.change && d.Severity == tc.severity
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s %s drift at %s against the baseline", tc.scenario, tc.severity, tc.change, tc.pointer)
 		}
 	}
 }

@@ -209,7 +209,7 @@ var wsQuoteScenarios = []scenarioDef{
 		Description: "each tick of the 14001 ack gains an undocumented field price_change (info drift)"},
 		quote: &quoteFault{newField: true}},
 	{Scenario: Scenario{Name: "ws-server-closes", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
-		Description: "the quote socket closes every connection after QuoteCloseAfter (1s) although heartbeats flow"},
+		Description: "the quote socket closes every connection after QuoteCloseAfter (300ms) although heartbeats flow"},
 		quote: &quoteFault{closeAfter: true}},
 	{Scenario: Scenario{Name: "ws-non-json", Kind: KindWebsocket, ExpectedVerdict: verdict.Broken, Label: quoteLabel,
 		Description: "the 14001 ack is an HTML text frame"},

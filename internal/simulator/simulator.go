@@ -70,10 +70,11 @@ type Options struct {
 	// before it disconnects. Default 30s, the vendor's.
 	QuoteIdleTimeout time.Duration
 	// QuotePushInterval is the cadence of each subscribed symbol's quote
-	// pushes. Default 100ms.
+	// pushes. Default 50ms.
 	QuotePushInterval time.Duration
 	// QuoteCloseAfter is when the "ws-server-closes" scenario closes a quote
-	// connection. Default 1s.
+	// connection. Default 300ms: shorter than a cancel or resubscribe spec
+	// holds its connection, so the default suite sees the close.
 	QuoteCloseAfter time.Duration
 	// CompanyKey is the company key pair of the encrypted mode (its public
 	// half is what MM_COMPANY_PUBLIC_KEY holds); nil uses the fixed demo

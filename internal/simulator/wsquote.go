@@ -25,10 +25,10 @@ const (
 	DefaultQuoteIdleTimeout = 30 * time.Second
 	// DefaultQuotePushInterval is the cadence of each subscribed symbol's
 	// pushes.
-	DefaultQuotePushInterval = 100 * time.Millisecond
+	DefaultQuotePushInterval = 50 * time.Millisecond
 	// DefaultQuoteCloseAfter is when the "ws-server-closes" scenario ends
 	// a connection.
-	DefaultQuoteCloseAfter = 1 * time.Second
+	DefaultQuoteCloseAfter = 300 * time.Millisecond
 )
 
 // quoteSocket is one of the vendor's three quote sockets.

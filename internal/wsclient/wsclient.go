@@ -157,9 +157,12 @@ func (e *TimeoutError) Error() string {
 // concurrent use; frames are read by one goroutine in the background so a
 // reader's deadline never tears the connection down.
 type Conn struct {
-	cfg     Config
-	ws      *websocket.Conn
-	url     string // redacted, for messages
+	cfg Config
+	ws  *websocket.Conn
+	url string // redacted, for messages
+	// deflate: the server agreed to permessage-deflate, so text frames may
+	// arrive compressed (the read limit caps them inflated).
+	deflate bool
 	frames  chan Frame
 	done    chan struct{}
 	closing chan struct{} // closed by Close, so a blocked reader lets go
@@ -199,7 +202,8 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	}
 	ws.SetReadLimit(cfg.MaxFrameBytes)
 	c := &Conn{cfg: cfg, ws: ws, url: shown, frames: make(chan Frame, frameQueue),
-		done: make(chan struct{}), closing: make(chan struct{})}
+		deflate: strings.Contains(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate"),
+		done:    make(chan struct{}), closing: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
 }
@@ -235,6 +239,9 @@ func dialError(ctx, hctx context.Context, cfg Config, shown string, resp *http.R
 	}
 	return &mmapi.UnavailableError{Reason: cfg.Redactor.Text(oneline.Collapse("websocket handshake with "+shown+": "+reason, oneline.MaxMessage)), Err: err}
 }
+
+// Deflate reports whether the server agreed to permessage-deflate.
+func (c *Conn) Deflate() bool { return c.deflate }
 
 // URL is the connection's URL with its query values masked.
 func (c *Conn) URL() string { return c.url }

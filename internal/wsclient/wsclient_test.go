@@ -202,3 +202,28 @@ func TestInflateBound(t *testing.T) {
 		t.Fatal("one byte over the cap passed")
 	}
 }
+
+// Ensure a bomb in the transport's own compression (permessage-deflate: a
+// small wire frame that inflates past the cap) is refused like a large
+// frame, not inflated into memory.
+func TestPermessageDeflateBomb(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionNoContextTakeover})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		_ = c.Write(r.Context(), websocket.MessageText, bytes.Repeat([]byte("0"), 8<<20))
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), Config{MaxFrameBytes: 64 << 10, ReadTimeout: 5 * time.Second})
+	if !c.Deflate() {
+		t.Fatal("permessage-deflate was not negotiated: the test proves nothing")
+	}
+	_, err := c.ReadFrame(context.Background())
+	var fe *FrameError
+	if !errors.As(err, &fe) || fe.Kind != FrameTooLarge {
+		t.Fatalf("want frame_too_large, got %v", err)
+	}
+}
