@@ -200,7 +200,7 @@ func (e *Env) openMsgSubscribe(ctx SpecContext) *openMsgRun {
 	}
 	cancelled := time.Now()
 	for {
-		f, err := conn.ReadFrameWithin(ctx, time.Until(cancelled.Add(quoteGrace+quoteQuiet)))
+		f, err := conn.ReadFrameWithin(ctx, time.Until(cancelled.Add(quoteGrace+quietFor(r.interval()))))
 		var te *wsclient.TimeoutError
 		if errors.As(err, &te) {
 			return r
@@ -261,6 +261,15 @@ func (e *Env) readOpenMsg(ctx SpecContext, conn *wsclient.Conn, r *openMsgRun) b
 		}
 	}
 	return true
+}
+
+// interval is the time between the first two pushes, 0 with fewer: a
+// cancelled stream must stay quiet for a few of them.
+func (r *openMsgRun) interval() time.Duration {
+	if len(r.frames) < 2 {
+		return 0
+	}
+	return r.frames[1].at.Sub(r.frames[0].at)
 }
 
 // ackTime0 is the acknowledgement's arrival, or the subscription's sending.
