@@ -33,8 +33,8 @@ jobs:
       socket: quote_guest
       symbols:
         - {symbol_id: 1001, trade_type: 5, trade_mode: 1}
-      heartbeat_interval: 500ms
-      heartbeat_slo: 400ms
+      heartbeat_interval: 100ms
+      heartbeat_slo: 100ms
       push_gap_slo: 2s
       min_backoff: 100ms
       max_backoff: 500ms
@@ -60,8 +60,9 @@ alerting:
 // in /metrics, and stops cleanly on SIGTERM (promtool checks the feed's
 // metrics in runner/monitor's TestFeedMetricsAndPushGapAlert).
 func TestMonitorFeedPushGapPagesAndResolves(t *testing.T) {
-	// ws-server-closes ends every quote connection after a second, so the
-	// feed reconnects into each scenario the test switches to.
+	// ws-server-closes ends every quote connection 300 ms after the
+	// handshake, so the feed reconnects into each scenario the test switches
+	// to (and heartbeats every 100 ms to be timed on such short connections).
 	sim, simURL := simServer(t, "ws-server-closes")
 	hook, hookURL := newHookSink(t)
 	p := startMonitor(t, feedMonitorConfig(t, simURL, hookURL))
@@ -75,12 +76,23 @@ func TestMonitorFeedPushGapPagesAndResolves(t *testing.T) {
 	if err := sim.SetScenario("ws-pushes-stop"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the push-gap page", 20*time.Second, func() bool { return len(hook.of(alert.KindFeed, alert.Firing)) > 0 })
+	// Only the push-gap alert is this test's: on a loaded machine a 100 ms
+	// heartbeat SLO may page too (TestFeedHeartbeatAlert covers that one).
+	pushGap := func(st alert.Status) []delivery {
+		var out []delivery
+		for _, d := range hook.of(alert.KindFeed, st) {
+			if strings.Contains(d.Summary, "push gap") {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	eventually(t, "the push-gap page", 20*time.Second, func() bool { return len(pushGap(alert.Firing)) > 0 })
 	if err := sim.SetScenario("nominal"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the resolve", 20*time.Second, func() bool { return len(hook.of(alert.KindFeed, alert.Resolved)) > 0 })
-	firing, resolved := hook.of(alert.KindFeed, alert.Firing), hook.of(alert.KindFeed, alert.Resolved)
+	eventually(t, "the resolve", 20*time.Second, func() bool { return len(pushGap(alert.Resolved)) > 0 })
+	firing, resolved := pushGap(alert.Firing), pushGap(alert.Resolved)
 	if len(firing) != 1 || len(resolved) != 1 || firing[0].Fingerprint != resolved[0].Fingerprint {
 		t.Fatalf("pages %+v, resolves %+v: want one of each, same fingerprint", firing, resolved)
 	}
