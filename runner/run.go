@@ -199,6 +199,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) (Outcome, 
 	if env.Websocket, err = websocketTarget(target, opts, red); err != nil {
 		return Outcome{}, err
 	}
+	env.OpenMsgAppID = creds.APIKey
 	if err := suites.Register(env); err != nil {
 		return Outcome{}, fmt.Errorf("building the suite: %w", err)
 	}

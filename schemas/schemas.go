@@ -558,6 +558,14 @@ func (s *Set) RequestSchema(fam, bizType string) ([]byte, bool) {
 // are prefixed with "/data" so they read from the body root. An unknown
 // operation is an error.
 func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violation, error) {
+	return s.ValidateMember(fam, bizType, "data", data)
+}
+
+// ValidateMember is ValidateData for frames that carry their payload under
+// another member: the Open API trade-message socket's frames put it in
+// "content". Pointers are prefixed "/"+member, so they read from the root of
+// the frame as the vendor sent it.
+func (s *Set) ValidateMember(fam, bizType, member string, data []byte) ([]contract.Violation, error) {
 	if _, ok := s.lookup(fam); !ok {
 		return nil, fmt.Errorf("schemas: unknown family %q", fam)
 	}
@@ -568,7 +576,7 @@ func (s *Set) ValidateData(fam, bizType string, data []byte) ([]contract.Violati
 	if _, err := s.compiled(e); err != nil {
 		return nil, err
 	}
-	return s.validate(e, dataDoc(data), "/data", "data")
+	return s.validate(e, dataDoc(data), "/"+member, member)
 }
 
 // dataDoc is the document ValidateData checks: absent data is null.

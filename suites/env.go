@@ -63,6 +63,10 @@ type Env struct {
 	// Websocket is how the websocket specs connect to the target's
 	// sockets; nil skips them with that reason.
 	Websocket *WebsocketTarget
+	// OpenMsgAppID is the {appId} of the Open API trade-message socket's
+	// path: the Open API key, the credential getMsgPushToken issues the
+	// socket's token to.
+	OpenMsgAppID string
 
 	// Include, when set, narrows the tree to the operations it accepts (by
 	// OperationKey): a shard of a sharded run. Nil includes every operation.

@@ -61,6 +61,8 @@ func Register(env *Env) error {
 	if err := registerAuth2(env); err != nil {
 		return err
 	}
+	registerOpenMsg(env)
+	registerManagerPush(env)
 	return registerSigned(env)
 }
 

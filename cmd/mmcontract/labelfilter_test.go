@@ -30,6 +30,8 @@ func TestRunLabelFilterSelectsWhatGinkgoWould(t *testing.T) {
 		"heartbeat",
 		"websocket && !negative",
 		"trade && leftover",
+		"managerpush && trade_deal",
+		"openmsg",
 	} {
 		t.Run(filter, func(t *testing.T) {
 			match, err := types.ParseLabelFilter(filter)

@@ -99,6 +99,9 @@ type signedState struct {
 	company  *rsa.PrivateKey
 	limiter  *limiter // Open API, per key
 	mgrToken sync.Map // token -> struct{}
+	// pushToken holds the message tokens getMsgPushToken issued, each
+	// with the apiKey it was issued to (the trade-message socket's appId).
+	pushToken sync.Map // token -> apiKey
 }
 
 func (s *Simulator) signed() (*signedState, error) {
@@ -206,7 +209,7 @@ func (s *Simulator) serveOpenAPI(w http.ResponseWriter, c *call) {
 	}
 	c.body = body
 	if c.route.bizType == getMsgPushToken {
-		s.writeEnvelope(w, http.StatusOK, c, s.success(c, s.newUUID()+"push"))
+		s.writeEnvelope(w, http.StatusOK, c, s.success(c, s.issuePushToken(st, key.Key)))
 		return
 	}
 	// An Open API key acts for the company; customer operations address a

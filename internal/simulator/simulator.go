@@ -104,6 +104,12 @@ type Options struct {
 	// Auth2TokenTTL is how long an Auth2 access token lives (its refresh
 	// token twice as long). Default DefaultAuth2TokenTTL.
 	Auth2TokenTTL time.Duration
+	// FeedPushInterval paces the pushes of the trade-message and Manager
+	// push sockets. Default DefaultFeedPushInterval.
+	FeedPushInterval time.Duration
+	// ManagerPingInterval is the heartbeat the Manager push expects; three
+	// missed ones close the socket. Default 10 s, the vendor's.
+	ManagerPingInterval time.Duration
 }
 
 // Defaults of Options.
@@ -140,8 +146,9 @@ type Simulator struct {
 
 	sign signedState // Open API keys, Manager apps, company key
 
-	book  *tradeBook  // accounts, orders, positions, capital flows (trading.go)
-	auth2 *auth2State // Auth2 apps, codes and tokens
+	book      *tradeBook    // accounts, orders, positions, capital flows (trading.go)
+	auth2     *auth2State   // Auth2 apps, codes and tokens
+	mgrGroups managerGroups // Manager push: live connection and replay cursor per group
 
 	traceSeq  atomic.Uint64
 	done      chan struct{}
@@ -320,6 +327,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
+	if s.serveOpenMsg(w, r) || s.serveManagerPush(w, r) {
+		return
+	}
 	if fam, rt, ok := parseSignedRoute(r.URL.Path); ok {
 		c := &call{r: r, route: rt, trace: r.Header.Get("trace"), started: now}
 		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {

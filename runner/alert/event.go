@@ -63,6 +63,9 @@ const (
 	KindUnavailable Kind = "unavailable"
 	// KindSpec: the vendor's published OpenAPI changed (spec-watch job).
 	KindSpec Kind = "spec"
+	// KindFeed: a feed job's long-lived quote connection broke an SLO (a
+	// push gap or a heartbeat round trip).
+	KindFeed Kind = "feed"
 	// KindConfig: runs cannot check the contract because their set-up is
 	// wrong (credentials or token rejected, wrong base URL).
 	KindConfig Kind = "config"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
+	"github.com/mmcontract/mmcontract/internal/quote"
 	"github.com/mmcontract/mmcontract/internal/redact"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/simulator"
 	"github.com/mmcontract/mmcontract/internal/verdict"
+	"github.com/mmcontract/mmcontract/internal/wsclient"
 	"github.com/mmcontract/mmcontract/runner/alert"
 	"github.com/mmcontract/mmcontract/runner/alert/alertmanager"
 	"github.com/mmcontract/mmcontract/runner/alert/receivers"
@@ -102,7 +104,7 @@ type Target struct {
 // Job is one scheduled check.
 type Job struct {
 	Name           string   `yaml:"name"`
-	Kind           string   `yaml:"kind"` // "suite" (default) or "spec"
+	Kind           string   `yaml:"kind"` // "suite" (default), "spec" or "feed"
 	Target         string   `yaml:"target"`
 	Schedule       string   `yaml:"schedule"`
 	LabelFilter    string   `yaml:"label_filter"`
@@ -113,10 +115,129 @@ type Job struct {
 	RequestTimeout Duration `yaml:"request_timeout"` // per request; default 15s
 	Source         string   `yaml:"source"`          // kind spec: the vendor OpenAPI file or URL
 	Family         string   `yaml:"family"`          // kind spec: client (default), manager, auth2
+	// Feed configures a kind feed job: one quote connection kept open.
+	Feed *Feed `yaml:"feed"`
 
 	// baselineAsWritten is Baseline before it was resolved against the
 	// config file's folder: messages name what the user wrote.
 	baselineAsWritten string
+}
+
+// Feed is a feed job's section: which quote socket to keep open, what to
+// subscribe, how often to heartbeat, and the SLOs whose breach pages.
+type Feed struct {
+	// Socket is quote_guest (default, no token), quote or quote_stock
+	// (both take the target's token).
+	Socket  string       `yaml:"socket"`
+	Symbols []FeedSymbol `yaml:"symbols"`
+	// HeartbeatInterval is how often 14008 is sent; default 10s, the
+	// vendor's advice. The server closes a connection silent for 30 s.
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// HeartbeatSLO: a heartbeat answered later than this, or not at all,
+	// pages; default 5s.
+	HeartbeatSLO Duration `yaml:"heartbeat_slo"`
+	// PushGapSLO: no push for longer than this pages; default 30s.
+	PushGapSLO Duration `yaml:"push_gap_slo"`
+	// MinBackoff and MaxBackoff bound the wait before a reconnect, doubled
+	// after each failed attempt; defaults 1s and 1m.
+	MinBackoff Duration `yaml:"min_backoff"`
+	MaxBackoff Duration `yaml:"max_backoff"`
+	// MaxFrameBytes caps one frame; default 1 MiB.
+	MaxFrameBytes int64 `yaml:"max_frame_bytes"`
+}
+
+// FeedSymbol is one product of a feed's subscription.
+type FeedSymbol struct {
+	SymbolID  uint64 `yaml:"symbol_id"`
+	TradeType int    `yaml:"trade_type"`
+	TradeMode int    `yaml:"trade_mode"`
+}
+
+// Feed sockets, by the name a feed's socket key takes.
+var feedSockets = map[string]string{
+	"quote_guest": quote.PathQuoteGuest,
+	"quote":       quote.PathQuote,
+	"quote_stock": quote.PathQuoteStock,
+}
+
+// setDefaults fills what a feed section may leave out.
+func (f *Feed) setDefaults() {
+	if f.Socket == "" {
+		f.Socket = "quote_guest"
+	}
+	if f.HeartbeatInterval == 0 {
+		f.HeartbeatInterval = Duration(10 * time.Second)
+	}
+	if f.HeartbeatSLO == 0 {
+		f.HeartbeatSLO = Duration(5 * time.Second)
+	}
+	if f.PushGapSLO == 0 {
+		f.PushGapSLO = Duration(30 * time.Second)
+	}
+	if f.MinBackoff == 0 {
+		f.MinBackoff = Duration(time.Second)
+	}
+	if f.MaxBackoff == 0 {
+		f.MaxBackoff = Duration(time.Minute)
+	}
+	if f.MaxFrameBytes == 0 {
+		f.MaxFrameBytes = wsclient.DefaultMaxFrameBytes
+	}
+}
+
+// validate checks a feed job; key is "jobs[i]".
+func (f *Feed) validate(key string, j Job, t Target) error {
+	key += ".feed"
+	path, ok := feedSockets[f.Socket]
+	switch {
+	case !ok:
+		return keyErr(key+".socket", "%q: want quote_guest, quote or quote_stock", f.Socket)
+	case path != quote.PathQuoteGuest && t.Token == "":
+		return keyErr(key+".socket", "%s needs the target's token (targets.%s.token); quote_guest needs none", f.Socket, j.Target)
+	case len(f.Symbols) == 0:
+		return keyErr(key+".symbols", "at least one symbol is required")
+	case len(f.Symbols) > quote.MaxSymbols:
+		return keyErr(key+".symbols", "%d symbols: a subscription takes at most %d", len(f.Symbols), quote.MaxSymbols)
+	}
+	seen := map[quote.Symbol]bool{}
+	for i, s := range f.Symbols {
+		sk := fmt.Sprintf("%s.symbols[%d]", key, i)
+		if s.SymbolID == 0 {
+			return keyErr(sk+".symbol_id", "required (a positive integer)")
+		}
+		if !slices.Contains([]int{1, 2, 3, 5, 6}, s.TradeType) {
+			return keyErr(sk+".trade_type", "%d: want 1 (full-margin), 2 (isolated), 3 (leverage), 5 (spot) or 6 (stock)", s.TradeType)
+		}
+		if s.TradeMode < 0 || s.TradeMode > 4 {
+			return keyErr(sk+".trade_mode", "%d: want 0 to 4", s.TradeMode)
+		}
+		qs := s.quote()
+		if seen[qs] {
+			return keyErr(sk, "duplicate symbol %s", qs)
+		}
+		seen[qs] = true
+	}
+	hb := f.HeartbeatInterval.D()
+	switch {
+	case hb < 100*time.Millisecond || hb >= 30*time.Second:
+		return keyErr(key+".heartbeat_interval", "%s: want at least 100ms and under 30s (the server closes a connection silent for 30 s)", hb)
+	case f.HeartbeatSLO.D() <= 0 || f.HeartbeatSLO.D() > hb:
+		return keyErr(key+".heartbeat_slo", "%s: want positive and at most heartbeat_interval (%s)", f.HeartbeatSLO.D(), hb)
+	case f.PushGapSLO.D() < time.Second:
+		return keyErr(key+".push_gap_slo", "%s: want at least 1s", f.PushGapSLO.D())
+	case f.MinBackoff.D() <= 0:
+		return keyErr(key+".min_backoff", "must be positive")
+	case f.MaxBackoff.D() < f.MinBackoff.D():
+		return keyErr(key+".max_backoff", "%s is shorter than min_backoff (%s)", f.MaxBackoff.D(), f.MinBackoff.D())
+	case f.MaxFrameBytes < 1024:
+		return keyErr(key+".max_frame_bytes", "%d: want at least 1024", f.MaxFrameBytes)
+	}
+	return nil
+}
+
+// quote is the symbol as the quote protocol names it.
+func (s FeedSymbol) quote() quote.Symbol {
+	return quote.Symbol{SymbolID: s.SymbolID, TradeType: s.TradeType, TradeMode: s.TradeMode}
 }
 
 // Alerting configures receivers, routes and the alert rules.
@@ -360,6 +481,9 @@ func (c *Config) SetDefaults() {
 		if j.Family == "" {
 			j.Family = "client"
 		}
+		if j.Feed != nil {
+			j.Feed.setDefaults()
+		}
 	}
 }
 
@@ -467,6 +591,15 @@ func (c *Config) Validate() error {
 			return keyErr(key+".name", "duplicate job name %q", j.Name)
 		}
 		seen[j.Name] = true
+		if j.Kind == "feed" {
+			if err := validateFeedJob(key, j, c.Targets); err != nil {
+				return err
+			}
+			continue
+		}
+		if j.Feed != nil {
+			return keyErr(key+".feed", "only for kind feed")
+		}
 		if _, err := ParseSchedule(j.Schedule); err != nil {
 			return keyErr(key+".schedule", "%v", err)
 		}
@@ -515,13 +648,30 @@ func (c *Config) Validate() error {
 				return keyErr(key+".family", "%q: want client, manager, auth2 or webhook", j.Family)
 			}
 		default:
-			return keyErr(key+".kind", "%q: want suite or spec", j.Kind)
+			return keyErr(key+".kind", "%q: want suite, spec or feed", j.Kind)
 		}
 	}
 	if c.Health.MaxOutboxAge < 0 {
 		return keyErr("health.max_outbox_age", "must not be negative")
 	}
 	return c.Alerting.validate()
+}
+
+// validateFeedJob checks a kind feed job: it runs continuously, so it has
+// no schedule and none of a suite's keys, and its feed section is required.
+func validateFeedJob(key string, j Job, targets map[string]Target) error {
+	t, ok := targets[j.Target]
+	switch {
+	case !ok:
+		return keyErr(key+".target", "unknown target %q (defined: %s)", j.Target, strings.Join(targetNames(targets), ", "))
+	case j.Schedule != "":
+		return keyErr(key+".schedule", "a feed job runs continuously and reconnects by itself: remove schedule")
+	case j.LabelFilter != "" || j.Baseline != "" || j.Source != "":
+		return keyErr(key, "label_filter, baseline and source are not for kind feed (schedule the websocket specs with a suite job and label_filter: websocket)")
+	case j.Feed == nil:
+		return keyErr(key+".feed", "required for kind feed (socket, symbols, SLOs)")
+	}
+	return j.Feed.validate(key, j, t)
 }
 
 func (a Alerting) validate() error {

@@ -87,14 +87,16 @@ var sections = map[string]struct {
 
 func init() {
 	for name, v := range map[string]any{
-		"":                  Config{},
-		"retention":         Retention{},
-		"targets.<name>":    Target{},
-		"jobs[]":            Job{},
-		"alerting":          Alerting{},
-		"alerting.routes[]": Config{}.Alerting.Routes,
-		"alerting.watchdog": Watchdog{},
-		"health":            Health{},
+		"":                      Config{},
+		"retention":             Retention{},
+		"targets.<name>":        Target{},
+		"jobs[]":                Job{},
+		"jobs[].feed":           Feed{},
+		"jobs[].feed.symbols[]": []FeedSymbol{},
+		"alerting":              Alerting{},
+		"alerting.routes[]":     Config{}.Alerting.Routes,
+		"alerting.watchdog":     Watchdog{},
+		"health":                Health{},
 	} {
 		t := reflect.TypeOf(v)
 		if t.Kind() == reflect.Slice {

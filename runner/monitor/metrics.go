@@ -29,6 +29,18 @@ type metrics struct {
 	specChanges *prometheus.CounterVec
 	storeErrors *prometheus.CounterVec
 	leader      *prometheus.GaugeVec
+
+	// Feed jobs. Round trips and gaps are histograms: many happen between
+	// two scrapes, and a gauge would show only the last, hiding the spike an
+	// SLO is about; a histogram keeps every one for quantiles and rates.
+	// A gap is observed when it ends, so a feed that went silent shows in
+	// wsLastPush (time() - it), and wsConnected says whether it is up.
+	wsHeartbeat  *prometheus.HistogramVec
+	wsPushGap    *prometheus.HistogramVec
+	wsSeqGaps    *prometheus.CounterVec
+	wsReconnects *prometheus.CounterVec
+	wsConnected  *prometheus.GaugeVec
+	wsLastPush   *prometheus.GaugeVec
 }
 
 func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *metrics {
@@ -64,9 +76,23 @@ func newMetrics(d *alert.Dispatcher, store outboxStats, storeErr func(error)) *m
 		leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_replica_leader",
 			Help: "1 when this replica holds the job's lease and schedules it, 0 when it stands by (another replica of the same store schedules it)."},
 			[]string{"job"}),
+		wsHeartbeat: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mmcontract_ws_heartbeat_seconds",
+			Help:    "Quote feed heartbeat round trips (14008 sent to 14009 received), by feed job.",
+			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}}, []string{"job"}),
+		wsPushGap: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "mmcontract_ws_push_gap_seconds",
+			Help:    "Time between consecutive quote pushes (the first after a subscription: from the previous connection's last push), by feed job.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}}, []string{"job"}),
+		wsSeqGaps: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_ws_sequence_gaps_total",
+			Help: "Quote pushes whose seq is not the symbol's previous seq plus one (a skip or a repeat), by feed job."}, []string{"job"}),
+		wsReconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mmcontract_ws_reconnects_total",
+			Help: "Quote feed reconnections after a connection ended or could not be opened, by feed job."}, []string{"job"}),
+		wsConnected: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_ws_connected",
+			Help: "1 while the feed job's quote connection is open and subscribed, else 0."}, []string{"job"}),
+		wsLastPush: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mmcontract_ws_last_push_timestamp_seconds",
+			Help: "Unix time of the feed job's last quote push."}, []string{"job"}),
 	}
 	m.reg.MustRegister(m.runs, m.checks, m.latency, m.drift, m.lastSuccess, m.firing, m.skipped, m.runDuration,
-		m.specChanges, m.storeErrors, m.leader, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
+		m.specChanges, m.storeErrors, m.leader, m.wsHeartbeat, m.wsPushGap, m.wsSeqGaps, m.wsReconnects, m.wsConnected, m.wsLastPush, deliveryCollector{d}, outboxCollector{store: store, err: storeErr, receivers: d.Receivers()},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, s := range alert.Severities() {
 		m.firing.WithLabelValues(string(s)).Set(0)

@@ -235,6 +235,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	c := newCron(func(format string, args ...any) { m.log.Error(fmt.Sprintf(format, args...)) })
 	for i := range m.cfg.Jobs {
 		j := &m.cfg.Jobs[i]
+		if j.Kind == "feed" {
+			continue // runs continuously: startFeeds
+		}
 		sched, err := ParseSchedule(j.Schedule)
 		if err != nil { // validated already; a config built in code may skip that
 			_ = srv.Close()
@@ -246,6 +249,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	c.Start()
 	m.startLoops()
+	m.startFeeds()
 	m.log.Info("monitor started", "listen", m.Addr(), "jobs", len(m.cfg.Jobs), "store", history.DisplayStore(m.cfg.Store))
 
 	var err error
@@ -367,6 +371,8 @@ func (m *Monitor) Tick(name string) {
 	}
 	ctx := context.Background() // store writes outlive the run context
 	switch j.Kind {
+	case "feed":
+		return // runs continuously (startFeeds), never per tick
 	case "spec":
 		m.runSpec(ctx, j)
 	default:

@@ -91,6 +91,8 @@ func AlertName(ev alert.Event) string {
 		return "MmcontractVendorUnavailable"
 	case alert.KindSpec:
 		return "MmcontractSpecChanged"
+	case alert.KindFeed:
+		return "MmcontractFeedSLOBroken"
 	case alert.KindConfig:
 		return "MmcontractSetupRejected"
 	case alert.KindHarness:
