@@ -13,6 +13,7 @@ import (
 	"github.com/mmcontract/mmcontract/internal/mmapi"
 	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/quote"
+	"github.com/mmcontract/mmcontract/internal/redact"
 	"github.com/mmcontract/mmcontract/internal/verdict"
 	"github.com/mmcontract/mmcontract/internal/wsclient"
 )
@@ -251,11 +252,8 @@ func (q *quoteConn) quiet(ctx context.Context, since time.Time, interval time.Du
 // harness's limit (it never sends it), a timeout is a missing answer, a
 // frame error is the server's, a failed write is the vendor unreachable.
 func (q *quoteConn) problem(err error, cmd uint32) *quoteProblem {
-	red := q.env.Redactor
 	var (
 		te *wsclient.TimeoutError
-		fe *wsclient.FrameError
-		ue *mmapi.UnavailableError
 		le *quote.LimitError
 	)
 	switch {
@@ -266,6 +264,19 @@ func (q *quoteConn) problem(err error, cmd uint32) *quoteProblem {
 			violation: contract.Violation{Pointer: "/cmd_id", Keyword: "ack_timeout", Expected: fmt.Sprintf("%d within %s", cmd+1, q.env.ackBound()),
 				Seen: "no answer", Message: fmt.Sprintf("the socket did not answer %d", cmd)},
 			reason: fmt.Sprintf("no answer to %d (%s) within %s", cmd, quote.CommandName(cmd), q.env.ackBound())}
+	}
+	return connProblem(q.env.Redactor, err)
+}
+
+// connProblem classifies what every socket's errors share: a frame error is
+// the server's, a failed connection is the vendor unreachable, a deadline is
+// the spec's, anything else a websocket failure.
+func connProblem(red *redact.Redactor, err error) *quoteProblem {
+	var (
+		fe *wsclient.FrameError
+		ue *mmapi.UnavailableError
+	)
+	switch {
 	case errors.As(err, &fe):
 		return &quoteProblem{violation: contract.Violation{Pointer: "", Keyword: string(fe.Kind), Seen: red.Text(fe.Reason), Message: "the socket broke the frame contract"},
 			reason: red.Text(fe.Error())}

@@ -82,25 +82,11 @@ func (e *Env) dialSocket(ctx context.Context, path string, header http.Header) (
 
 // socketProblem classifies why reading a socket stopped, waiting for what.
 func (e *Env) socketProblem(err error, waiting string) *quoteProblem {
-	red := e.Redactor
-	var (
-		te *wsclient.TimeoutError
-		fe *wsclient.FrameError
-		ue *mmapi.UnavailableError
-	)
-	switch {
-	case errors.As(err, &te):
+	if te := (*wsclient.TimeoutError)(nil); errors.As(err, &te) {
 		return &quoteProblem{violation: contract.Violation{Pointer: "/frame", Keyword: "push_timeout", Expected: fmt.Sprintf("%s within %s", waiting, te.After),
 			Seen: "nothing", Message: "the socket sent nothing it should have"}, reason: fmt.Sprintf("no %s within %s", waiting, te.After)}
-	case errors.As(err, &fe):
-		return &quoteProblem{violation: contract.Violation{Pointer: "", Keyword: string(fe.Kind), Seen: red.Text(fe.Reason), Message: "the socket broke the frame contract"},
-			reason: red.Text(fe.Error())}
-	case errors.As(err, &ue):
-		return &quoteProblem{unavailable: true, reason: oneline.First(red.Text(ue.Error()), oneline.MaxMessage)}
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return &quoteProblem{unavailable: true, reason: "no usable answer before the spec's deadline"}
 	}
-	return &quoteProblem{violation: contract.Violation{Pointer: "", Keyword: "websocket", Seen: red.Text(err.Error())}, reason: red.Text(err.Error())}
+	return connProblem(e.Redactor, err)
 }
 
 // notProtocol is the problem of a frame that is neither of the socket's
