@@ -44,6 +44,8 @@ func (c *call) family() string {
 		return "manager"
 	case strings.HasPrefix(p, "/openapi-c/"):
 		return "openapi"
+	case c.route.kind == auth2RouteKind:
+		return "auth2"
 	}
 	return "client"
 }
