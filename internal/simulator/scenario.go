@@ -187,7 +187,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios, tradeScenarios)...)
+}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios, tradeScenarios, quoteScenarios)...)
 
 // registryIndex maps a name to its registry entry.
 var registryIndex = func() map[string]*scenarioDef {
