@@ -179,14 +179,22 @@ func (s *Simulator) serveManagerQuote(w http.ResponseWriter, c *call, service, e
 }
 
 // quoteSymbols are the symbols a quote service quotes, by code: stocks on
-// the stock service, everything else on the other.
+// the stock service, also by their bare ticker (AAPL for the simulator's
+// AAPL-3, as a stock quote service names it), everything else on the other.
 func (s *Simulator) quoteSymbols(service string) map[string]symbol {
 	out := map[string]symbol{}
+	add := func(code string, sym symbol) {
+		if _, dup := out[code]; !dup {
+			out[code] = sym
+		}
+	}
 	for _, sym := range s.symbols {
-		if (sym.tradeType == tradeStock) == (service == quoteServiceStock) {
-			if _, dup := out[sym.code]; !dup {
-				out[sym.code] = sym
-			}
+		if (sym.tradeType == tradeStock) != (service == quoteServiceStock) {
+			continue
+		}
+		add(sym.code, sym)
+		if sym.tradeType == tradeStock {
+			add(sym.base, sym)
 		}
 	}
 	return out
