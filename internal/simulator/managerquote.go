@@ -208,8 +208,8 @@ func (s *Simulator) quoteTick(sym symbol, endpoint string, atMillis int64) map[s
 	s.book.mu.Unlock()
 	tick := map[string]any{"code": sym.code, "seq": strconv.Itoa(seq + 1), "tick_time": strconv.FormatInt(atMillis, 10)}
 	if endpoint == quoteDepthTick {
-		tick["bids"] = []any{map[string]any{"price": decimal(bid, sym.digits), "volume": "100000.00"}}
-		tick["asks"] = []any{map[string]any{"price": decimal(ask, sym.digits), "volume": "100000.00"}}
+		tick["bids"] = []any{map[string]any{"price": decimal(bid, sym.digits), "volume": "25000.50"}}
+		tick["asks"] = []any{map[string]any{"price": decimal(ask, sym.digits), "volume": "25000.50"}}
 		return tick
 	}
 	mid := round((bid+ask)/2, sym.digits)
