@@ -214,11 +214,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // attempt performs one HTTP request and classifies its result.
 func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, o CallOptions, ex *Exchange) (outcome, time.Duration, error) {
-	actx, cancel := context.WithTimeout(context.WithValue(ctx, familyKey{}, op.Family), c.cfg.Timeout)
+	actx, cancel := context.WithTimeout(context.WithValue(context.WithValue(ctx, familyKey{}, op.Family), plainKey{}, op.Quote), c.cfg.Timeout)
 	defer cancel()
 	now := c.cfg.Now()
 	trace := NewTrace(now)
-	if c.cfg.Encrypted && op.Family != FamilyAuth2 {
+	if c.cfg.Encrypted && op.Family != FamilyAuth2 && !op.Quote {
 		trace = "x-" + trace
 	}
 	url := c.URL(op) // each attempt's own query: its trace
