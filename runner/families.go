@@ -17,12 +17,13 @@ type families struct {
 	openAPIVariant           func(apiKey string, key *rsa.PrivateKey) (*mmapi.Client, error)
 }
 
-// plainAuth2 sends the Auth2 family's requests through plain and every
-// other one through encrypted.
+// plainAuth2 sends the Auth2 family's requests (and the Manager quote REST
+// endpoints', mmapi.PlainOnly) through plain and every other one through
+// encrypted.
 type plainAuth2 struct{ plain, encrypted http.RoundTripper }
 
 func (t plainAuth2) RoundTrip(r *http.Request) (*http.Response, error) {
-	if mmapi.FamilyOf(r) == mmapi.FamilyAuth2 {
+	if mmapi.PlainOnly(r) {
 		return t.plain.RoundTrip(r)
 	}
 	return t.encrypted.RoundTrip(r)

@@ -29,7 +29,7 @@ func TestBareReply(t *testing.T) {
 	if bare.Envelope != schemas.EnvelopeBare {
 		t.Fatalf("getLevel envelope %q, want %q", bare.Envelope, schemas.EnvelopeBare)
 	}
-	notAnEnvelope := &mmapi.ContractError{Reason: `not an envelope: neither "code" nor "ok" is present`}
+	notAnEnvelope := &mmapi.ContractError{Reason: `not an envelope: none of "code", "ok" or "ret" is present`}
 	reply := func(body string) *mmapi.Exchange { return &mmapi.Exchange{HTTPStatus: 200, Body: []byte(body)} }
 
 	rc, err := env.CheckResponse(bare, reply(`{"makerLevel":"1","takerLevel":"2"}`), notAnEnvelope)

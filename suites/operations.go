@@ -43,6 +43,9 @@ func (o Operation) Labels() []string {
 	if o.Smoke {
 		labels = append(labels, "smoke")
 	}
+	if o.Envelope == schemas.EnvelopeQuote {
+		labels = append(labels, quoteLabel)
+	}
 	return labels
 }
 
@@ -69,7 +72,11 @@ func (o Operation) catalogBody() map[string]any {
 }
 
 func (o Operation) call() mmapi.Operation {
-	return mmapi.Operation{Family: mmapi.Family(o.Family), BizType: o.BizType, Version: o.Version, Group: o.Group, Path: o.Path}
+	op := mmapi.Operation{Family: mmapi.Family(o.Family), BizType: o.BizType, Version: o.Version, Group: o.Group, Path: o.Path}
+	if o.Envelope == schemas.EnvelopeQuote {
+		return quoteCall(o, op)
+	}
+	return op
 }
 
 // clientOperations are the Client API operations of the contract suite, with

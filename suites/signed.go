@@ -91,7 +91,7 @@ func ManagerOperations(env *Env) ([]Operation, error) {
 		}
 		ops = append(ops, Operation{Operation: op, Smoke: m.smoke})
 	}
-	return ops, nil
+	return append(ops, managerQuoteOperations(env.Schemas)...), nil
 }
 
 // registerSigned adds the Open API and Manager API specs.
@@ -118,7 +118,10 @@ func registerSigned(env *Env) error {
 	mgr := familyClient{client: env.Manager, missing: missingManager}
 	for _, op := range mgrOps {
 		var body any // nil: the auth call with the configured appId/appSecret
-		if op.BizType != managerAuthBizType {
+		switch {
+		case op.Envelope == schemas.EnvelopeQuote:
+			body = op.Body // the documented query; the catalog's {token, query} are its URL parameters
+		case op.BizType != managerAuthBizType:
 			body = op.catalogBody()
 		}
 		registerOperationWith(env, op, mgr, func(SpecContext, caller) any { return body })

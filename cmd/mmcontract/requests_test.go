@@ -54,7 +54,13 @@ func TestEverySuiteRequestValidates(t *testing.T) {
 	}
 	for _, want := range []string{"client customer.app.CustomerOptionalWebApiService.optionalList",
 		"client fund.app.FundExchangeRateQueryService.getExchangeRateList", "client config.app.AppJcStrategyDubboService.getPageView",
-		"manager config.admin.AdminDictDubboService.getListByParentCode"} {
+		"manager config.admin.AdminDictDubboService.getListByParentCode",
+		// The quote REST calls (their query parameters and batch-kline's
+		// body) and every Auth2 step's body are held to their schemas too.
+		"manager quote-b-api/depth-tick", "manager quote-b-api/trade-tick", "manager quote-b-api/kline",
+		"manager quote-b-api/batch-kline", "manager quote-stock-b-api/depth-tick", "manager quote-stock-b-api/trade-tick",
+		"manager quote-stock-b-api/kline", "manager quote-stock-b-api/batch-kline",
+		"auth2 auth2/code", "auth2 auth2/token", "auth2 auth2/user", "auth2 auth2/refresh"} {
 		if !called[want] {
 			t.Errorf("%s was not called", want)
 		}

@@ -65,6 +65,19 @@ func FamilyOf(r *http.Request) Family {
 	return f
 }
 
+// plainKey marks, in a request's context, a request of a service that
+// speaks no encrypted mode though its family does (the quote REST
+// endpoints of the Manager family).
+type plainKey struct{}
+
+// PlainOnly reports whether r must go out unencrypted even in the
+// encrypted mode: the Auth2 API and the Manager quote REST endpoints
+// document none.
+func PlainOnly(r *http.Request) bool {
+	plain, _ := r.Context().Value(plainKey{}).(bool)
+	return plain || FamilyOf(r) == FamilyAuth2
+}
+
 // companyHeader is the header that names the company: the Auth2 API reads
 // company, every other family companyId.
 func companyHeader(f Family) string {

@@ -43,6 +43,16 @@ type Operation struct {
 	Version string // header "version"; "" means "0.0.1"
 	Group   string // header "group"; "" = none; tradeapi.* operations use "tradeApi"
 	Path    string // "global" (default), "login", "auth", "register", "cats-gateway/global", ...
+	// Quote marks the Manager API's quote REST endpoints (GET
+	// /openapi-b/quote-b-api/{BizType}, Path the service): sent as GET with
+	// the Manager token in the "token" query parameter and the body's
+	// "trace" set to the trace sent, and answered with the quote envelope
+	// {ret, msg, trace, data}, where ret 200 is success.
+	Quote bool
+	// QueryBody sends a Quote operation's body URL-encoded in the "query"
+	// query parameter rather than as the request body, as the tick and
+	// kline endpoints document (batch-kline takes a body).
+	QueryBody bool
 }
 
 // Well-known operations the client itself performs.

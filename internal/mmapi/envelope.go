@@ -18,6 +18,9 @@ import (
 // broken body is refused here rather than trusted to every consumer.
 const MaxDepth = jsontok.DefaultMaxDepth
 
+// quoteRetOK is the quote envelope's success return code.
+const quoteRetOK = 200
+
 // Envelope is the vendor's response wrapper, decoded with exact (case-
 // sensitive) field names and strict types.
 type Envelope struct {
@@ -32,8 +35,12 @@ type Envelope struct {
 	Data json.RawMessage
 	OK   bool
 	Fail bool
+	// Ret is the quote envelope's {ret, msg, trace, data} return code
+	// (the Manager quote REST endpoints), 200 on success; without "code" the
+	// envelope's Code is its decimal, so reports name it as they name codes.
+	Ret int64
 
-	hasOK bool
+	hasOK, hasRet bool
 }
 
 // Success reports whether the envelope signals success: ok when present,
@@ -43,6 +50,9 @@ func (e *Envelope) Success() bool {
 	if e.hasOK {
 		return e.OK
 	}
+	if e.hasRet {
+		return e.Ret == quoteRetOK
+	}
 	return e.Code == "0"
 }
 
@@ -50,7 +60,7 @@ func (e *Envelope) Success() bool {
 // *ContractError with a one-line reason: an empty body, invalid UTF-8,
 // invalid JSON, duplicate keys at any depth, an integer beyond int64 or a
 // number beyond float64 anywhere, nesting deeper than MaxDepth, a non-object
-// top level, a wrong-typed envelope field, or neither "code" nor "ok". The
+// top level, a wrong-typed envelope field, or none of "code", "ok" and "ret". The
 // whole body is checked before any of the last three is reported, so a
 // broken body is always called broken.
 //
@@ -140,6 +150,9 @@ func decodeEnvelope(t *jsontok.Tokenizer, body []byte) (*Envelope, error) {
 			env.OK, ferr = fieldBool(v)
 		case "fail":
 			env.Fail, ferr = fieldBool(v)
+		case "ret":
+			env.hasRet = true
+			env.Ret, ferr = fieldInt64(v)
 		case "data":
 			env.Data = json.RawMessage(raw)
 		}
@@ -154,7 +167,12 @@ func decodeEnvelope(t *jsontok.Tokenizer, body []byte) (*Envelope, error) {
 		return nil, fieldErr
 	}
 	if !hasCode && !env.hasOK {
-		return nil, &ContractError{Reason: `not an envelope: neither "code" nor "ok" is present`}
+		if !env.hasRet {
+			return nil, &ContractError{Reason: `not an envelope: none of "code", "ok" or "ret" is present`}
+		}
+		env.Code = strconv.FormatInt(env.Ret, 10)
+	} else {
+		env.hasRet = false // a standard envelope: its code and ok decide
 	}
 	return env, nil
 }

@@ -84,8 +84,9 @@ func TestDecodeEnvelopeBroken(t *testing.T) {
 		{"bom", "\ufeff{}", `not JSON: body starts with 'ï'`},
 		{"array", `[1,2]`, "not an envelope: top level is a JSON array, not an object"},
 		{"string", `"ok"`, "not an envelope: top level is a JSON string, not an object"},
-		{"no code or ok", `{"data":{}}`, `not an envelope: neither "code" nor "ok" is present`},
+		{"no code or ok", `{"data":{}}`, `not an envelope: none of "code", "ok" or "ret" is present`},
 		{"code number", `{"code":0}`, `envelope field "code": is a number, want string`},
+		{"ret string", `{"ret":"200","msg":"ok","trace":"t"}`, `envelope field "ret": is a string, want integer`},
 		{"ok string", `{"code":"0","ok":"true"}`, `envelope field "ok": is a string, want boolean`},
 		{"tm float", `{"code":"0","tm":1.5}`, `envelope field "tm": 1.5 is not an int64 integer`},
 		{"tm string", `{"code":"0","tm":"1"}`, `envelope field "tm": is a string, want integer`},
@@ -243,4 +244,27 @@ func realisticFindCustomerInfo() []byte {
 		"forceLevel": map[string]any{}, "earlyWarningLevel": map[string]any{}, "withdrawLevel": map[string]any{},
 	}
 	return envelope("0", data)
+}
+
+// Ensure the quote envelope {ret, msg, trace, data} decodes, with ret 200
+// the success and any other ret a failure whose Code names it, while a
+// standard envelope that happens to carry "ret" is judged by its code.
+func TestDecodeQuoteEnvelope(t *testing.T) {
+	for _, tt := range []struct {
+		body    string
+		success bool
+		code    string
+	}{
+		{`{"ret":200,"msg":"ok","trace":"t1","data":{"tick_list":[]}}`, true, "200"},
+		{`{"ret":401,"msg":"token invalid","trace":"t1","data":null}`, false, "401"},
+		{`{"code":"0","ok":true,"ret":500}`, true, "0"},
+	} {
+		env, err := DecodeEnvelope([]byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.body, err)
+		}
+		if env.Success() != tt.success || env.Code != tt.code {
+			t.Errorf("%s: success %t code %q, want %t %q", tt.body, env.Success(), env.Code, tt.success, tt.code)
+		}
+	}
 }

@@ -109,6 +109,9 @@ const (
 // request go out.
 func (c *Client) send(ctx context.Context, op Operation, body []byte, token string, o CallOptions) (*Exchange, error) {
 	ex := &Exchange{Method: http.MethodPost, URL: c.URL(op), RequestBody: body}
+	if op.Quote {
+		ex.Method = http.MethodGet
+	}
 	key := string(op.Family) + " " + op.BizType
 	br := c.cfg.Breaker
 	var last error
@@ -212,16 +215,25 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // attempt performs one HTTP request and classifies its result.
 func (c *Client) attempt(ctx context.Context, op Operation, body []byte, token string, o CallOptions, ex *Exchange) (outcome, time.Duration, error) {
-	actx, cancel := context.WithTimeout(context.WithValue(ctx, familyKey{}, op.Family), c.cfg.Timeout)
+	actx, cancel := context.WithTimeout(context.WithValue(context.WithValue(ctx, familyKey{}, op.Family), plainKey{}, op.Quote), c.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, ex.URL, bytes.NewReader(body))
-	if err != nil {
-		return final, 0, fmt.Errorf("%s: building request: %w", op.BizType, err)
-	}
 	now := c.cfg.Now()
 	trace := NewTrace(now)
-	if c.cfg.Encrypted && op.Family != FamilyAuth2 {
+	if c.cfg.Encrypted && op.Family != FamilyAuth2 && !op.Quote {
 		trace = "x-" + trace
+	}
+	url := c.URL(op) // each attempt's own query: its trace
+	if op.Quote {
+		var err error
+		if url, body, err = quoteRequest(url, body, trace, token, op.QueryBody); err != nil {
+			return final, 0, fmt.Errorf("%s: %w", op.BizType, err)
+		}
+		token = "" // in the URL, not a header
+		ex.URL, ex.RequestBody = url, body
+	}
+	req, err := http.NewRequestWithContext(actx, ex.Method, url, bytes.NewReader(body))
+	if err != nil {
+		return final, 0, fmt.Errorf("%s: building request: %w", op.BizType, err)
 	}
 	if !o.Timestamp.IsZero() {
 		now = o.Timestamp

@@ -146,6 +146,9 @@ func (s *Simulator) serveAuth2(w http.ResponseWriter, c *call) {
 		s.writeError(w, http.StatusOK, c, bizGateway, codeParamsInvalid)
 		return
 	}
+	if !s.requestValid(w, c, raw) {
+		return
+	}
 	c.body = body
 	st := s.auth2
 	scenario := s.scenario.Load().Name

@@ -195,7 +195,7 @@ var registry = append([]scenarioDef{
 	{Scenario: Scenario{Name: "reset-mid-body", Kind: KindFault, ExpectedVerdict: verdict.Unavailable,
 		Description: "headers and half the body, then the connection is reset"},
 		serve: serveReset},
-}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios, tradeScenarios, wsQuoteScenarios, openMsgScenarios, managerPushScenarios)...)
+}, slices.Concat(leakScenarios, auth2Scenarios, gatewayScenarios, tradeScenarios, wsQuoteScenarios, openMsgScenarios, managerPushScenarios, quoteScenarios)...)
 
 // quoteLabel selects the quote socket's checks of the default suite.
 const quoteLabel = "websocket && quote && !slow"

@@ -45,6 +45,10 @@ func TestScenarioRegistry(t *testing.T) {
 			if !strings.HasPrefix(sc.Pointer, "/") {
 				t.Errorf("%s: contract scenario without pointer", sc.Name)
 			}
+		case KindQuote:
+			if !strings.HasPrefix(sc.Pointer, "/") || sc.Filter == "" || !strings.HasPrefix(sc.Name, "quote-rest-") {
+				t.Errorf("%s: quote scenario without pointer, label filter or quote-rest- prefix", sc.Name)
+			}
 		case KindTrade:
 			if !strings.HasPrefix(sc.Pointer, "/") || sc.Step == "" || !strings.HasPrefix(sc.Name, "trade-") {
 				t.Errorf("%s: trade scenario without pointer, step or trade- prefix", sc.Name)

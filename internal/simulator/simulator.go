@@ -335,7 +335,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if sc := s.scenario.Load(); sc.outage && sc.serve(s, w, c) {
 			return
 		}
-		if fam == "openapi" {
+		if service, endpoint, quote := managerQuoteRoute(rt.bizType); fam == "manager" && quote {
+			s.serveManagerQuote(w, c, service, endpoint)
+		} else if fam == "openapi" {
 			s.serveOpenAPI(w, c)
 		} else {
 			s.serveManager(w, c)

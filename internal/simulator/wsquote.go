@@ -420,7 +420,8 @@ func (c *quoteConn) cancel(ctx context.Context, seq uint32, ext string, data jso
 	c.reply(ctx, quote.RetOK, "success", quote.CmdCancelAck, seq, ext, map[string]any{"cancel_type": *d.CancelType})
 }
 
-// klineSeconds is each kline_type's bar length.
+// klineSeconds is each kline_type's bar length (1 = 1 minute … 10 = a
+// month, taken as 30 days), for the quote socket and the quote REST API.
 var klineSeconds = map[int]int64{1: 60, 2: 300, 3: 900, 4: 1800, 5: 3600, 6: 7200, 7: 14400, 8: 86400, 9: 7 * 86400, 10: 30 * 86400}
 
 func (c *quoteConn) kline(ctx context.Context, seq uint32, ext string, data json.RawMessage) {
