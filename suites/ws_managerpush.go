@@ -145,9 +145,8 @@ func (e *Env) managerPushListen(ctx SpecContext) *managerPushRun {
 	r := &managerPushRun{socketRun: socketRun{family: ManagerPushFamily}}
 	tok, err := e.Manager.ManagerToken(ctx)
 	if err != nil {
-		var ue *mmapi.UnavailableError
-		if errors.As(err, &ue) {
-			r.problem = &quoteProblem{unavailable: true, reason: oneline.First(e.Redactor.Text(ue.Error()), oneline.MaxMessage)}
+		if p := e.tokenProblem(err); p != nil {
+			r.problem = p
 		} else {
 			r.problem = &quoteProblem{violation: contract.Violation{Pointer: "", Keyword: "manager_auth", Seen: oneline.First(e.Redactor.Text(err.Error()), 120),
 				Message: "no Manager token for the handshake"}, reason: oneline.First(e.Redactor.Text(err.Error()), oneline.MaxMessage)}

@@ -75,7 +75,11 @@ func registerQuote(env *Env) {
 			defer recordObservation(&obs)
 			tok, err := env.Client.SessionToken(ctx)
 			if err != nil {
-				(&quoteProblem{unavailable: true, reason: "no client token: " + oneline.First(env.Redactor.Text(err.Error()), oneline.MaxMessage)}).fail(&obs, "logging in")
+				p := env.tokenProblem(err)
+				if p == nil {
+					p = &quoteProblem{unavailable: true, reason: "no client token: " + oneline.First(env.Redactor.Text(err.Error()), oneline.MaxMessage)}
+				}
+				p.fail(&obs, "logging in")
 			}
 			q, p := env.dialQuote(ctx, quote.PathQuote+"?token="+url.QueryEscape(tok))
 			if p != nil {

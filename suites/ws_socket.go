@@ -60,6 +60,27 @@ func (r *socketRun) first(kind string) *socketFrame {
 	return nil
 }
 
+// tokenProblem classifies a failure to get the token a handshake needs as
+// a call's failure is classified: the run's set-up problem, or the vendor
+// refusing this login or Manager auth (rejected credentials, a clock outside
+// its window), is the config verdict; an unreachable vendor is unavailable;
+// anything else (nil here) is the caller's to report.
+func (e *Env) tokenProblem(err error) *quoteProblem {
+	if ce := e.setupProblem(); ce != nil {
+		return &quoteProblem{config: ce, reason: "not connected: " + ce.Message}
+	}
+	var ue *mmapi.UnavailableError
+	if errors.As(err, &ue) {
+		return &quoteProblem{unavailable: true, reason: oneline.First(e.Redactor.Text(ue.Error()), oneline.MaxMessage)}
+	}
+	// The token comes from the client's own login or Manager auth: no
+	// exchange of a spec's call, so it is judged as a login.
+	if ce := e.rejectedSession(nil, err, mmapi.CallOptions{}); ce != nil {
+		return &quoteProblem{config: ce, reason: "not connected: " + ce.Message}
+	}
+	return nil
+}
+
 // dialSocket opens the websocket at path under the target's root with the
 // run's policy and the given handshake header.
 func (e *Env) dialSocket(ctx context.Context, path string, header http.Header) (*wsclient.Conn, *quoteProblem) {
