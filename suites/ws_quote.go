@@ -142,7 +142,7 @@ func registerQuote(env *Env) {
 			defer recordObservation(&obs)
 			r := ticks.get(ctx)
 			r.failUnlessAck(&obs)
-			env.checkShape(&obs, "subscribe_tick", r.ack.frame)
+			env.checkFrameShape(&obs, QuoteFamily, "subscribe_tick", r.ack.frame)
 		}, SpecTimeout(env.quoteTimeout()))
 
 		env.it("keeps the accepted shape of the tick pushes", quoteLabels("subscribe_tick", "push"), func(ctx SpecContext) {
@@ -151,7 +151,7 @@ func registerQuote(env *Env) {
 			defer recordObservation(&obs)
 			r := ticks.get(ctx)
 			r.failUnlessPushes(&obs)
-			env.checkShape(&obs, quote.PushTick.SchemaKind(), r.pushes[0].push.AppendJSON(nil))
+			env.checkFrameShape(&obs, QuoteFamily, quote.PushTick.SchemaKind(), r.pushes[0].push.AppendJSON(nil))
 		}, SpecTimeout(env.quoteTimeout()))
 
 		env.it("replaces the subscription on a new subscribe: pushes for the old symbols stop", quoteLabels("subscribe_tick"), func(ctx SpecContext) {
@@ -242,7 +242,7 @@ func (t *tickRunner) run(ctx SpecContext) *tickRun {
 	syms := e.Websocket.QuoteSymbols[:min(2, len(e.Websocket.QuoteSymbols))]
 	r.ack, r.ackErr = q.request(ctx, quote.CmdSubscribeTick, quote.TickSubscription{SymbolList: syms})
 	if r.ack != nil {
-		r.recorded = e.recordFrames("subscribe_tick", q.url, r.ack.sent, r.ack.frame)
+		r.recorded = e.recordSocketFrames(QuoteFamily, "subscribe_tick", q.url, r.ack.sent, r.ack.frame)
 	}
 	if r.ackErr != nil {
 		r.pushErr = r.ackErr
@@ -298,7 +298,7 @@ func (r *tickRun) failUnlessPushes(obs *contract.Observation) {
 // of the command's kind, and the echo of seq_id and ext with ret 200.
 func (e *Env) checkAnswer(obs *contract.Observation, q *quoteConn, kind string, ex *quoteExchange, p *quoteProblem) {
 	if ex != nil && obs.ExchangeID == "" {
-		rec := e.recordFrames(kind, q.url, ex.sent, ex.frame)
+		rec := e.recordSocketFrames(QuoteFamily, kind, q.url, ex.sent, ex.frame)
 		obs.ExchangeID, obs.Exchange = rec.ID, rec
 	}
 	if p != nil {
@@ -378,26 +378,6 @@ func sequenceGaps(pushes []receivedPush, ackSeqs map[quote.Symbol]uint64) []cont
 		last[k], known[k] = uint64(seq), true
 	}
 	return out
-}
-
-// checkShape records the frame's shape and its drift against the baseline
-// (or the kind's schema), through the run's one drift checker.
-func (e *Env) checkShape(obs *contract.Observation, kind string, frame []byte) {
-	if e.Drift == nil {
-		Skip("drift detection is off")
-	}
-	shape, ds, err := e.Drift.Check(QuoteFamily, kind, frame)
-	if err != nil {
-		Fail(fmt.Sprintf("%s: inferring the frame's shape: %v", kind, err))
-	}
-	obs.Shape, obs.Drift = shape, ds
-	breaking, drifted := check.Shape(ds)
-	if len(breaking) > 0 {
-		Fail(fmt.Sprintf("%s drifted in a breaking way:\n  %s", kind, strings.Join(breaking, "\n  ")))
-	}
-	if drifted {
-		obs.Outcome = verdict.Drifted
-	}
 }
 
 // resubscribe subscribes to a, sees its pushes, subscribes to b, and
@@ -591,7 +571,7 @@ func (e *Env) malformed(ctx SpecContext, obs *contract.Observation) {
 		if m.Err != nil {
 			frameProblem(e, m).fail(obs, "the answer to a malformed frame")
 		}
-		rec := e.recordFrames("subscribe_tick", q.url, []byte(tc.frame), m.Frame.Data)
+		rec := e.recordSocketFrames(QuoteFamily, "subscribe_tick", q.url, []byte(tc.frame), m.Frame.Data)
 		obs.ExchangeID, obs.Exchange = rec.ID, rec
 		obs.EnvelopeCode, obs.LatencyMS = fmt.Sprint(m.Response.RetCode()), m.Frame.Received.Sub(at).Milliseconds()
 		if vs := check.Refusal(*m.Response, tc.want...); len(vs) > 0 {

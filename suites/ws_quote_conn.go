@@ -322,18 +322,6 @@ func (p *quoteProblem) fail(obs *contract.Observation, what string) {
 	Fail(what + ": " + p.reason)
 }
 
-// recordFrames records a request frame and its answer as the spec's
-// exchange, redacted like an HTTP exchange.
-func (e *Env) recordFrames(operation, url string, sent, received []byte) *contract.Exchange {
-	reqBody, reqCut := capBody(e.Redactor.BodyPrefix(sent, maxRecordedBody+1))
-	respBody, respCut := capBody(e.Redactor.BodyPrefix(received, maxRecordedBody+1))
-	key := OperationKey(QuoteFamily, operation)
-	return &contract.Exchange{
-		ID: fmt.Sprintf("%s #%d", key, e.calls.next(key)), Method: "GET", URL: e.Redactor.Text(url),
-		RequestBody: string(reqBody), ResponseStatus: 101, ResponseBody: string(respBody), Truncated: reqCut || respCut,
-	}
-}
-
 // symbolsText names symbols for a message.
 func symbolsText(syms []quote.Symbol) string {
 	s := make([]string, len(syms))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mmcontract/mmcontract/internal/contract"
 	"github.com/mmcontract/mmcontract/internal/jsontok"
+	"github.com/mmcontract/mmcontract/internal/oneline"
 	"github.com/mmcontract/mmcontract/internal/quote"
 )
 
@@ -157,21 +158,15 @@ func (af AssetFrame) Violations() []contract.Violation {
 	return vs
 }
 
+// maxSeen bounds a seen value (runes) so a hostile frame cannot fill a report.
+const maxSeen = 40
+
 // Keyword of a text frame value that breaks the documented number format.
 const KeywordDecimal = "decimal"
 
 func decimalViolation(ptr, seen, want string) contract.Violation {
-	return contract.Violation{Pointer: ptr, Keyword: KeywordDecimal, Expected: want, Seen: fmt.Sprintf("%q", clip(seen)),
+	return contract.Violation{Pointer: ptr, Keyword: KeywordDecimal, Expected: want, Seen: fmt.Sprintf("%q", oneline.Cut(strings.ToValidUTF8(seen, "\uFFFD"), maxSeen)),
 		Message: "text frame value is not " + want}
-}
-
-// clip bounds a seen value so a hostile frame cannot fill a report.
-func clip(s string) string {
-	const max = 40
-	if len(s) > max {
-		return strings.ToValidUTF8(s[:max], "") + "…"
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func isDigits(s string) bool {
