@@ -112,17 +112,35 @@ func BenchmarkResponsePath(b *testing.B) {
 // bodies and headers), which BenchmarkResponsePath includes.
 // x-bare-decode is the ratio to a bare encoding/json decode in the same run
 // (the target: ≤ 2).
-func BenchmarkContractPath(b *testing.B) { benchContractPath(b, false) }
+func BenchmarkContractPath(b *testing.B) { benchContractPath(b, repeatResponse) }
 
 // BenchmarkContractPathFirstResponse is BenchmarkContractPath for the
 // first response of its operation in a run, which is every response of a
-// run that calls the operation once (a monitor's tick): the drift check's
-// Tracker knows nothing of the operation's shapes yet, so the shape is
-// inferred from scratch, formatted and diffed. (The data schema stays
-// parsed for drift, as it is once per operation and run.)
-func BenchmarkContractPathFirstResponse(b *testing.B) { benchContractPath(b, true) }
+// run that calls the operation once (a monitor's tick): the operation's
+// Tracker is new, so the shape is inferred, formatted and diffed from
+// scratch, through the skeleton of the operation's data schema. (The
+// schema's drift walker and skeleton stay, as they are once per operation
+// and run, like the checker's compiled schema: BenchmarkContractPathFirstUse
+// times them too.)
+func BenchmarkContractPathFirstResponse(b *testing.B) { benchContractPath(b, firstResponse) }
 
-func benchContractPath(b *testing.B, first bool) {
+// BenchmarkContractPathFirstUse is BenchmarkContractPathFirstResponse with
+// the drift check's Schema of the operation (its walker and skeleton) made
+// again for every response: what drift costs an operation's first response
+// in a fresh process, all of it, beside a bare decode. (The schema is
+// decoded once, by the checker's compile, which drift reads from: that
+// compile, also once per process, is BenchmarkLoad's and TestCompileAll's.)
+func BenchmarkContractPathFirstUse(b *testing.B) { benchContractPath(b, firstUse) }
+
+type contractPathCase int
+
+const (
+	repeatResponse contractPathCase = iota
+	firstResponse
+	firstUse
+)
+
+func benchContractPath(b *testing.B, c contractPathCase) {
 	env, ops, ex := responsePathEnv(b)
 	op, body := ops[0], ex.Body
 	d := env.Drift.(*driftCheck)
@@ -133,8 +151,11 @@ func benchContractPath(b *testing.B, first bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if first {
-			d.trackers.Clear()
+		switch c {
+		case firstResponse:
+			d.forgetResponses()
+		case firstUse:
+			d.forgetOperations()
 		}
 		if err := contractPath(env, op, body, ex.Trace); err != nil {
 			b.Fatal(err)

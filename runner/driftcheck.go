@@ -21,12 +21,17 @@ import (
 type driftCheck struct {
 	set       *schemas.Set
 	baselines map[string]drift.Shape // by drift.Key(family, bizType)
-	// parsed holds each data schema parsed for drift once, on the first
-	// response of its operation without a baseline; specs run in parallel.
-	parsed drift.SchemaCache
-	// trackers holds each operation's *drift.Tracker[checkedShape], by
-	// drift.Key.
-	trackers sync.Map
+	// ops holds each operation's *operationDrift, by drift.Key.
+	ops sync.Map
+}
+
+// operationDrift is what the drift check keeps of one operation: its data
+// schema read for drift (nil when it has none or it is not JSON: schemaErr
+// says which) and the Tracker of its responses, built on it.
+type operationDrift struct {
+	schema    *drift.Schema
+	schemaErr error
+	tracker   *drift.Tracker[checkedShape]
 }
 
 // newDriftChecker loads every baseline once at start, so a malformed
@@ -83,15 +88,42 @@ func (d *driftCheck) HasBaseline(family, bizType string) bool {
 // shaped like the operation's last one costs one scan of its tokens.
 func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage, []contract.Drift, error) {
 	key := drift.Key(family, bizType)
-	t, _ := d.trackers.Load(key)
-	if t == nil {
-		t, _ = d.trackers.LoadOrStore(key, drift.NewTracker[checkedShape](drift.Inferrer{}))
+	o, _ := d.ops.Load(key)
+	if o == nil {
+		o, _ = d.ops.LoadOrStore(key, d.operation(family, bizType))
 	}
-	c, err := t.(*drift.Tracker[checkedShape]).Observe(body, func(shape drift.Shape) (checkedShape, error) {
-		return d.derive(key, family, bizType, shape)
+	op := o.(*operationDrift)
+	c, err := op.tracker.ObserveInferred(body, func(x *drift.Inferred) (checkedShape, error) {
+		return d.derive(key, bizType, op, x)
 	})
 	// The drift is the caller's to keep, and the Tracker may return it again.
 	return c.raw, slices.Clone(c.drift), err
+}
+
+// operation reads the operation's data schema as the checker decoded it,
+// once per run, and builds the Tracker of its responses on it (drift.NewSchemaTracker),
+// so that its first response is inferred and diffed through the schema's
+// compiled pointers. Without a usable schema the Tracker is a plain one,
+// and derive reports the schema's problem unless a baseline is the
+// reference.
+func (d *driftCheck) operation(family, bizType string) *operationDrift {
+	op := &operationDrift{}
+	if tree, ok := d.set.DataSchemaTree(family, bizType); ok {
+		op.schema = drift.SchemaOfTree(tree)
+	} else if _, ok := d.set.DataSchema(family, bizType); ok {
+		op.schemaErr = fmt.Errorf("drift of %s against its schema: not valid JSON", bizType)
+	} else {
+		op.schemaErr = fmt.Errorf("no schema for %s/%s", family, bizType)
+	}
+	op.tracker = op.newTracker()
+	return op
+}
+
+func (op *operationDrift) newTracker() *drift.Tracker[checkedShape] {
+	if op.schema != nil {
+		return drift.NewSchemaTracker[checkedShape](drift.Inferrer{}, op.schema)
+	}
+	return drift.NewTracker[checkedShape](drift.Inferrer{})
 }
 
 // checkedShape is what a run derives from a response's shape: the shape as
@@ -101,18 +133,15 @@ type checkedShape struct {
 	drift []contract.Drift
 }
 
-func (d *driftCheck) derive(key, family, bizType string, shape drift.Shape) (checkedShape, error) {
-	pointers := shape.Pointers() // sorted once for the record and the diff
-	c := checkedShape{raw: json.RawMessage(drift.FormatSorted(shape, pointers))}
+func (d *driftCheck) derive(key, bizType string, op *operationDrift, x *drift.Inferred) (checkedShape, error) {
+	c := checkedShape{raw: json.RawMessage(x.Format())}
 	if base, ok := d.baselines[key]; ok {
-		c.drift = drift.Diff(bizType, base, shape)
+		c.drift = drift.Diff(bizType, base, x.Shape())
 		return c, nil
 	}
-	schema, ok := d.set.DataSchema(family, bizType)
-	if !ok {
-		return c, fmt.Errorf("no schema for %s/%s", family, bizType)
+	if op.schema == nil {
+		return c, op.schemaErr
 	}
-	var err error
-	c.drift, err = d.parsed.DiffSchemaSorted(bizType, schema, shape, pointers)
-	return c, err
+	c.drift = x.DiffSchema(bizType, op.schema)
+	return c, nil
 }

@@ -83,3 +83,19 @@ func TestDriftCheckMatchesFreshInference(t *testing.T) {
 	}
 	t.Logf("%d operations checked", checked)
 }
+
+// forgetResponses makes every operation's next response its first again,
+// its schema still parsed for drift: what BenchmarkContractPathFirstResponse times.
+func (d *driftCheck) forgetResponses() {
+	d.ops.Range(func(_, o any) bool {
+		op := o.(*operationDrift)
+		op.tracker = op.newTracker()
+		return true
+	})
+}
+
+// forgetOperations makes the drift check new: every operation's schema is
+// parsed for drift again on its next response, and its Tracker built on it.
+func (d *driftCheck) forgetOperations() {
+	d.ops.Clear()
+}

@@ -71,26 +71,28 @@ func (u *unsupported) Error() string { return fmt.Sprintf("%s at %q", u.what, u.
 
 // compileSchema compiles raw into a node tree. why is non-empty when raw
 // uses something outside the subset (raw is then for gojsonschema alone);
-// err is a schema the subset reads as invalid.
-func compileSchema(raw []byte) (prog *node, why string, err error) {
+// err is a schema the subset reads as invalid. tree is raw decoded
+// (numbers as json.Number), whenever it is JSON: drift detection reads it
+// instead of decoding the schema a second time.
+func compileSchema(raw []byte) (prog *node, tree any, why string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	c := compiler{}
 	n, err := c.node(v, "", true)
 	if u, ok := err.(*unsupported); ok {
-		return nil, u.Error(), nil
+		return nil, v, u.Error(), nil
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, v, "", err
 	}
 	if n == nil {
 		n = &node{} // the empty schema: the root is never nil, so callers need no check
 	}
-	return n, "", nil
+	return n, v, "", nil
 }
 
 type compiler struct{}

@@ -105,6 +105,7 @@ type entry struct {
 	once        sync.Once
 	raw         []byte
 	prog        *node  // nil when the schema falls back to the reference
+	tree        any    // raw decoded, read-only: see DataSchemaTree
 	unsupported string // why it falls back; "" when compiled
 	err         error
 
@@ -275,7 +276,8 @@ func (e *entry) compile(fsys fs.FS) {
 		return
 	}
 	e.raw = b
-	prog, why, err := compileSchema(b)
+	prog, tree, why, err := compileSchema(b)
+	e.tree = tree
 	if err == nil && why == "" {
 		e.prog = prog
 		return
@@ -424,6 +426,19 @@ func (s *Set) DataSchema(fam, bizType string) ([]byte, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// DataSchemaTree returns the operation's data schema as the compiled
+// checker decoded it (objects as map[string]any, numbers as json.Number),
+// compiling it if nothing has yet: drift detection walks it instead of
+// decoding the schema again. It is shared and must not be modified.
+func (s *Set) DataSchemaTree(fam, bizType string) (any, bool) {
+	e, ok := s.dataEntry(fam, bizType)
+	if !ok {
+		return nil, false
+	}
+	s.compiled(e) // a schema even the reference refuses still has its tree, when it is JSON
+	return e.tree, e.tree != nil
 }
 
 func (s *Set) dataEntry(fam, bizType string) (*entry, bool) {

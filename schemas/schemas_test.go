@@ -1,10 +1,12 @@
 package schemas_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +39,16 @@ func TestLoadCompilesEverySchema(t *testing.T) {
 			b, ok := set.DataSchema(fam, op.BizType)
 			if !ok || !json.Valid(b) {
 				t.Errorf("%s %s: no data schema", fam, op.BizType)
+			}
+			// The tree drift reads is the same schema.
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.UseNumber()
+			var want any
+			if err := dec.Decode(&want); err != nil {
+				t.Fatal(err)
+			}
+			if tree, ok := set.DataSchemaTree(fam, op.BizType); !ok || !reflect.DeepEqual(tree, want) {
+				t.Errorf("%s %s: DataSchemaTree is not the data schema decoded", fam, op.BizType)
 			}
 			if !json.Valid(op.Request) {
 				t.Errorf("%s %s: request %q is not JSON", fam, op.BizType, op.Request)

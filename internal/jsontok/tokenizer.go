@@ -115,6 +115,18 @@ const (
 type keyRef struct {
 	start, end int
 	arena      bool
+	tag        uint32 // keyTag of the key, so that the duplicate check compares bytes only on a likely match
+}
+
+// keyTag summarises a key in a word: its length and three of its bytes.
+// Two keys with different tags differ; most distinct keys of one object
+// (an object's names differ in length or at an end) have different tags.
+func keyTag(k []byte) uint32 {
+	n := len(k)
+	if n == 0 {
+		return 0
+	}
+	return uint32(n)&0xff | uint32(k[0])<<8 | uint32(k[n/2])<<16 | uint32(k[n-1])<<24
 }
 
 type frame struct {
@@ -416,8 +428,9 @@ func (t *Tokenizer) seen(f *frame, k keyRef) bool {
 	kb := t.ref(k)
 	const linear = 64
 	if len(f.keys) < linear {
+		k.tag = keyTag(kb)
 		for _, prev := range f.keys {
-			if bytes.Equal(t.ref(prev), kb) {
+			if prev.tag == k.tag && bytes.Equal(t.ref(prev), kb) {
 				return true
 			}
 		}

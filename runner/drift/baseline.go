@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mmcontract/mmcontract/internal/atomicfile"
 	"github.com/mmcontract/mmcontract/internal/jsontok"
@@ -240,50 +241,97 @@ func Format(s Shape) []byte { return FormatSorted(s, s.Pointers()) }
 // FormatSorted is Format for a caller that holds s.Pointers() already: a run
 // formats and diffs each response's shape, and one sort serves both.
 func FormatSorted(s Shape, pointers []string) []byte {
-	var b bytes.Buffer
-	b.Grow(64 + 96*len(s.Fields))
-	b.WriteString("{\n  \"fields\": {")
-	for i, p := range pointers {
-		f := s.Fields[p]
+	return formatFields(len(pointers), func(i int) (string, Field) { return pointers[i], s.Fields[pointers[i]] },
+		s.OKCodes, s.Samples)
+}
+
+// formatFields writes a shape's file form from its fields in sorted order,
+// at(i) being the i-th of n. It appends to one buffer sized for the usual
+// field, and writes each type set from a table: a run formats every
+// response's shape.
+func formatFields(n int, at func(i int) (string, Field), okCodes []string, samples int) []byte {
+	size := 96
+	for i := range n {
+		p, f := at(i)
+		size += len(p) + 60 + 12*len(f.Values) // the usual field: `"seen": 1, "types": ["string"]`
+	}
+	b := make([]byte, 0, size)
+	b = append(b, "{\n  \"fields\": {"...)
+	for i := range n {
+		p, f := at(i)
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString("\n    ")
-		writeJSONString(&b, p)
-		b.WriteString(": {")
+		b = append(b, "\n    "...)
+		b = jsontok.AppendString(b, p)
+		b = append(b, ": {"...)
 		if f.Objects > 0 {
-			b.WriteString(`"objects": `)
-			b.WriteString(strconv.Itoa(f.Objects))
-			b.WriteString(", ")
+			b = append(b, `"objects": `...)
+			b = strconv.AppendInt(b, int64(f.Objects), 10)
+			b = append(b, ", "...)
 		}
-		b.WriteString(`"seen": `)
-		b.WriteString(strconv.Itoa(f.Seen))
-		b.WriteString(`, "types": `)
-		writeTypes(&b, f.Types)
-		if vs := sortedValues(f.Values); len(vs) > 0 {
-			b.WriteString(`, "values": `)
-			writeStrings(&b, vs)
+		b = append(b, `"seen": `...)
+		b = strconv.AppendInt(b, int64(f.Seen), 10)
+		b = append(b, `, "types": `...)
+		b = append(b, typesJSON(f.Types)...)
+		if vs := f.Values; len(vs) > 0 {
+			if len(vs) > 1 {
+				vs = sortedValues(vs)
+			}
+			b = append(b, `, "values": `...)
+			b = appendStrings(b, vs)
 		}
 		if f.ValuesDropped {
-			b.WriteString(`, "valuesDropped": true`)
+			b = append(b, `, "valuesDropped": true`...)
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	if len(s.Fields) > 0 {
-		b.WriteString("\n  ")
+	if n > 0 {
+		b = append(b, "\n  "...)
 	}
-	b.WriteString("},\n")
-	if codes := sortedValues(s.OKCodes); len(codes) > 0 {
-		b.WriteString(`  "okCodes": `)
-		writeStrings(&b, codes)
-		b.WriteString(",\n")
+	b = append(b, "},\n"...)
+	if codes := sortedValues(okCodes); len(codes) > 0 {
+		b = append(b, `  "okCodes": `...)
+		b = appendStrings(b, codes)
+		b = append(b, ",\n"...)
 	}
-	b.WriteString(`  "samples": `)
-	b.WriteString(strconv.Itoa(s.Samples))
-	b.WriteString(",\n  \"version\": ")
-	b.WriteString(strconv.Itoa(FormatVersion))
-	b.WriteString("\n}\n")
-	return b.Bytes()
+	b = append(b, `  "samples": `...)
+	b = strconv.AppendInt(b, int64(samples), 10)
+	b = append(b, ",\n  \"version\": "...)
+	b = strconv.AppendInt(b, FormatVersion, 10)
+	return append(b, "\n}\n"...)
+}
+
+// typesTable holds the file form of every TypeSet, made on first use.
+var typesTable = sync.OnceValue(func() *[1 << 7]string { // every subset of the 7 types
+	t := new([1 << 7]string)
+	for i := range t {
+		var b bytes.Buffer
+		writeTypes(&b, TypeSet(i))
+		t[i] = b.String()
+	}
+	return t
+})
+
+// typesJSON is the TypeSet as writeTypes writes it.
+func typesJSON(t TypeSet) string {
+	if int(t) >= len(typesTable()) {
+		var b bytes.Buffer
+		writeTypes(&b, t)
+		return b.String()
+	}
+	return typesTable()[t]
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = jsontok.AppendString(b, s)
+	}
+	return append(b, ']')
 }
 
 // writeTypes writes the set as writeStrings writes its Names, without

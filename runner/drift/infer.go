@@ -80,7 +80,6 @@ func (in Inferrer) isEnumKey(key string) bool {
 // and what it counted is reset when an inference first touches it.
 type acc struct {
 	Field
-	enum     bool
 	call     uint64 // the inference that last touched it: Field, enum and lastInst belong to that one
 	lastInst int    // the object instance that last counted this member, to count duplicate keys once
 	ptr      string // the pointer, the key of fields
@@ -91,7 +90,11 @@ type acc struct {
 	// what IsEnumKey said of it: a pointer is nearly always reached by one
 	// name, and IsEnumKey lower-cases it.
 	enumName   string
+	enum       bool // the current inference records its values
 	enumByName bool
+	enumKnown  bool
+
+	node *skelNode // the pointer's node when its operation's schema documents it
 
 	// prev is the pointer's Field in the shape a Tracker last derived from,
 	// valid when prevGen is that shape's generation.
@@ -153,7 +156,10 @@ var tokenizers = sync.Pool{New: func() any { return new(jsontok.Tokenizer) }}
 // Infer, kept across the responses of one operation by a Tracker, whose
 // bodies repeat the same members in the same order.
 type inferState struct {
-	fields  map[string]*acc // every pointer met, by pointer
+	fields  map[string]*acc // every pointer met outside the skeleton, by pointer
+	sk      *skeleton       // the operation's schema's pointers, or nil
+	slots   []*acc          // the skeleton's pointers met, by node id
+	slab    []acc           // where slots' accs are allocated, a chunk at a time
 	root    acc
 	call    uint64 // the current inference
 	touched []*acc // the pointers the current inference met, in the order met
@@ -166,6 +172,45 @@ type inferState struct {
 
 func newInferState() *inferState {
 	return &inferState{fields: map[string]*acc{}}
+}
+
+// newInferStateWith is newInferState for the responses of an operation
+// whose schema's pointers are sk (nil for none): see skeleton.
+func newInferStateWith(in Inferrer, sk *skeleton) *inferState {
+	if sk == nil {
+		return newInferState()
+	}
+	// The map holds only the pointers the schema does not document: most
+	// bodies have few or none.
+	st := &inferState{fields: make(map[string]*acc), sk: sk, slots: make([]*acc, len(sk.nodes))}
+	st.root.node = &sk.root
+	st.touched = make([]*acc, 0, len(sk.nodes))
+	return st
+}
+
+// nodeAcc is the acc of skeleton node n, made on its first meeting.
+func (st *inferState) nodeAcc(in Inferrer, n *skelNode) *acc {
+	if a := st.slots[n.id]; a != nil {
+		return a
+	}
+	if len(st.slab) == cap(st.slab) {
+		// The first chunk holds every node of a small skeleton, as a body
+		// meets most of its schema's pointers; a chunk stays where it is,
+		// as slots point into it.
+		size := 32
+		if st.slab == nil {
+			size = min(max(len(st.slots), size), 256)
+		}
+		st.slab = make([]acc, 0, size)
+	}
+	byName := n.enumByName
+	if len(in.EnumKeys) > 0 {
+		byName = in.isEnumKey(n.enumName)
+	}
+	st.slab = append(st.slab, acc{ptr: n.ptr, node: n, enumName: n.enumName, enumByName: byName, enumKnown: true})
+	a := &st.slab[len(st.slab)-1]
+	st.slots[n.id] = a
+	return a
 }
 
 func (in Inferrer) limits() (maxDepth, maxFields int) {
@@ -189,8 +234,8 @@ func (in Inferrer) touch(st *inferState, a *acc, name []byte, maxFields int) err
 	if len(st.touched) >= maxFields {
 		return fmt.Errorf("%w (more than %d)", ErrTooManyFields, maxFields)
 	}
-	if a.enumName != string(name) || a.call == 0 {
-		a.enumName, a.enumByName = string(name), in.isEnumKey(string(name))
+	if a.enumName != string(name) || !a.enumKnown {
+		a.enumName, a.enumByName, a.enumKnown = string(name), in.isEnumKey(string(name)), true
 	}
 	a.call, a.lastInst, a.enum = st.call, 0, a.enumByName
 	a.Field = Field{Values: a.Values[:0]}
@@ -240,15 +285,35 @@ func (in Inferrer) inferInto(st *inferState, body []byte) error {
 		a       *acc
 		discard bool
 	)
-	// lookup finds or adds the pointer parent.ptr + "/" + token and touches
-	// it; name is the member name that decides enum detection.
-	lookup := func(parent *acc, token, name []byte) (*acc, error) {
-		buf = append(append(buf[:0], parent.ptr...), '/')
-		buf = jsontok.AppendPointerToken(buf, token)
-		a := fields[string(buf)]
+	// lookup finds or adds the pointer parent.ptr + "/" + token (the
+	// items of an array when item is set, token then being "*") and
+	// touches it; name is the member name that decides enum detection. A
+	// pointer the skeleton holds is found through its parent's node, or
+	// failing that (a member named "*") by its pointer: one acc per
+	// pointer either way.
+	lookup := func(parent *acc, token, name []byte, item bool) (*acc, error) {
+		var a *acc
+		if n := parent.node; n != nil {
+			c := n.item
+			if !item {
+				c = n.member(token)
+			}
+			if c != nil {
+				a = st.nodeAcc(in, c)
+			}
+		}
 		if a == nil {
-			a = &acc{ptr: string(buf)}
-			fields[a.ptr] = a
+			buf = append(append(buf[:0], parent.ptr...), '/')
+			buf = jsontok.AppendPointerToken(buf, token)
+			if a = fields[string(buf)]; a == nil && st.sk != nil {
+				if c := st.sk.byPtr[string(buf)]; c != nil {
+					a = st.nodeAcc(in, c)
+				}
+			}
+			if a == nil {
+				a = &acc{ptr: string(buf)}
+				fields[a.ptr] = a
+			}
 		}
 		return a, in.touch(st, a, name, maxFields)
 	}
@@ -276,7 +341,7 @@ func (in Inferrer) inferInto(st *inferState, body []byte) error {
 						return err
 					}
 				} else {
-					if a, err = lookup(parent, name, name); err != nil {
+					if a, err = lookup(parent, name, name, false); err != nil {
 						return err
 					}
 					// Only a pointer met as an object more than once (a
@@ -285,6 +350,9 @@ func (in Inferrer) inferInto(st *inferState, body []byte) error {
 					// would cost more than it saves.
 					if parent.met > 1 && parent.kids == nil {
 						parent.kids = &kids{}
+						if n := parent.node; n != nil {
+							parent.kids.members = make([]member, 0, min(len(n.names), maxMemberCache))
+						}
 					}
 					if k := parent.kids; k != nil && i == len(k.members) && i < maxMemberCache {
 						k.members = append(k.members, member{string(name), a})
@@ -309,7 +377,7 @@ func (in Inferrer) inferInto(st *inferState, body []byte) error {
 					top.a.kids = &kids{}
 				}
 				if a = top.a.kids.item; a == nil {
-					if a, err = lookup(top.a, star, name); err != nil {
+					if a, err = lookup(top.a, star, name, true); err != nil {
 						return err
 					}
 					top.a.kids.item = a

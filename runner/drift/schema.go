@@ -27,6 +27,9 @@ type Schema struct {
 	// map-like objects with ever new keys cannot grow it without end.
 	docs     sync.Map // pointer -> *pointerDoc
 	docCount atomic.Int64
+
+	skelOnce sync.Once
+	skel     *skeleton
 }
 
 // maxDocs bounds Schema.docs; pointers beyond it are looked up each time.
@@ -73,9 +76,16 @@ func ParseSchema(dataSchema []byte) (*Schema, error) {
 	if err := json.Unmarshal(dataSchema, &root); err != nil {
 		return nil, err
 	}
+	return SchemaOfTree(root), nil
+}
+
+// SchemaOfTree is ParseSchema for a schema decoded already, as
+// schemas.Set.DataSchemaTree gives it (numbers may be json.Number): the
+// Schema only reads it, so it may be shared.
+func SchemaOfTree(root any) *Schema {
 	w := schemaWalker{root: root, patterns: map[string]*regexp.Regexp{}}
 	collectPatterns(root, w.patterns)
-	return &Schema{w: w}, nil
+	return &Schema{w: w}
 }
 
 // DiffSchema computes drift for an operation that has no baseline yet against
@@ -153,25 +163,49 @@ func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
 // DiffSorted is Diff for a caller that holds observed.Pointers() already
 // (see FormatSorted).
 func (s *Schema) DiffSorted(operation string, observed Shape, pointers []string) []contract.Drift {
+	return s.diffEach(operation, len(pointers), false, func(i int) (string, Field, *skelNode) {
+		return pointers[i], observed.Fields[pointers[i]], nil
+	})
+}
+
+// diffEach is Diff over a shape's fields in sorted order, at(i) being the
+// i-th of n. With viaNodes, at gives each pointer of s's skeleton with its
+// node, which holds what the schema says of it already, and nil for the
+// others; without, nil for all.
+func (s *Schema) diffEach(operation string, n int, viaNodes bool, at func(int) (string, Field, *skelNode)) []contract.Drift {
 	var out []contract.Drift
-	// described maps each visited pointer to the schemas describing it; nil
-	// means undocumented. Sorted order visits parents before children.
-	described := make(map[string][]any, len(pointers))
-	for _, p := range pointers {
+	// described maps each visited pointer outside the skeleton to the
+	// schemas describing it; nil means undocumented. Sorted order visits
+	// parents before children.
+	described := map[string][]any{}
+	for i := range n {
+		p, f, node := at(i)
 		if p != "/data" && !strings.HasPrefix(p, "/data/") {
 			continue
 		}
-		var parent []any
-		if p != "/data" {
-			var ok bool
-			if parent, ok = described[parentPointer(p)]; !ok || parent == nil {
+		var d *pointerDoc
+		switch {
+		case node != nil:
+			d = node.doc
+		case p == "/data":
+			d = s.doc(p, nil)
+		default:
+			parent, ok := described[parentPointer(p)]
+			if !ok && viaNodes {
+				// A parent the skeleton holds was visited as a node.
+				if pn := s.skeleton().byPtr[parentPointer(p)]; pn != nil && pn.doc != nil {
+					parent, ok = pn.doc.schemas, true
+				}
+			}
+			if !ok || parent == nil {
 				described[p] = nil // inside an undocumented subtree, or under an unvisited parent
 				continue
 			}
+			d = s.doc(p, parent)
 		}
-		d := s.doc(p, parent)
-		described[p] = d.schemas
-		f := observed.Fields[p]
+		if node == nil {
+			described[p] = d.schemas
+		}
 		if d.schemas == nil {
 			out = append(out, ruleUndocumented.drift(operation, p, "undocumented", f.Types.String(), fingerprintType(f.Types)))
 			continue

@@ -90,12 +90,8 @@ var trackerBodies = []string{
 	`{"code":"0","ok":true,"data":{"a/b":1,"c~d":{"e":[{"kycStatus":"A"},{"kycStatus":"A"}]}}}`,
 }
 
-// Ensure a Tracker answers exactly what Infer followed by derive answers,
-// response after response, whatever came before: on bodies chosen to
-// confuse it, on the fuzz corpora of every package that reads vendor
-// bodies, and on the simulator's real bodies, in order, reversed and each
-// twice.
-func TestTrackerMatchesInfer(t *testing.T) {
+// trackerTestBodies are the Tracker tests' bodies and fuzz corpora.
+func trackerTestBodies(t *testing.T) [][]byte {
 	var bodies [][]byte
 	for _, b := range trackerBodies {
 		bodies = append(bodies, []byte(b))
@@ -103,6 +99,7 @@ func TestTrackerMatchesInfer(t *testing.T) {
 	for _, dir := range []string{
 		"testdata/fuzz/FuzzInfer",
 		"testdata/fuzz/FuzzTracker",
+		"testdata/fuzz/FuzzSchemaTracker",
 		"../../internal/mmapi/testdata/fuzz/FuzzDecodeEnvelope",
 		"../../internal/redact/testdata/fuzz/FuzzJSON",
 	} {
@@ -112,6 +109,16 @@ func TestTrackerMatchesInfer(t *testing.T) {
 		}
 		bodies = append(bodies, inputs...)
 	}
+	return bodies
+}
+
+// Ensure a Tracker answers exactly what Infer followed by derive answers,
+// response after response, whatever came before: on bodies chosen to
+// confuse it, on the fuzz corpora of every package that reads vendor
+// bodies, and on the simulator's real bodies, in order, reversed and each
+// twice.
+func TestTrackerMatchesInfer(t *testing.T) {
+	bodies := trackerTestBodies(t)
 	if !testing.Short() {
 		for _, s := range sample.Bodies(t) {
 			bodies = append(bodies, s.Body)
