@@ -133,6 +133,21 @@ func TestErrorPointerClipped(t *testing.T) {
 	}
 }
 
+// Ensure the duplicate-key check compares keys, not their tags: keys that
+// share a length and the bytes a tag reads are distinct, and a duplicate
+// is found among them, escaped or not.
+func TestDuplicateKeyTags(t *testing.T) {
+	same := `{"aXbYc":1,"aYbXc":2,"aZbZc":3,"":4}` // one tag for the first three
+	if _, err := tokens(same, Options{}); err != nil {
+		t.Errorf("%s: %v", same, err)
+	}
+	for _, dup := range []string{`{"aXbYc":1,"aYbXc":2,"aXbYc":3}`, `{"aXbYc":1,"aYbXc":2,"a\u0058bYc":3}`, `{"":1,"":2}`} {
+		if _, err := tokens(dup, Options{}); err == nil || !strings.Contains(err.Error(), "duplicate key") {
+			t.Errorf("%s: %v, want a duplicate key", dup, err)
+		}
+	}
+}
+
 // Ensure each Option relaxes exactly its rule, and Lenient accepts what
 // encoding/json's Valid accepts.
 func TestOptions(t *testing.T) {
