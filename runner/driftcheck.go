@@ -101,9 +101,9 @@ func (d *driftCheck) Check(family, bizType string, body []byte) (json.RawMessage
 }
 
 // operation reads the operation's data schema as the checker decoded it,
-// once per run, and builds the Tracker of its responses on it (drift.NewSchemaTracker),
-// so that its first response is inferred and diffed through the schema's
-// compiled pointers. Without a usable schema the Tracker is a plain one,
+// once per run, and builds the Tracker of its responses on it
+// (drift.NewSchemaTracker), so that its first response is inferred and
+// diffed through the schema's compiled pointers. Without a usable schema the Tracker is a plain one,
 // and derive reports the schema's problem unless a baseline is the
 // reference.
 func (d *driftCheck) operation(family, bizType string) *operationDrift {

@@ -238,8 +238,7 @@ func AcceptInto(dir string, observed map[string]Shape) (changedFiles []string, e
 // pointers whose facts changed.
 func Format(s Shape) []byte { return FormatSorted(s, s.Pointers()) }
 
-// FormatSorted is Format for a caller that holds s.Pointers() already: a run
-// formats and diffs each response's shape, and one sort serves both.
+// FormatSorted is Format for a caller that holds s.Pointers() already.
 func FormatSorted(s Shape, pointers []string) []byte {
 	return formatFields(len(pointers), func(i int) (string, Field) { return pointers[i], s.Fields[pointers[i]] },
 		s.OKCodes, s.Samples)
@@ -306,23 +305,23 @@ func formatFields(n int, at func(i int) (string, Field), okCodes []string, sampl
 var typesTable = sync.OnceValue(func() *[1 << 7]string { // every subset of the 7 types
 	t := new([1 << 7]string)
 	for i := range t {
-		var b bytes.Buffer
-		writeTypes(&b, TypeSet(i))
-		t[i] = b.String()
+		t[i] = string(appendStrings(nil, TypeSet(i).Names()))
 	}
 	return t
 })
 
-// typesJSON is the TypeSet as writeTypes writes it.
+// typesJSON is the file form of a TypeSet: its names in canonical order,
+// "[]" for none.
 func typesJSON(t TypeSet) string {
 	if int(t) >= len(typesTable()) {
-		var b bytes.Buffer
-		writeTypes(&b, t)
-		return b.String()
+		return string(appendStrings(nil, t.Names()))
 	}
 	return typesTable()[t]
 }
 
+// appendStrings appends ss as a JSON array in the file form's spacing, each
+// string by the project's one string encoder (no HTML escaping, which would
+// only make pointers harder to read).
 func appendStrings(b []byte, ss []string) []byte {
 	b = append(b, '[')
 	for i, s := range ss {
@@ -332,40 +331,4 @@ func appendStrings(b []byte, ss []string) []byte {
 		b = jsontok.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-// writeTypes writes the set as writeStrings writes its Names, without
-// building the slice: Format runs on every response.
-func writeTypes(b *bytes.Buffer, t TypeSet) {
-	b.WriteByte('[')
-	first := true
-	for _, tn := range typeNames {
-		if t.Has(tn.t) {
-			if !first {
-				b.WriteString(", ")
-			}
-			first = false
-			writeJSONString(b, tn.name)
-		}
-	}
-	b.WriteByte(']')
-}
-
-func writeStrings(b *bytes.Buffer, ss []string) {
-	b.WriteByte('[')
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeJSONString(b, s)
-	}
-	b.WriteByte(']')
-}
-
-// writeJSONString writes s as a JSON string with the project's one string
-// encoder (no HTML escaping, which would only make pointers harder to read).
-// Format runs on every response, so it appends into the buffer's spare
-// capacity instead of building an encoder per string.
-func writeJSONString(b *bytes.Buffer, s string) {
-	b.Write(jsontok.AppendString(b.AvailableBuffer(), s))
 }

@@ -176,7 +176,7 @@ func newInferState() *inferState {
 
 // newInferStateWith is newInferState for the responses of an operation
 // whose schema's pointers are sk (nil for none): see skeleton.
-func newInferStateWith(in Inferrer, sk *skeleton) *inferState {
+func newInferStateWith(sk *skeleton) *inferState {
 	if sk == nil {
 		return newInferState()
 	}

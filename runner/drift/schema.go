@@ -90,56 +90,15 @@ func SchemaOfTree(root any) *Schema {
 
 // DiffSchema computes drift for an operation that has no baseline yet against
 // its data schema, parsing the schema for this one call. A run diffs many
-// responses against one schema: it uses a SchemaCache, which parses each
-// schema once. See Schema.Diff for the rules.
+// responses against one schema: it keeps one Schema per operation (and
+// builds its Trackers on it, NewSchemaTracker). See Schema.Diff for the
+// rules.
 func DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
 	s, err := ParseSchema(dataSchema)
 	if err != nil {
 		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
 	}
 	return s.Diff(operation, observed), nil
-}
-
-// SchemaCache parses each data schema once, on its first use, and keeps it:
-// drift against the schemas costs a parse per operation, not per response
-// (a data schema runs to 10 KB). It is safe for concurrent use; the zero
-// value is ready.
-type SchemaCache struct {
-	mu     sync.Mutex
-	parsed map[string]*Schema // by the schema's bytes: two operations sharing a schema share its parse
-}
-
-// Schema returns the parsed dataSchema, parsing it on first use.
-func (c *SchemaCache) Schema(dataSchema []byte) (*Schema, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.parsed[string(dataSchema)]; ok {
-		return s, nil
-	}
-	s, err := ParseSchema(dataSchema)
-	if err != nil {
-		return nil, err
-	}
-	if c.parsed == nil {
-		c.parsed = map[string]*Schema{}
-	}
-	c.parsed[string(dataSchema)] = s
-	return s, nil
-}
-
-// DiffSchema is DiffSchema with the schema parsed once per cache.
-func (c *SchemaCache) DiffSchema(operation string, dataSchema []byte, observed Shape) ([]contract.Drift, error) {
-	return c.DiffSchemaSorted(operation, dataSchema, observed, observed.Pointers())
-}
-
-// DiffSchemaSorted is DiffSchema for a caller that holds observed.Pointers()
-// already (see FormatSorted).
-func (c *SchemaCache) DiffSchemaSorted(operation string, dataSchema []byte, observed Shape, pointers []string) ([]contract.Drift, error) {
-	s, err := c.Schema(dataSchema)
-	if err != nil {
-		return nil, fmt.Errorf("drift of %s against its schema: %w", operation, err)
-	}
-	return s.DiffSorted(operation, observed, pointers), nil
 }
 
 // Diff computes the drift of observed, a shape of operation, against the
@@ -157,12 +116,7 @@ func (c *SchemaCache) DiffSchemaSorted(operation string, dataSchema []byte, obse
 // Both are rows of the rules table (Rules). The Baseline column reads
 // "undocumented" or the schema's types.
 func (s *Schema) Diff(operation string, observed Shape) []contract.Drift {
-	return s.DiffSorted(operation, observed, observed.Pointers())
-}
-
-// DiffSorted is Diff for a caller that holds observed.Pointers() already
-// (see FormatSorted).
-func (s *Schema) DiffSorted(operation string, observed Shape, pointers []string) []contract.Drift {
+	pointers := observed.Pointers()
 	return s.diffEach(operation, len(pointers), false, func(i int) (string, Field, *skelNode) {
 		return pointers[i], observed.Fields[pointers[i]], nil
 	})

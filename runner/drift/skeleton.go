@@ -2,12 +2,12 @@ package drift
 
 import (
 	"slices"
-	"sort"
+	"strings"
 )
 
 // A skeleton is the pointers a data schema documents, compiled once per
-// Schema: each with its pointer string, what the schema says of it (its
-// pointerDoc) and its place in the sorted order of all of them. A Tracker
+// Schema: each with its pointer string and what the schema says of it (its
+// pointerDoc), and all of them in sorted order. A Tracker
 // built on one infers the first response of its operation the way it infers
 // the later ones: a documented pointer is reached from its parent by name,
 // with no pointer string built, hashed or allocated, and the shape is put in
@@ -26,9 +26,8 @@ type skeleton struct {
 // skelNode is one documented pointer.
 type skelNode struct {
 	id      int
-	rank    int
 	ptr     string
-	members []*skelNode          // the object members the schema names, sorted by name
+	members []*skelNode          // the object members the schema names
 	names   []string             // members' unescaped names, in the same order
 	byName  map[string]*skelNode // members by name, for a node with many
 	item    *skelNode            // the items of an array, "/*"
@@ -118,36 +117,24 @@ func buildSkeleton(s *Schema) *skeleton {
 		}
 	}
 	grow(data, "data", 1)
-	sortMembers(&sk.root)
+	indexMembers(&sk.root)
 	for _, n := range sk.nodes {
-		sortMembers(n)
+		indexMembers(n)
 	}
 	sk.byRank = slices.Clone(sk.nodes)
-	sort.Slice(sk.byRank, func(i, j int) bool { return sk.byRank[i].ptr < sk.byRank[j].ptr })
-	for i, n := range sk.byRank {
-		n.rank = i
-	}
+	slices.SortFunc(sk.byRank, func(a, b *skelNode) int { return strings.Compare(a.ptr, b.ptr) })
 	return sk
 }
 
-// sortMembers orders n's members by name, and indexes a long list.
-func sortMembers(n *skelNode) {
-	sort.Sort(byName{n})
+// indexMembers gives a node with many members a map of them by name; a
+// short list is searched in order.
+func indexMembers(n *skelNode) {
 	if len(n.names) > 8 {
 		n.byName = make(map[string]*skelNode, len(n.names))
 		for i, name := range n.names {
 			n.byName[name] = n.members[i]
 		}
 	}
-}
-
-type byName struct{ n *skelNode }
-
-func (b byName) Len() int           { return len(b.n.names) }
-func (b byName) Less(i, j int) bool { return b.n.names[i] < b.n.names[j] }
-func (b byName) Swap(i, j int) {
-	b.n.names[i], b.n.names[j] = b.n.names[j], b.n.names[i]
-	b.n.members[i], b.n.members[j] = b.n.members[j], b.n.members[i]
 }
 
 // member returns n's member of that (unescaped) name, or nil. A member

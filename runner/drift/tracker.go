@@ -54,7 +54,7 @@ func NewTracker[T any](in Inferrer) *Tracker[T] {
 // response costs about what a later one does.
 func NewSchemaTracker[T any](in Inferrer, schema *Schema) *Tracker[T] {
 	sk := schema.skeleton()
-	return &Tracker[T]{in: in, sk: sk, st: newInferStateWith(in, sk)}
+	return &Tracker[T]{in: in, sk: sk, st: newInferStateWith(sk)}
 }
 
 // maxTrackedPointers bounds the pointers a Tracker remembers, as a multiple
@@ -78,7 +78,7 @@ func (t *Tracker[T]) ObserveInferred(body []byte, derive func(*Inferred) (T, err
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, maxFields := t.in.limits(); len(t.st.fields) > maxTrackedPointers*maxFields {
-		t.st, t.gen = newInferStateWith(t.in, t.sk), 0
+		t.st, t.gen = newInferStateWith(t.sk), 0
 	}
 	var zero T
 	if err := t.in.inferInto(t.st, body); err != nil {
@@ -155,8 +155,8 @@ func (x *Inferred) Shape() Shape {
 	return *x.shape
 }
 
-// pointers is the pointers met, in sorted order: the skeleton's in its
-// precomputed order, merged with the others, sorted.
+// pointers is the pointers met, in sorted order: the skeleton's in the
+// order it holds them, merged with the others, sorted.
 func (x *Inferred) pointers() []*acc {
 	if x.sorted != nil {
 		return x.sorted
@@ -198,10 +198,10 @@ func (x *Inferred) DiffSchema(operation string, s *Schema) []contract.Drift {
 	ptrs := x.pointers()
 	viaNodes := x.st.sk != nil && x.st.sk == s.skeleton() // else the nodes, if any, are another schema's
 	return s.diffEach(operation, len(ptrs), viaNodes, func(i int) (string, Field, *skelNode) {
-		if a := ptrs[i]; viaNodes {
-			return a.ptr, a.Field, a.node
-		} else {
-			return a.ptr, a.Field, nil
+		a, node := ptrs[i], ptrs[i].node
+		if !viaNodes {
+			node = nil
 		}
+		return a.ptr, a.Field, node
 	})
 }
