@@ -185,7 +185,11 @@ func TestFaultMatrixRawTCP(t *testing.T) {
 		{"redirect to another host", func(t *testing.T) string {
 			return newFaultServer(t, func(conn net.Conn, req *http.Request) {
 				loc := other.URL + req.URL.RequestURI()
-				fmt.Fprintf(conn, "HTTP/1.1 307 Temporary Redirect\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", loc)
+				// Connection: close, as the server closes after it: a
+				// keep-alive answer let the client send its next request
+				// on a socket being closed, and that request's reason was
+				// a reset, not the redirect.
+				fmt.Fprintf(conn, "HTTP/1.1 307 Temporary Redirect\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", loc)
 			}).URL()
 		}, nil, []string{"redirect"}},
 	}
