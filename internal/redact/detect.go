@@ -441,25 +441,34 @@ func (ks *keySet) kvSpans(s string, d *detection) {
 		// A key starts a word; after '/' or '.' it is the last segment of a
 		// path ("/data/email: type: …", "jobs[0].name: …" name a field, not
 		// its value).
-		if !isAlpha(c) && c != '_' || i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '/' || s[i-1] == '.') {
+		// A quoted key is whatever its quotes hold, as a JSON key is
+		// ("000Address" is the JSON path's sensitive key too); a bare one
+		// is a word.
+		quoted := i > 0 && s[i-1] == '"'
+		if !isAlpha(c) && c != '_' && !(quoted && c != '"' && c != '\\') ||
+			i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_' || s[i-1] == '/' || s[i-1] == '.') {
 			continue
 		}
 		j := i + 1
 		for j < len(s) && (isAlnum(s[j]) || s[j] == '_' || s[j] == '-' || s[j] == '.') {
 			j++
 		}
-		key := s[i:j]
 		quote := "" // the closing quote of a quoted key, `"` or `\"`
-		if i > 0 && s[i-1] == '"' {
+		if quoted {
 			quote = `"`
 			if i > 1 && s[i-2] == '\\' {
 				quote = `\"`
 			}
 			if !strings.HasPrefix(s[j:], quote) {
-				i = j - 1
-				continue
+				k := strings.Index(s[i:min(len(s), i+maxQuotedKey)], quote)
+				if k <= 0 || !followedByColon(s, i+k+len(quote)) {
+					i = j - 1
+					continue
+				}
+				j = i + k
 			}
 		}
+		key := s[i:j]
 		v := j + len(quote)
 		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 			v++
@@ -496,6 +505,18 @@ func (ks *keySet) kvSpans(s string, d *detection) {
 		}
 		i = max(end, j) - 1
 	}
+}
+
+// maxQuotedKey bounds how far a quoted key is looked for: a JSON key is a
+// field name, and a long quoted string is a value.
+const maxQuotedKey = 64
+
+// followedByColon reports whether s[v:] is blanks then ':'.
+func followedByColon(s string, v int) bool {
+	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
+		v++
+	}
+	return v < len(s) && s[v] == ':'
 }
 
 // kvValue returns the span of the value starting at s[v], inside quotes or

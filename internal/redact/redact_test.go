@@ -464,3 +464,21 @@ func TestAmbiguousNameLearning(t *testing.T) {
 		t.Errorf("Text = %q", got)
 	}
 }
+
+// Ensure a body that is not JSON masks the value of a quoted key the JSON
+// path masks, whatever characters the key holds: "000Address" starts with
+// digits, and the text path's word scanner once passed it by (FuzzJSON
+// found a 17-digit value under it left in a broken body).
+func TestTextQuotedKeys(t *testing.T) {
+	for _, key := range []string{"000Address", "home address", "$email"} {
+		r := New(DefaultConfig())
+		valid := `{"a":"x","` + key + `":"62220212345678901"}`
+		broken := "{\"a\":\"\x00\",\"" + key + "\":\"62220212345678901\"}"
+		if got := string(r.JSON([]byte(valid))); strings.Contains(got, "62220212345678901") {
+			t.Fatalf("%s: the JSON path left the value: %s", key, got)
+		}
+		if got := string(New(DefaultConfig()).JSON([]byte(broken))); strings.Contains(got, "62220212345678901") {
+			t.Errorf("%s: a broken body kept the value the JSON path masks: %q", key, got)
+		}
+	}
+}
